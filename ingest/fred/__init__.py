@@ -1,0 +1,176 @@
+"""FRED: observations and series metadata for a configured list of series.
+
+Per-series cursors with a lag: every run re-pulls the last `lag_days` of each series, so
+revisions to recent observations replace what was loaded (merge on the natural key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import dlt
+import pandas as pd
+from dlt.sources import DltResource
+
+from ingest.arrow import to_arrow
+from ingest.errors import NoNetworkError, SourceError
+from ingest.fred import settings
+from ingest.fred.client import FredClient
+from ingest.report import Progress, SourceReport
+from ingest.retry import RetryPolicy, call_with_retry
+
+MERGE = {"disposition": "merge", "strategy": "delete-insert"}
+OBSERVATIONS_KEY = ("series_id", "observation_date")
+
+OBSERVATION_HINTS = {
+    "series_id": {"data_type": "text"},
+    "observation_date": {"data_type": "date"},
+    "value": {"data_type": "double", "nullable": True},
+    "data_origin": {"data_type": "text"},
+    "_loaded_at": {"data_type": "timestamp", "timezone": True},
+}
+SERIES_HINTS = {
+    "series_id": {"data_type": "text"},
+    **{field: {"data_type": "text"} for field in settings.SERIES_FIELDS},
+    "last_updated_at": {"data_type": "timestamp", "timezone": True, "nullable": True},
+    "observation_start": {"data_type": "date", "nullable": True},
+    "observation_end": {"data_type": "date", "nullable": True},
+    "data_origin": {"data_type": "text"},
+    "_loaded_at": {"data_type": "timestamp", "timezone": True},
+}
+
+
+def fred_source(
+    series_ids: Sequence[str],
+    client: FredClient,
+    report: SourceReport,
+    progress: Progress,
+    start_date: date = settings.DEFAULT_START_DATE,
+    lag_days: int = settings.DEFAULT_LAG_DAYS,
+    retry: RetryPolicy | None = None,
+) -> list[DltResource]:
+    retry = retry or RetryPolicy()
+    observations = dlt.resource(
+        _observations(series_ids, client, report, progress, start_date, lag_days, retry),
+        name=settings.OBSERVATIONS_TABLE,
+        write_disposition=MERGE,
+        primary_key=OBSERVATIONS_KEY,
+        columns=OBSERVATION_HINTS,
+    )
+    series = dlt.resource(
+        _series(series_ids, client, report, retry),
+        name=settings.SERIES_TABLE,
+        write_disposition=MERGE,
+        primary_key="series_id",
+        columns=SERIES_HINTS,
+    )
+    return [observations, series]
+
+
+def _observations(
+    series_ids: Sequence[str],
+    client: FredClient,
+    report: SourceReport,
+    progress: Progress,
+    start_date: date,
+    lag_days: int,
+    retry: RetryPolicy,
+) -> Iterator[pd.DataFrame]:
+    state = dlt.current.resource_state()
+    cursors: dict[str, str] = state.setdefault("cursors", {})
+    loaded_at = datetime.now(timezone.utc)
+    for series_id in series_ids:
+        cursor = cursors.get(series_id)
+        start = start_date
+        if cursor is not None:
+            start = max(start_date, date.fromisoformat(cursor) - timedelta(days=lag_days))
+        try:
+            series = call_with_retry(
+                lambda s=series_id, d=start: client.observations(s, d),
+                retry,
+                what=f"fred {series_id}",
+            )
+        except NoNetworkError:
+            raise
+        except SourceError as exc:
+            report.failed[series_id] = str(exc).removeprefix(f"{series_id}: ")
+            progress("fred", series_id, f"FAILED: {report.failed[series_id]}")
+            continue
+        rows = observation_rows(series_id, series, client.origin_of(series_id), loaded_at)
+        report.add_rows(settings.OBSERVATIONS_TABLE, len(rows))
+        report.loaded.append(series_id)
+        if rows.empty:
+            progress("fred", series_id, f"no observations since {start}")
+            continue
+        first, last = rows["observation_date"].min(), rows["observation_date"].max()
+        missing = int(rows["value"].isna().sum())
+        progress("fred", series_id, f"{len(rows):>6,} obs {first}..{last}, {missing} missing")
+        cursors[series_id] = last.isoformat()
+        yield to_arrow(rows, OBSERVATIONS_KEY)
+
+
+def _series(
+    series_ids: Sequence[str], client: FredClient, report: SourceReport, retry: RetryPolicy
+) -> Iterator[dict[str, Any]]:
+    loaded_at = datetime.now(timezone.utc)
+    for series_id in series_ids:
+        try:
+            info = call_with_retry(
+                lambda s=series_id: client.series_info(s), retry, what=f"fred {series_id}"
+            )
+        except NoNetworkError:
+            raise
+        except SourceError as exc:
+            report.failed.setdefault(
+                series_id, f"metadata: {str(exc).removeprefix(f'{series_id}: ')}"
+            )
+            continue
+        report.add_rows(settings.SERIES_TABLE, 1)
+        yield series_row(series_id, info, client.origin_of(series_id), loaded_at)
+
+
+def observation_rows(
+    series_id: str, series: pd.Series, origin: str, loaded_at: datetime
+) -> pd.DataFrame:
+    """Observations -> rows of raw_fred.observations. Missing values ('.') stay, as NULL."""
+    series = series[~series.index.duplicated(keep="last")].sort_index()
+    return pd.DataFrame(
+        {
+            "series_id": series_id,
+            "observation_date": pd.DatetimeIndex(series.index).date,
+            "value": series.to_numpy(dtype="float64"),
+            "data_origin": origin,
+            "_loaded_at": loaded_at,
+        }
+    )
+
+
+def series_row(
+    series_id: str, info: dict[str, Any], origin: str, loaded_at: datetime
+) -> dict[str, Any]:
+    """FRED `series` metadata -> one row of raw_fred.series."""
+    return {
+        "series_id": series_id,
+        **{field: info.get(field) for field in settings.SERIES_FIELDS},
+        "last_updated_at": _timestamp(info.get("last_updated")),
+        "observation_start": _date(info.get("observation_start")),
+        "observation_end": _date(info.get("observation_end")),
+        "data_origin": origin,
+        "_loaded_at": loaded_at,
+    }
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    """FRED writes `2019-01-11 07:51:04-06`; store it in UTC."""
+    if not value:
+        return None
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    return stamp.tz_convert("UTC").to_pydatetime()
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

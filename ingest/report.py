@@ -1,0 +1,51 @@
+"""What one ingest run did, per source: the basis of the summary and the exit code."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+
+@dataclass
+class SourceReport:
+    source: str
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows extracted
+    loaded: list[str] = field(default_factory=list)  # symbols / series loaded
+    failed: dict[str, str] = field(default_factory=dict)  # symbol / series -> one-line reason
+    fatal: str | None = None  # the whole source failed (no network, warehouse down, ...)
+
+    @property
+    def ok(self) -> bool:
+        return self.fatal is None and not self.failed
+
+    def add_rows(self, table: str, count: int) -> None:
+        self.rows[table] = self.rows.get(table, 0) + count
+
+
+class Progress:
+    """One line per symbol or series as it lands, so a long run shows where it is."""
+
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
+        self.stream = stream or sys.stdout
+        self.quiet = quiet
+
+    def __call__(self, source: str, item: str, message: str) -> None:
+        if not self.quiet:
+            print(f"  {source:<6} {item:<10} {message}", file=self.stream, flush=True)
+
+
+def summary_lines(reports: list[SourceReport]) -> list[str]:
+    lines = []
+    for report in reports:
+        if report.fatal:
+            lines.append(f"{report.source}: FAILED: {report.fatal}")
+            continue
+        tables = ", ".join(f"{table} {count:,}" for table, count in sorted(report.rows.items()))
+        status = "ok" if report.ok else f"{len(report.failed)} failed"
+        lines.append(
+            f"{report.source}: {status}; {len(report.loaded)} loaded; rows: {tables or 'none'}"
+        )
+        for item, reason in sorted(report.failed.items()):
+            lines.append(f"{report.source}: {item}: {reason}")
+    return lines

@@ -1,0 +1,148 @@
+"""Runs each source through its own dlt pipeline into raw_<source>, isolating failures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import dlt
+from dlt.sources import DltResource
+
+from ingest.config import IngestConfig
+from ingest.errors import NoNetworkError
+from ingest.fred import fred_source
+from ingest.fred.client import FredApiClient, FredClient, FredCsvClient, ReplayFredClient
+from ingest.report import Progress, SourceReport
+from ingest.retry import RetryPolicy
+from ingest.warehouse import Warehouse
+from ingest.yahoo import MixedOriginError, yahoo_source
+from ingest.yahoo.client import ReplayYahooClient, YahooClient, YFinanceClient
+
+SOURCES = ("yahoo", "fred")
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+OFFLINE_HINT = "run `make demo` to try marketpulse offline with the bundled sample data"
+
+
+class WarehouseUnreachableError(Exception):
+    """The warehouse cannot be written: down, wrong credentials, or locked by another writer."""
+
+
+def check_warehouse(warehouse: Warehouse) -> None:
+    """Fail fast, in one line, before any source is fetched."""
+    if warehouse.kind == "postgres":
+        import psycopg2
+
+        pg = warehouse.pg
+        try:
+            psycopg2.connect(
+                host=pg["host"],
+                port=int(pg["port"]),
+                user=pg["username"],
+                password=pg["password"] or None,
+                dbname=pg["database"],
+                sslmode=pg["sslmode"],
+                connect_timeout=5,
+            ).close()
+        except psycopg2.OperationalError as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"
+            raise WarehouseUnreachableError(
+                f"cannot connect to {warehouse.describe()}: {reason}"
+            ) from None
+    else:
+        import duckdb
+
+        warehouse.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            duckdb.connect(str(warehouse.duckdb_path)).close()
+        except duckdb.IOException as exc:
+            raise WarehouseUnreachableError(
+                f"cannot open {warehouse.describe()}: {str(exc).splitlines()[0]}"
+            ) from None
+
+
+def run_source(
+    name: str,
+    resources: Callable[[SourceReport], list[DltResource]],
+    warehouse: Warehouse,
+) -> SourceReport:
+    """Extract and load one source; whatever goes wrong ends up in its report, not a traceback."""
+    report = SourceReport(name)
+    pipeline = dlt.pipeline(
+        pipeline_name=f"marketpulse_{name}",
+        destination=warehouse.dlt_destination(),
+        dataset_name=f"raw_{name}",
+        pipelines_dir=str(warehouse.pipelines_dir()),
+    )
+    try:
+        pipeline.run(resources(report))
+    except Exception as exc:  # dlt wraps everything in PipelineStepFailed: find the cause
+        report.fatal = _explain(name, exc, warehouse)
+    return report
+
+
+def _explain(name: str, exc: BaseException, warehouse: Warehouse) -> str:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for error in chain:
+        if isinstance(error, NoNetworkError):
+            return f"no network: {error}; {OFFLINE_HINT}"
+        if isinstance(error, MixedOriginError):
+            return str(error)
+    last = chain[-1]
+    message = str(last).strip().splitlines()[0] if str(last).strip() else type(last).__name__
+    return f"{type(last).__name__} while loading into {warehouse.describe()}: {message}"
+
+
+def live_clients(config: IngestConfig) -> tuple[YahooClient, FredClient]:
+    fred: FredClient = (
+        FredApiClient(config.fred_api_key) if config.fred_api_key else FredCsvClient()
+    )
+    return YFinanceClient(), fred
+
+
+def sample_clients(directory: Path = SAMPLE_DIR) -> tuple[YahooClient, FredClient]:
+    return (
+        ReplayYahooClient(directory / "yahoo", origin="sample"),
+        ReplayFredClient(directory / "fred", origin="sample"),
+    )
+
+
+def run(
+    config: IngestConfig,
+    warehouse: Warehouse,
+    clients: tuple[YahooClient, FredClient],
+    sources: tuple[str, ...] = SOURCES,
+    progress: Progress | None = None,
+    retry: RetryPolicy | None = None,
+) -> list[SourceReport]:
+    progress = progress or Progress()
+    yahoo_client, fred_client = clients
+    check_warehouse(warehouse)
+    builders: dict[str, Callable[[SourceReport], list[DltResource]]] = {
+        "yahoo": lambda report: yahoo_source(
+            config.symbols,
+            yahoo_client,
+            report,
+            progress,
+            start_date=config.yahoo_start,
+            lag_days=config.yahoo_lag_days,
+            retry=retry,
+        ),
+        "fred": lambda report: fred_source(
+            config.series,
+            fred_client,
+            report,
+            progress,
+            start_date=config.fred_start,
+            lag_days=config.fred_lag_days,
+            retry=retry,
+        ),
+    }
+    reports = []
+    for name in sources:
+        progress(name, "", f"-> raw_{name} in {warehouse.describe()}")
+        reports.append(run_source(name, builders[name], warehouse))
+    return reports

@@ -1,0 +1,63 @@
+"""The short report `make demo` ends with: what is in the marts and what to do next."""
+
+from __future__ import annotations
+
+from contextlib import closing
+from typing import Any
+
+from ingest.warehouse import Warehouse
+
+MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
+DATE_COLUMNS = {"fct_prices_daily": "trading_date", "fct_macro_observations": "observation_date"}
+
+
+def connect(warehouse: Warehouse) -> Any:
+    """A short-lived, read-only connection: DuckDB allows a single writer per file."""
+    if warehouse.kind == "duckdb":
+        import duckdb
+
+        return duckdb.connect(str(warehouse.duckdb_path), read_only=True)
+    import psycopg2
+
+    pg = warehouse.pg
+    return psycopg2.connect(
+        host=pg["host"],
+        port=int(pg["port"]),
+        user=pg["username"],
+        password=pg["password"] or None,
+        dbname=pg["database"],
+        sslmode=pg["sslmode"],
+    )
+
+
+def mart_stats(warehouse: Warehouse) -> dict[str, dict[str, Any]]:
+    """Rows, and date range where the mart has one, for every mart."""
+    stats: dict[str, dict[str, Any]] = {}
+    with closing(connect(warehouse)) as connection:
+        cursor = connection.cursor()
+        for mart in MARTS:
+            column = DATE_COLUMNS.get(mart)
+            select = f"count(*), min({column}), max({column})" if column else "count(*), null, null"
+            cursor.execute(f"select {select} from marts.{mart}")  # names from the constant above
+            rows, first, last = cursor.fetchone()
+            stats[mart] = {"rows": rows, "first": first, "last": last}
+    return stats
+
+
+def print_summary(warehouse: Warehouse) -> None:
+    stats = mart_stats(warehouse)
+    print()
+    print("marketpulse demo: marts built")
+    for mart, row in stats.items():
+        span = f"  {row['first']} .. {row['last']}" if row["first"] else ""
+        print(f"  marts.{mart:<24} {row['rows']:>9,} rows{span}")
+    print()
+    print(f"warehouse: {warehouse.describe()}")
+    print("next:")
+    print("  source .envrc && dbt build      # rebuild the models (dbt uses the same warehouse)")
+    print("  make docs                       # browse the dbt docs site")
+    print(
+        "  make ingest                     # load live data (needs internet; use a fresh warehouse)"
+    )
+    if warehouse.kind == "duckdb":
+        print(f"  duckdb -readonly {warehouse.duckdb_path}   # query the marts (schema `marts`)")

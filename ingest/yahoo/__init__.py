@@ -1,0 +1,239 @@
+"""Yahoo Finance: daily OHLCV as Yahoo serves it unadjusted, corporate actions, symbol metadata.
+
+One call per symbol feeds two tables (prices and actions), each merged on its natural key.
+Per-symbol cursors live in the resource state, so a symbol added to the universe later is
+backfilled from the start date while the others only re-pull their lag window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import dlt
+import pandas as pd
+from dlt.sources import DltResource
+
+from ingest.arrow import to_arrow
+from ingest.errors import NoNetworkError, PayloadError, SourceError
+from ingest.report import Progress, SourceReport
+from ingest.retry import RetryPolicy, call_with_retry
+from ingest.yahoo import settings
+from ingest.yahoo.client import YahooClient
+
+MERGE = {"disposition": "merge", "strategy": "delete-insert"}
+PRICES_KEY = ("symbol", "trading_date")
+ACTIONS_KEY = ("symbol", "ex_date", "action_type")
+
+
+class MixedOriginError(Exception):
+    """The warehouse holds data of another origin (sample vs live) for this source."""
+
+
+def yahoo_source(
+    symbols: Sequence[str],
+    client: YahooClient,
+    report: SourceReport,
+    progress: Progress,
+    start_date: date = settings.DEFAULT_START_DATE,
+    lag_days: int = settings.DEFAULT_LAG_DAYS,
+    retry: RetryPolicy | None = None,
+) -> list[DltResource]:
+    """The resources of the Yahoo source for one run, bound to one client."""
+    retry = retry or RetryPolicy()
+    # One fetch per symbol feeds two tables: every item is dispatched with its table's hints.
+    history = dlt.resource(
+        _history(symbols, client, report, progress, start_date, lag_days, retry),
+        name="history",
+        write_disposition=MERGE,
+    )
+    metadata = dlt.resource(
+        _symbols(symbols, client, report, retry),
+        name=settings.SYMBOLS_TABLE,
+        write_disposition=MERGE,
+        primary_key="symbol",
+        columns=settings.SYMBOL_HINTS,
+    )
+    return [history, metadata]
+
+
+def _history(
+    symbols: Sequence[str],
+    client: YahooClient,
+    report: SourceReport,
+    progress: Progress,
+    start_date: date,
+    lag_days: int,
+    retry: RetryPolicy,
+) -> Iterator[Any]:
+    state = dlt.current.resource_state()
+    _check_origin(state, client.origin)
+    cursors: dict[str, str] = state.setdefault("cursors", {})
+    known_splits: dict[str, list[str]] = state.setdefault("splits", {})
+    loaded_at = datetime.now(timezone.utc)
+    prices_hints = dlt.mark.make_hints(
+        table_name=settings.PRICES_TABLE,
+        write_disposition=MERGE,
+        primary_key=PRICES_KEY,
+        columns=settings.PRICE_HINTS,
+    )
+    actions_hints = dlt.mark.make_hints(
+        table_name=settings.ACTIONS_TABLE,
+        write_disposition=MERGE,
+        primary_key=ACTIONS_KEY,
+        columns=settings.ACTION_HINTS,
+    )
+    for symbol in symbols:
+        cursor = cursors.get(symbol)
+        start = start_date
+        if cursor is not None:
+            start = max(start_date, date.fromisoformat(cursor) - timedelta(days=lag_days))
+        try:
+            frame = _fetch(client, symbol, start, retry)
+            splits = _split_dates(frame)
+            if cursor is not None and set(splits) - set(known_splits.get(symbol, [])):
+                # Yahoo restates all earlier prices by a new split: re-pull the whole history
+                # so the stored series stays on one basis.
+                progress("yahoo", symbol, f"new split {sorted(splits)}: re-pulling history")
+                frame = _fetch(client, symbol, start_date, retry)
+                splits = _split_dates(frame)
+            prices = price_rows(symbol, frame, client.origin_of(symbol), loaded_at)
+            actions = action_rows(symbol, frame, client.origin_of(symbol), loaded_at)
+        except NoNetworkError:
+            raise
+        except SourceError as exc:
+            report.failed[symbol] = str(exc).removeprefix(f"{symbol}: ")
+            progress("yahoo", symbol, f"FAILED: {report.failed[symbol]}")
+            continue
+        report.add_rows(settings.PRICES_TABLE, len(prices))
+        report.add_rows(settings.ACTIONS_TABLE, len(actions))
+        report.loaded.append(symbol)
+        first, last = prices["trading_date"].min(), prices["trading_date"].max()
+        progress("yahoo", symbol, f"{len(prices):>6,} bars {first}..{last}, {len(actions)} actions")
+        cursors[symbol] = last.isoformat()
+        known_splits[symbol] = sorted(set(known_splits.get(symbol, [])) | set(splits))
+        yield dlt.mark.with_hints(
+            to_arrow(prices, PRICES_KEY), prices_hints, create_table_variant=True
+        )
+        if len(actions):
+            yield dlt.mark.with_hints(
+                to_arrow(actions, ACTIONS_KEY), actions_hints, create_table_variant=True
+            )
+
+
+def _symbols(
+    symbols: Sequence[str], client: YahooClient, report: SourceReport, retry: RetryPolicy
+) -> Iterator[dict[str, Any]]:
+    loaded_at = datetime.now(timezone.utc)
+    for symbol in symbols:
+        if symbol in report.failed:
+            continue
+        try:
+            info = call_with_retry(lambda s=symbol: client.info(s), retry, what=f"yahoo {symbol}")
+        except NoNetworkError:
+            raise
+        except SourceError as exc:
+            report.failed.setdefault(symbol, f"metadata: {str(exc).removeprefix(f'{symbol}: ')}")
+            continue
+        report.add_rows(settings.SYMBOLS_TABLE, 1)
+        yield symbol_row(symbol, info, client.origin_of(symbol), loaded_at)
+
+
+def _fetch(client: YahooClient, symbol: str, start: date, retry: RetryPolicy) -> pd.DataFrame:
+    return call_with_retry(lambda: client.history(symbol, start), retry, what=f"yahoo {symbol}")
+
+
+def _check_origin(state: dict[str, Any], origin: str) -> None:
+    previous = state.setdefault("origin", origin)
+    if previous != origin:
+        raise MixedOriginError(
+            f"the warehouse holds {previous} Yahoo data and this run would add {origin} data; "
+            "use another warehouse (MARKETPULSE_DUCKDB_PATH / PGDATABASE) or `make clean` first"
+        )
+
+
+def _split_dates(frame: pd.DataFrame) -> list[str]:
+    if "Stock Splits" not in frame:
+        return []
+    splits = frame["Stock Splits"].fillna(0)
+    return [stamp.date().isoformat() for stamp in frame.index[splits > 0]]
+
+
+def price_rows(symbol: str, frame: pd.DataFrame, origin: str, loaded_at: datetime) -> pd.DataFrame:
+    """yfinance history frame -> rows of raw_yahoo.prices_daily. Every bar is kept."""
+    missing = [column for column in settings.REQUIRED_HISTORY_COLUMNS if column not in frame]
+    if missing:
+        raise PayloadError(f"{symbol}: Yahoo history lacks columns {missing}")
+    index = frame.index
+    if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
+        raise PayloadError(f"{symbol}: Yahoo history has no timezone-aware date index")
+    rows = pd.DataFrame(
+        {
+            "symbol": symbol,
+            "trading_date": index.date,
+            **{
+                column: pd.to_numeric(frame[source], errors="coerce").astype("float64").to_numpy()
+                for source, column in settings.PRICE_COLUMNS.items()
+            },
+            "adj_close": pd.to_numeric(frame.get("Adj Close"), errors="coerce")
+            .astype("float64")
+            .to_numpy()
+            if "Adj Close" in frame
+            else None,
+            "volume": pd.to_numeric(frame["Volume"], errors="coerce")
+            .round()
+            .astype("Int64")
+            .to_numpy(),
+            "exchange_timezone": str(index.tz),
+            "data_origin": origin,
+            "_loaded_at": loaded_at,
+        }
+    )
+    # One bar per session: Yahoo occasionally repeats the last bar; keep the latest.
+    return rows.drop_duplicates(subset=["trading_date"], keep="last").reset_index(drop=True)
+
+
+def action_rows(symbol: str, frame: pd.DataFrame, origin: str, loaded_at: datetime) -> pd.DataFrame:
+    """Dividends and splits out of the same frame -> rows of raw_yahoo.corporate_actions."""
+    parts = []
+    for column, action_type in (("Dividends", "dividend"), ("Stock Splits", "split")):
+        if column not in frame:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce").fillna(0.0)
+        hits = values[values > 0]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "symbol": symbol,
+                    "ex_date": hits.index.date,
+                    "action_type": action_type,
+                    "value": hits.astype("float64").to_numpy(),
+                }
+            )
+        )
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if rows.empty:
+        return pd.DataFrame(columns=["symbol", "ex_date", "action_type", "value"])
+    rows["data_origin"] = origin
+    rows["_loaded_at"] = loaded_at
+    return rows.drop_duplicates(subset=["ex_date", "action_type"], keep="last")
+
+
+def symbol_row(
+    symbol: str, info: dict[str, Any], origin: str, loaded_at: datetime
+) -> dict[str, Any]:
+    """`Ticker.info` -> one row of raw_yahoo.symbols."""
+    return {
+        "symbol": symbol,
+        "name": info.get("longName") or info.get("shortName") or symbol,
+        "quote_type": info.get("quoteType"),
+        "sector": info.get("sector"),
+        "industry": info.get("industry"),
+        "currency": info.get("currency"),
+        "exchange": info.get("exchange"),
+        "exchange_name": info.get("fullExchangeName"),
+        "exchange_timezone": info.get("exchangeTimezoneName"),
+        "data_origin": origin,
+        "_loaded_at": loaded_at,
+    }
