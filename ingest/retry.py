@@ -41,7 +41,7 @@ def call_with_retry(
     rng: random.Random | None = None,
 ) -> T:
     """Call `fn`, retrying only the retryable source errors, at most `policy.attempts` times."""
-    rng = rng or random.Random()
+    rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
     for attempt in range(1, policy.attempts + 1):
         try:
             return fn()
