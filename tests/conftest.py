@@ -1,0 +1,86 @@
+"""Shared fixtures: recorded payloads, a scratch DuckDB warehouse, and a real Postgres database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ingest.config import IngestConfig
+from ingest.warehouse import Warehouse
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLE = ROOT / "sample_data"
+
+
+@pytest.fixture
+def duckdb_warehouse(tmp_path: Path) -> Warehouse:
+    return Warehouse.from_env(
+        {"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(tmp_path / "wh.duckdb")}
+    )
+
+
+def fixture_config(**changes: object) -> IngestConfig:
+    config = IngestConfig(
+        symbols=("AAPL", "SPY"),
+        yahoo_start=date(2014, 1, 1),
+        yahoo_lag_days=7,
+        series=("DGS10", "CPIAUCSL"),
+        fred_start=date(2014, 1, 1),
+        fred_lag_days=30,
+        fred_api_key=None,
+    )
+    from dataclasses import replace
+
+    return replace(config, **changes)  # type: ignore[arg-type]
+
+
+def _pg_connect(dbname: str):  # type: ignore[no-untyped-def]
+    import psycopg2
+
+    return psycopg2.connect(
+        host=os.environ.get("PGHOST", "127.0.0.1"),
+        port=int(os.environ.get("PGPORT", "5432")),
+        user=os.environ.get("PGUSER", "postgres"),
+        password=os.environ.get("PGPASSWORD") or None,
+        dbname=dbname,
+        connect_timeout=5,
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_db() -> str:
+    """The maintenance database; under CI=true an unreachable server fails the test."""
+    import psycopg2
+
+    admin = os.environ.get("PGDATABASE", "postgres")
+    try:
+        _pg_connect(admin).close()
+    except psycopg2.OperationalError as exc:
+        message = f"PostgreSQL is not reachable at {os.environ.get('PGHOST', '127.0.0.1')}: {exc}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message + " (start one, see README 'PostgreSQL'; CI never skips)")
+    return admin
+
+
+@pytest.fixture
+def postgres_warehouse(postgres_admin_db: str) -> Iterator[Warehouse]:
+    """A fresh, uniquely named database for one test, dropped afterwards."""
+    name = f"marketpulse_test_{uuid.uuid4().hex[:10]}"
+    admin = _pg_connect(postgres_admin_db)
+    admin.autocommit = True
+    admin.cursor().execute(f'create database "{name}"')
+    env = {k: v for k, v in os.environ.items() if k.startswith("PG")}
+    env.update({"WAREHOUSE": "postgres", "PGDATABASE": name})
+    env.setdefault("PGHOST", "127.0.0.1")
+    try:
+        yield Warehouse.from_env(env)
+    finally:
+        admin.cursor().execute(f'drop database if exists "{name}" with (force)')
+        admin.close()
