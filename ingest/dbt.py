@@ -14,6 +14,7 @@ PROJECT_DIR = ROOT / "dbt_project"
 
 
 def dbt_env(warehouse: Warehouse) -> dict[str, str]:
+    """The environment dbt reads in profiles.yml, pointing at `warehouse`."""
     env = dict(os.environ)
     env.update(
         {
@@ -23,6 +24,19 @@ def dbt_env(warehouse: Warehouse) -> dict[str, str]:
             "DBT_PROFILES_DIR": str(ROOT),
         }
     )
+    if warehouse.kind == "postgres":
+        pg = warehouse.pg
+        env.update(
+            {
+                "PGHOST": pg["host"],
+                "PGPORT": pg["port"],
+                "PGUSER": pg["username"],
+                "PGDATABASE": pg["database"],
+                "PGSSLMODE": pg["sslmode"],
+            }
+        )
+        if pg["password"]:
+            env["PGPASSWORD"] = pg["password"]
     return env
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -71,7 +72,13 @@ def postgres_admin_db() -> str:
 
 @pytest.fixture
 def postgres_warehouse(postgres_admin_db: str) -> Iterator[Warehouse]:
-    """A fresh, uniquely named database for one test, dropped afterwards."""
+    with fresh_postgres_database(postgres_admin_db) as warehouse:
+        yield warehouse
+
+
+@contextmanager
+def fresh_postgres_database(postgres_admin_db: str) -> Iterator[Warehouse]:
+    """A fresh, uniquely named database, dropped afterwards."""
     name = f"marketpulse_test_{uuid.uuid4().hex[:10]}"
     admin = _pg_connect(postgres_admin_db)
     admin.autocommit = True

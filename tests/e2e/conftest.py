@@ -1,0 +1,96 @@
+"""End-to-end builds shared by the e2e tests: the demo on DuckDB and on Postgres, once each."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest import runner
+from ingest.config import IngestConfig
+from ingest.dbt import run_dbt
+from ingest.report import Progress
+from ingest.summary import connect
+from ingest.warehouse import Warehouse
+from tests.conftest import ROOT
+
+MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
+
+
+def query(warehouse: Warehouse, sql: str) -> list[tuple[Any, ...]]:
+    with closing(connect(warehouse)) as connection:
+        cursor = connection.cursor()
+        cursor.execute(sql)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def mart_counts(warehouse: Warehouse) -> dict[str, int]:
+    return {mart: query(warehouse, f"select count(*) from marts.{mart}")[0][0] for mart in MARTS}
+
+
+def build_sample(warehouse: Warehouse, tmp: Path) -> None:
+    """What `make demo` does, step by step: sample data through dlt, then `dbt build`."""
+    reports = runner.run(
+        IngestConfig.load(), warehouse, runner.sample_clients(), progress=Progress(quiet=True)
+    )
+    assert all(report.ok for report in reports), [r for r in reports if not r.ok]
+    os.environ["DBT_TARGET_PATH"] = str(tmp / "target")
+    os.environ["DBT_LOG_PATH"] = str(tmp / "logs")
+    assert run_dbt(warehouse, "build", "--quiet") == 0, "dbt build failed"
+
+
+def run_demo(warehouse_file: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
+    """Exactly what `make demo` runs, as a user's process."""
+    env = {
+        **os.environ,
+        "WAREHOUSE": "duckdb",
+        "MARKETPULSE_DUCKDB_PATH": str(warehouse_file),
+        "DBT_TARGET_PATH": str(tmp / "target"),
+        "DBT_LOG_PATH": str(tmp / "logs"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", "demo", "--quiet"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+@dataclass
+class Demo:
+    warehouse: Warehouse
+    first: subprocess.CompletedProcess[str]
+    tmp: Path
+
+
+@pytest.fixture(scope="session")
+def demo_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    tmp = tmp_path_factory.mktemp("duckdb")
+    warehouse_file = tmp / "marketpulse.duckdb"
+    result = run_demo(warehouse_file, tmp)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    warehouse = Warehouse.from_env(
+        {"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(warehouse_file)}
+    )
+    return Demo(warehouse, result, tmp)
+
+
+@pytest.fixture(scope="session")
+def demo_postgres(
+    tmp_path_factory: pytest.TempPathFactory, postgres_admin_db: str
+) -> Iterator[Warehouse]:
+    from tests.conftest import fresh_postgres_database
+
+    with fresh_postgres_database(postgres_admin_db) as warehouse:
+        build_sample(warehouse, tmp_path_factory.mktemp("postgres"))
+        yield warehouse

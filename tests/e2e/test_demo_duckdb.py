@@ -1,0 +1,178 @@
+"""`make demo` on the embedded default, checked against independent references:
+the sample files themselves (Yahoo's own Adj Close), the NYSE calendar from exchange_calendars,
+and hand-computed rows around AAPL's 7:1 split."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import exchange_calendars as xcals
+import pandas as pd
+import pytest
+
+from tests.conftest import SAMPLE
+from tests.e2e.conftest import MARTS, Demo, mart_counts, query, run_demo
+
+HISTORY = SAMPLE / "yahoo" / "history"
+MANIFEST = json.loads((SAMPLE / "manifest.json").read_text())
+
+
+def sample_history() -> pd.DataFrame:
+    frames = []
+    for path in sorted(HISTORY.glob("*.csv")):
+        frame = pd.read_csv(path)
+        frame["symbol"] = path.stem
+        frame["trading_date"] = frame["Date"].str[:10].map(date.fromisoformat)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_demo_prints_its_summary(demo_duckdb: Demo) -> None:
+    out = demo_duckdb.first.stdout
+    assert "marketpulse demo: marts built" in out
+    assert "marts.fct_prices_daily" in out and "57,380 rows  2013-01-02 .. 2018-12-31" in out
+    assert f"warehouse: duckdb file {demo_duckdb.warehouse.duckdb_path}" in out
+    assert "next:" in out
+
+
+def test_every_mart_is_filled(demo_duckdb: Demo) -> None:
+    counts = mart_counts(demo_duckdb.warehouse)
+    assert counts["fct_prices_daily"] == len(sample_history()) == 57_380
+    assert counts["dim_symbol"] == 38
+    assert counts["dim_indicator"] == 14
+    observed = 0
+    for path in (SAMPLE / "fred" / "observations").glob("*.csv"):
+        values = pd.read_csv(path, dtype=str).iloc[:, 1]
+        observed += int((values != ".").sum())
+    assert counts["fct_macro_observations"] == observed
+    assert counts["dim_date"] == (date(2035, 12, 31) - date(1990, 1, 1)).days + 1
+
+
+def test_second_demo_changes_no_mart_row_count(demo_duckdb: Demo) -> None:
+    before = mart_counts(demo_duckdb.warehouse)
+    again = run_demo(demo_duckdb.warehouse.duckdb_path, demo_duckdb.tmp)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert mart_counts(demo_duckdb.warehouse) == before
+    raw = query(demo_duckdb.warehouse, "select count(*) from raw_yahoo.prices_daily")[0][0]
+    assert raw == 57_380
+
+
+def test_adjusted_close_equals_yahoos_own_adj_close(demo_duckdb: Demo) -> None:
+    """The sample's "Adj Close" was computed by the generator the way Yahoo does (pandas,
+    independently of the SQL); our dbt adjustment must reproduce it on every row."""
+    ours = pd.DataFrame(
+        query(
+            demo_duckdb.warehouse,
+            "select symbol, trading_date, adj_close from marts.fct_prices_daily",
+        ),
+        columns=["symbol", "trading_date", "adj_close"],
+    )
+    merged = sample_history().merge(ours, on=["symbol", "trading_date"], validate="one_to_one")
+    assert len(merged) == 57_380
+    difference = (merged["adj_close"] - merged["Adj Close"]).abs()
+    assert difference.max() <= 1e-6 * merged["Adj Close"].abs().max()
+    worst = (difference / merged["Adj Close"].abs()).max()
+    assert worst < 1e-7
+
+
+def test_as_traded_prices_around_aapls_split(demo_duckdb: Demo) -> None:
+    """Hand-checked: before 2014-06-09 AAPL traded at 7x Yahoo's split-adjusted price."""
+    history = pd.read_csv(HISTORY / "AAPL.csv")
+    history["trading_date"] = history["Date"].str[:10]
+    day_before = history.set_index("trading_date").loc["2014-06-06"]
+    split_day = history.set_index("trading_date").loc["2014-06-09"]
+    rows = dict(
+        (str(row[0]), row[1:])
+        for row in query(
+            demo_duckdb.warehouse,
+            "select trading_date, close, volume, split_ratio, adj_close from marts.fct_prices_daily"
+            " where symbol = 'AAPL' and trading_date in (date '2014-06-06', date '2014-06-09')",
+        )
+    )
+    close, volume, split_ratio, _ = rows["2014-06-06"]
+    assert close == pytest.approx(day_before["Close"] * 7, rel=1e-12)
+    assert volume == round(day_before["Volume"] / 7)
+    assert split_ratio == 1
+    close, volume, split_ratio, _ = rows["2014-06-09"]
+    assert close == pytest.approx(split_day["Close"], rel=1e-12)
+    assert volume == split_day["Volume"]
+    assert split_ratio == 7
+
+
+def test_latest_adjusted_close_equals_close(demo_duckdb: Demo) -> None:
+    mismatches = query(
+        demo_duckdb.warehouse,
+        """
+        select count(*) from marts.fct_prices_daily as prices
+        where trading_date = (select max(trading_date) from marts.fct_prices_daily)
+          and abs(adj_close - close) > 1e-9 * close
+        """,
+    )
+    assert mismatches == [(0,)]
+
+
+def test_trading_days_match_exchange_calendars(demo_duckdb: Demo) -> None:
+    nyse = xcals.get_calendar("XNYS", start="1990-01-02", end="2035-12-31")
+    sessions = {ts.date() for ts in nyse.sessions}
+    ours = {
+        row[0]
+        for row in query(
+            demo_duckdb.warehouse, "select date_day from marts.dim_date where is_trading_day"
+        )
+    }
+    assert ours == sessions
+    month_ends = {
+        ts.date() for ts in pd.Series(nyse.sessions).groupby(nyse.sessions.to_period("M")).max()
+    }
+    ours_month_ends = {
+        row[0]
+        for row in query(
+            demo_duckdb.warehouse,
+            "select date_day from marts.dim_date where is_month_end_trading_day",
+        )
+    }
+    assert ours_month_ends == month_ends
+    early = {ts.date() for ts in nyse.early_closes}
+    ours_early = {
+        row[0]
+        for row in query(
+            demo_duckdb.warehouse, "select date_day from marts.dim_date where is_early_close"
+        )
+    }
+    assert ours_early == early
+
+
+def test_every_bar_is_on_a_session(demo_duckdb: Demo) -> None:
+    nyse = xcals.get_calendar("XNYS", start="2013-01-02", end="2018-12-31")
+    sessions = sorted(ts.date() for ts in nyse.sessions)
+    for symbol, count, first, last in query(
+        demo_duckdb.warehouse,
+        "select symbol, count(*), min(trading_date), max(trading_date) from marts.fct_prices_daily group by symbol",
+    ):
+        assert (count, first, last) == (len(sessions), sessions[0], sessions[-1]), symbol
+
+
+def test_dim_symbol_labels_simulated_data(demo_duckdb: Demo) -> None:
+    rows = query(
+        demo_duckdb.warehouse,
+        "select symbol, is_simulated, asset_class, sector, is_benchmark from marts.dim_symbol",
+    )
+    by_symbol = {row[0]: row[1:] for row in rows}
+    for symbol, meta in MANIFEST["yahoo"].items():
+        assert by_symbol[symbol][0] == (meta["origin"] == "simulated"), symbol
+    assert by_symbol["^GSPC"][:2] == (False, "index")
+    assert by_symbol["XLK"][1:3] == ("etf", "Technology")
+    assert by_symbol["AAPL"][1:3] == ("equity", "Technology")
+    assert [s for s, meta in by_symbol.items() if meta[3]] == ["SPY"]
+
+
+def test_marts_are_the_whole_public_contract(demo_duckdb: Demo) -> None:
+    tables = {
+        row[0]
+        for row in query(
+            demo_duckdb.warehouse,
+            "select table_name from information_schema.tables where table_schema = 'marts'",
+        )
+    }
+    assert tables == set(MARTS)

@@ -1,0 +1,61 @@
+"""The same project on PostgreSQL: the sample data through dlt, `dbt build` green, and every
+mart equal to the DuckDB build (row for row; numbers within 1e-9 relative)."""
+
+from __future__ import annotations
+
+import math
+
+from ingest.warehouse import Warehouse
+from tests.e2e.conftest import MARTS, Demo, mart_counts, query
+
+KEYS = {
+    "dim_symbol": "symbol",
+    "dim_indicator": "indicator_id",
+    "dim_date": "date_day",
+    "fct_prices_daily": "symbol, trading_date",
+    "fct_macro_observations": "indicator_id, observation_date",
+}
+
+
+def test_postgres_build_has_the_same_row_counts(
+    demo_postgres: Warehouse, demo_duckdb: Demo
+) -> None:
+    assert mart_counts(demo_postgres) == mart_counts(demo_duckdb.warehouse)
+
+
+def test_every_mart_value_equals_the_duckdb_build(
+    demo_postgres: Warehouse, demo_duckdb: Demo
+) -> None:
+    for mart in MARTS:
+        sql = f"select * from marts.{mart} order by {KEYS[mart]}"
+        pg_rows, duck_rows = query(demo_postgres, sql), query(demo_duckdb.warehouse, sql)
+        assert len(pg_rows) == len(duck_rows), mart
+        for pg_row, duck_row in zip(pg_rows, duck_rows, strict=True):
+            for pg_value, duck_value in zip(pg_row, duck_row, strict=True):
+                if isinstance(pg_value, float) or isinstance(duck_value, float):
+                    assert math.isclose(pg_value, duck_value, rel_tol=1e-9, abs_tol=1e-12), (
+                        mart,
+                        pg_row,
+                    )
+                else:
+                    assert pg_value == duck_value, (mart, pg_row, duck_row)
+
+
+def test_postgres_schemas_are_exactly_named(demo_postgres: Warehouse) -> None:
+    schemas = {
+        row[0]
+        for row in query(demo_postgres, "select schema_name from information_schema.schemata")
+    }
+    assert {"raw_yahoo", "raw_fred", "staging", "intermediate", "marts"} <= schemas
+
+
+def test_prices_are_double_precision_in_postgres(demo_postgres: Warehouse) -> None:
+    types = dict(
+        query(
+            demo_postgres,
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = 'marts' and table_name = 'fct_prices_daily'",
+        )
+    )
+    for column in ("open", "high", "low", "close", "adj_factor", "adj_close"):
+        assert types[column] == "double precision", column
