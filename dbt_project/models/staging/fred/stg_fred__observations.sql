@@ -11,8 +11,7 @@ renamed as (
         cast(observation_date as date) as observation_date,
         cast(value as {{ marketpulse.type_double() }}) as value,
         cast(data_origin as {{ dbt.type_string() }}) as data_origin,
-        _loaded_at as loaded_at,
-        _dlt_load_id as dlt_load_id
+        _loaded_at as loaded_at
     from source
 
 ),
@@ -23,7 +22,7 @@ ranked as (
         *,
         row_number() over (
             partition by indicator_id, observation_date
-            order by loaded_at desc, dlt_load_id desc
+            order by loaded_at desc
         ) as load_rank
     from renamed
 

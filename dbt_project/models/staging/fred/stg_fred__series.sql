@@ -21,8 +21,7 @@ renamed as (
         cast(observation_start as date) as observation_start_date,
         cast(observation_end as date) as observation_end_date,
         cast(data_origin as {{ dbt.type_string() }}) as data_origin,
-        _loaded_at as loaded_at,
-        _dlt_load_id as dlt_load_id
+        _loaded_at as loaded_at
     from source
 
 ),
@@ -33,7 +32,7 @@ ranked as (
         *,
         row_number() over (
             partition by indicator_id
-            order by loaded_at desc, dlt_load_id desc
+            order by loaded_at desc
         ) as load_rank
     from renamed
 

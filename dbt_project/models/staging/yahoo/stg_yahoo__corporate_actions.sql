@@ -12,8 +12,7 @@ renamed as (
         cast(action_type as {{ dbt.type_string() }}) as action_type,
         cast(value as {{ marketpulse.type_double() }}) as action_value,
         cast(data_origin as {{ dbt.type_string() }}) as data_origin,
-        _loaded_at as loaded_at,
-        _dlt_load_id as dlt_load_id
+        _loaded_at as loaded_at
     from source
 
 ),
@@ -24,7 +23,7 @@ ranked as (
         *,
         row_number() over (
             partition by symbol, ex_date, action_type
-            order by loaded_at desc, dlt_load_id desc
+            order by loaded_at desc
         ) as load_rank
     from renamed
 

@@ -17,8 +17,7 @@ renamed as (
         cast(exchange_name as {{ dbt.type_string() }}) as exchange_name,
         cast(exchange_timezone as {{ dbt.type_string() }}) as exchange_timezone,
         cast(data_origin as {{ dbt.type_string() }}) as data_origin,
-        _loaded_at as loaded_at,
-        _dlt_load_id as dlt_load_id
+        _loaded_at as loaded_at
     from source
 
 ),
@@ -29,7 +28,7 @@ ranked as (
         *,
         row_number() over (
             partition by symbol
-            order by loaded_at desc, dlt_load_id desc
+            order by loaded_at desc
         ) as load_rank
     from renamed
 
