@@ -65,7 +65,7 @@ class Warehouse:
             "host": pg["host"],
             "port": int(pg["port"]),
             "username": pg["username"],
-            "password": pg["password"] or None,
+            "password": pg["password"],  # "" for trust or peer auth; dlt needs a string
             "database": pg["database"],
             "query": {"sslmode": pg["sslmode"]},
         }
