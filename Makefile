@@ -14,7 +14,7 @@ export MARKETPULSE_DUCKDB_PATH ?= $(ROOT)/data/marketpulse.duckdb
 export DBT_PROJECT_DIR := $(ROOT)/dbt_project
 export DBT_PROFILES_DIR := $(ROOT)
 
-.PHONY: help setup demo ingest build test lint docs docs-serve clean tools
+.PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,7 +39,7 @@ demo: setup ## offline: load the bundled sample data, dbt build, print a summary
 ingest: setup ## load live data from Yahoo Finance and FRED into the raw schemas
 	@$(PY) -m ingest run
 
-build: setup ## dbt build (models + tests) on $$WAREHOUSE
+build: setup warehouse-dir ## dbt build (models + tests) on $$WAREHOUSE
 	@$(DBT) build
 
 test: setup tools ## the whole suite: pytest, incl. dbt build on DuckDB and Postgres
@@ -48,14 +48,17 @@ test: setup tools ## the whole suite: pytest, incl. dbt build on DuckDB and Post
 lint: setup ## ruff and sqlfluff
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
+	@$(VENV)/bin/sqlfluff lint dbt_project/models
 
-docs: setup ## build the static dbt docs site into dbt_project/target/static_index.html
+docs: setup warehouse-dir ## build the static dbt docs site into dbt_project/target/static_index.html
 	@$(DBT) docs generate --static
 	@echo "docs: $(DBT_PROJECT_DIR)/target/static_index.html (or: make docs-serve)"
 
 docs-serve: docs ## serve the dbt docs site on http://localhost:8080
 	@$(DBT) docs serve --port 8080
+
+warehouse-dir:
+	@mkdir -p "$(dir $(MARKETPULSE_DUCKDB_PATH))"
 
 clean: ## delete the local warehouse, dlt state and dbt build output (keeps .venv)
 	rm -rf data dbt_project/target dbt_project/logs logs
