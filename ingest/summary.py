@@ -54,10 +54,10 @@ def print_summary(warehouse: Warehouse) -> None:
     print()
     print(f"warehouse: {warehouse.describe()}")
     print("next:")
-    print("  source .envrc && dbt build      # rebuild the models (dbt uses the same warehouse)")
-    print("  make docs                       # browse the dbt docs site")
+    print("  source .envrc && dbt build    # rebuild and test the models on the same warehouse")
+    print("  make docs-serve               # the dbt docs site on http://localhost:8080")
     print(
-        "  make ingest                     # load live data (needs internet; use a fresh warehouse)"
+        "  make clean && make ingest     # live data instead (needs internet; never mixed with the sample)"
     )
     if warehouse.kind == "duckdb":
-        print(f"  duckdb -readonly {warehouse.duckdb_path}   # query the marts (schema `marts`)")
+        print(f"  query schema `marts` with any DuckDB client, read-only: {warehouse.duckdb_path}")

@@ -1,0 +1,93 @@
+"""The live clients end to end: yfinance and fredapi run for real above a recorded network.
+
+Only `yfinance.Ticker` (whose HTTP goes through curl_cffi) and fredapi's `urlopen` are replaced,
+by objects answering with recorded payloads; everything above runs as `make ingest` runs it.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timezone
+from urllib.parse import parse_qs, urlparse
+
+import duckdb
+import pandas as pd
+import pytest
+
+from ingest import runner
+from ingest.report import Progress
+from ingest.retry import RetryPolicy
+from ingest.warehouse import Warehouse
+from ingest.yahoo.client import ReplayYahooClient
+from tests.conftest import FIXTURES, fixture_config
+
+RECORDED = ReplayYahooClient(FIXTURES / "yahoo", origin="live")
+
+
+class RecordedTicker:
+    """Answers like `yfinance.Ticker` from recorded frames and info dicts."""
+
+    requests: list[tuple[str, dict[str, object]]] = []
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+
+    def history(self, **kwargs: object) -> pd.DataFrame:
+        RecordedTicker.requests.append((self.symbol, kwargs))
+        return RECORDED.history(self.symbol, date.fromisoformat(str(kwargs["start"])))
+
+    @property
+    def info(self) -> dict[str, object]:
+        return RECORDED.info(self.symbol)
+
+
+def recorded_fred_api(url: str) -> io.BytesIO:
+    parsed = urlparse(url)
+    series_id = parse_qs(parsed.query)["series_id"][0]
+    endpoint = parsed.path.rsplit("/", 1)[-1]
+    return io.BytesIO((FIXTURES / "fred" / "api" / f"{endpoint}_{series_id}.xml").read_bytes())
+
+
+def test_live_clients_load_recorded_payloads(
+    monkeypatch: pytest.MonkeyPatch, duckdb_warehouse: Warehouse
+) -> None:
+    import yfinance
+
+    monkeypatch.setattr(yfinance, "Ticker", RecordedTicker)
+    monkeypatch.setattr("fredapi.fred.urlopen", recorded_fred_api)
+    RecordedTicker.requests = []
+    config = fixture_config(series=("DGS10",), fred_api_key="0123456789abcdef0123456789abcdef")
+    clients = runner.live_clients(config)
+    assert type(clients[1]).__name__ == "FredApiClient"
+    reports = runner.run(
+        config,
+        duckdb_warehouse,
+        clients,
+        progress=Progress(quiet=True),
+        retry=RetryPolicy(attempts=1),
+    )
+    assert all(report.ok for report in reports), reports
+
+    # yfinance was asked for raw prices and the actions, from the configured start.
+    symbol, kwargs = RecordedTicker.requests[0]
+    assert symbol == "AAPL"
+    assert kwargs["auto_adjust"] is False and kwargs["actions"] is True
+    assert kwargs["start"] == "2014-01-01" and kwargs["interval"] == "1d"
+
+    with duckdb.connect(str(duckdb_warehouse.duckdb_path), read_only=True) as connection:
+        prices = connection.execute(
+            "select symbol, count(*), min(data_origin) from raw_yahoo.prices_daily group by 1 order by 1"
+        ).fetchall()
+        assert prices == [("AAPL", 8, "live"), ("SPY", 4, "live")]
+        fred = connection.execute(
+            "select count(*), count(value) from raw_fred.observations where series_id = 'DGS10'"
+        ).fetchall()
+        assert fred == [(6, 5)]
+        series = connection.execute(
+            "select title, frequency_short, last_updated_at from raw_fred.series"
+        ).fetchall()
+        assert series[0][0] == "10-Year Treasury Constant Maturity Rate"
+        assert series[0][1] == "D"
+        assert series[0][2].astimezone(timezone.utc) == datetime(
+            2019, 1, 11, 21, 16, 2, tzinfo=timezone.utc
+        )
