@@ -99,7 +99,9 @@ def test_fredgraph_csv_with_missing_marker() -> None:
     assert old.loc["2014-07-03"] == 2.65 and pd.isna(old.loc["2014-07-04"])
 
 
-@pytest.mark.parametrize("body", ["", "<html><body>Error</body></html>", "date,OTHER\n2014-01-01,1\n"])
+@pytest.mark.parametrize(
+    "body", ["", "<html><body>Error</body></html>", "date,OTHER\n2014-01-01,1\n"]
+)
 def test_fredgraph_csv_rejects_malformed_payloads(body: str) -> None:
     with pytest.raises(PayloadError):
         parse_fredgraph_csv(body, "DGS10")

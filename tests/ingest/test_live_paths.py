@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime, timezone
+from typing import ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import duckdb
@@ -27,7 +28,7 @@ RECORDED = ReplayYahooClient(FIXTURES / "yahoo", origin="live")
 class RecordedTicker:
     """Answers like `yfinance.Ticker` from recorded frames and info dicts."""
 
-    requests: list[tuple[str, dict[str, object]]] = []
+    requests: ClassVar[list[tuple[str, dict[str, object]]]] = []
 
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol

@@ -75,7 +75,16 @@ def test_values_land_typed_and_unchanged(duckdb_warehouse: Warehouse) -> None:
             "select open, high, low, close, adj_close, volume, exchange_timezone, data_origin"
             " from raw_yahoo.prices_daily where symbol = 'AAPL' and trading_date = date '2014-06-09'"
         ).fetchall()[0]
-        assert row == (92.70, 93.88, 91.75, 93.70, 84.453124, 75415000, "America/New_York", "recorded_real")
+        assert row == (
+            92.70,
+            93.88,
+            91.75,
+            93.70,
+            84.453124,
+            75415000,
+            "America/New_York",
+            "recorded_real",
+        )
         missing = connection.execute(
             "select value from raw_fred.observations where series_id = 'DGS10'"
             " and observation_date = date '2014-07-04'"
@@ -121,7 +130,9 @@ def test_429_twice_then_data_loads_once(duckdb_warehouse: Warehouse) -> None:
     assert counts(duckdb_warehouse)["raw_yahoo.prices_daily"] == 12
 
 
-def test_429_forever_fails_that_symbol_only_after_bounded_retries(duckdb_warehouse: Warehouse) -> None:
+def test_429_forever_fails_that_symbol_only_after_bounded_retries(
+    duckdb_warehouse: Warehouse,
+) -> None:
     flaky = _Flaky(failures=99)
     yahoo, fred = run(duckdb_warehouse, yahoo=flaky)
     assert set(yahoo.failed) == {"AAPL", "SPY"}

@@ -9,7 +9,13 @@ import pytest
 from curl_cffi.requests import exceptions as curl_errors
 from yfinance import exceptions as yf_errors
 
-from ingest.errors import NoNetworkError, NotFoundError, PayloadError, RateLimitedError, TransientError
+from ingest.errors import (
+    NoNetworkError,
+    NotFoundError,
+    PayloadError,
+    RateLimitedError,
+    TransientError,
+)
 from ingest.retry import RetryPolicy, call_with_retry
 from ingest.yahoo import action_rows, price_rows, symbol_row
 from ingest.yahoo.client import ReplayYahooClient, YFinanceClient
@@ -25,7 +31,14 @@ def aapl() -> pd.DataFrame:
 
 def test_recorded_frame_has_yfinance_shape(aapl: pd.DataFrame) -> None:
     assert list(aapl.columns) == [
-        "Open", "High", "Low", "Close", "Adj Close", "Volume", "Dividends", "Stock Splits",
+        "Open",
+        "High",
+        "Low",
+        "Close",
+        "Adj Close",
+        "Volume",
+        "Dividends",
+        "Stock Splits",
     ]
     assert str(aapl.index.tz) == "America/New_York"
     assert aapl.index.name == "Date"
@@ -36,7 +49,12 @@ def test_price_rows_keep_every_bar_with_unadjusted_values(aapl: pd.DataFrame) ->
     assert len(rows) == 8
     first = rows.iloc[0]
     assert first["trading_date"] == date(2014, 5, 6)
-    assert (first["open"], first["high"], first["low"], first["close"]) == (84.97, 85.13, 84.17, 84.36)
+    assert (first["open"], first["high"], first["low"], first["close"]) == (
+        84.97,
+        85.13,
+        84.17,
+        84.36,
+    )
     assert first["adj_close"] == pytest.approx(75.632812)
     assert first["volume"] == 93341700
     assert first["exchange_timezone"] == "America/New_York"
@@ -118,7 +136,9 @@ def test_live_client_empty_frame_is_not_found(monkeypatch: pytest.MonkeyPatch) -
         client.history("NOPE", date(2024, 1, 1))
 
 
-def test_rate_limited_twice_then_data_is_fetched_once_after_two_backoffs(aapl: pd.DataFrame) -> None:
+def test_rate_limited_twice_then_data_is_fetched_once_after_two_backoffs(
+    aapl: pd.DataFrame,
+) -> None:
     calls, sleeps = [], []
 
     def fetch() -> pd.DataFrame:
@@ -127,7 +147,9 @@ def test_rate_limited_twice_then_data_is_fetched_once_after_two_backoffs(aapl: p
             raise RateLimitedError("AAPL: rate limited by Yahoo (HTTP 429)")
         return aapl
 
-    got = call_with_retry(fetch, RetryPolicy(attempts=4, base_delay=1.0), what="t", sleep=sleeps.append)
+    got = call_with_retry(
+        fetch, RetryPolicy(attempts=4, base_delay=1.0), what="t", sleep=sleeps.append
+    )
     assert got is aapl
     assert len(calls) == 3
     assert len(sleeps) == 2
