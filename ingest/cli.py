@@ -42,8 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         warehouse = Warehouse.from_env()
         if args.command == "summary":
-            print_summary(warehouse)
-            return 0
+            return _summary(warehouse)
         config = IngestConfig.load()
         if args.command == "demo":
             return _demo(config, warehouse, quiet=args.quiet)
@@ -84,6 +83,20 @@ def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
         print("error: dbt build failed; see the output above", file=sys.stderr)
         return code
     print_summary(warehouse)
+    return 0
+
+
+def _summary(warehouse: Warehouse) -> int:
+    try:
+        print_summary(warehouse)
+    except Exception as exc:  # duckdb / psycopg2 errors: missing file, schema or table
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(
+            f"error: no marts to summarise in {warehouse.describe()} ({reason}); "
+            "run `make demo` or `make build` first",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 

@@ -12,10 +12,11 @@ from ingest.config import IngestConfig
 from ingest.errors import NoNetworkError
 from ingest.fred import fred_source
 from ingest.fred.client import FredApiClient, FredClient, FredCsvClient, ReplayFredClient
+from ingest.origin import MixedOriginError
 from ingest.report import Progress, SourceReport
 from ingest.retry import RetryPolicy
 from ingest.warehouse import Warehouse
-from ingest.yahoo import MixedOriginError, yahoo_source
+from ingest.yahoo import yahoo_source
 from ingest.yahoo.client import ReplayYahooClient, YahooClient, YFinanceClient
 
 SOURCES = ("yahoo", "fred")

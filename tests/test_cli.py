@@ -68,6 +68,11 @@ def test_live_ingest_without_network_says_so_in_one_line_per_source(tmp_path: Pa
             "error: WAREHOUSE='oracle' is not supported; use one of: duckdb, postgres",
         ),
         (
+            ("summary",),
+            {"MARKETPULSE_DUCKDB_PATH": "/nonexistent/marketpulse.duckdb"},
+            "error: no marts to summarise in duckdb file /nonexistent/marketpulse.duckdb",
+        ),
+        (
             ("run", "--sample"),
             {"WAREHOUSE": "postgres", "PGHOST": "127.0.0.1", "PGPORT": "1"},
             "error: cannot connect to postgres postgres@127.0.0.1:1/",

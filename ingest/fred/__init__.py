@@ -7,7 +7,7 @@ revisions to recent observations replace what was loaded (merge on the natural k
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import dlt
@@ -18,6 +18,7 @@ from ingest.arrow import to_arrow
 from ingest.errors import NoNetworkError, SourceError
 from ingest.fred import settings
 from ingest.fred.client import FredClient
+from ingest.origin import check_origin
 from ingest.report import Progress, SourceReport
 from ingest.retry import RetryPolicy, call_with_retry
 
@@ -79,8 +80,9 @@ def _observations(
     retry: RetryPolicy,
 ) -> Iterator[pd.DataFrame]:
     state = dlt.current.resource_state()
+    check_origin(state, "FRED", client.origin)
     cursors: dict[str, str] = state.setdefault("cursors", {})
-    loaded_at = datetime.now(timezone.utc)
+    loaded_at = datetime.now(UTC)
     for series_id in series_ids:
         cursor = cursors.get(series_id)
         start = start_date
@@ -114,7 +116,7 @@ def _observations(
 def _series(
     series_ids: Sequence[str], client: FredClient, report: SourceReport, retry: RetryPolicy
 ) -> Iterator[dict[str, Any]]:
-    loaded_at = datetime.now(timezone.utc)
+    loaded_at = datetime.now(UTC)
     for series_id in series_ids:
         try:
             info = call_with_retry(

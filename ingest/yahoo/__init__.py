@@ -8,7 +8,7 @@ backfilled from the start date while the others only re-pull their lag window.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import dlt
@@ -17,6 +17,7 @@ from dlt.sources import DltResource
 
 from ingest.arrow import to_arrow
 from ingest.errors import NoNetworkError, PayloadError, SourceError
+from ingest.origin import check_origin
 from ingest.report import Progress, SourceReport
 from ingest.retry import RetryPolicy, call_with_retry
 from ingest.yahoo import settings
@@ -25,10 +26,6 @@ from ingest.yahoo.client import YahooClient
 MERGE = {"disposition": "merge", "strategy": "delete-insert"}
 PRICES_KEY = ("symbol", "trading_date")
 ACTIONS_KEY = ("symbol", "ex_date", "action_type")
-
-
-class MixedOriginError(Exception):
-    """The warehouse holds data of another origin (sample vs live) for this source."""
 
 
 def yahoo_source(
@@ -68,10 +65,10 @@ def _history(
     retry: RetryPolicy,
 ) -> Iterator[Any]:
     state = dlt.current.resource_state()
-    _check_origin(state, client.origin)
+    check_origin(state, "Yahoo", client.origin)
     cursors: dict[str, str] = state.setdefault("cursors", {})
     known_splits: dict[str, list[str]] = state.setdefault("splits", {})
-    loaded_at = datetime.now(timezone.utc)
+    loaded_at = datetime.now(UTC)
     prices_hints = dlt.mark.make_hints(
         table_name=settings.PRICES_TABLE,
         write_disposition=MERGE,
@@ -125,7 +122,7 @@ def _history(
 def _symbols(
     symbols: Sequence[str], client: YahooClient, report: SourceReport, retry: RetryPolicy
 ) -> Iterator[dict[str, Any]]:
-    loaded_at = datetime.now(timezone.utc)
+    loaded_at = datetime.now(UTC)
     for symbol in symbols:
         if symbol in report.failed:
             continue
@@ -142,15 +139,6 @@ def _symbols(
 
 def _fetch(client: YahooClient, symbol: str, start: date, retry: RetryPolicy) -> pd.DataFrame:
     return call_with_retry(lambda: client.history(symbol, start), retry, what=f"yahoo {symbol}")
-
-
-def _check_origin(state: dict[str, Any], origin: str) -> None:
-    previous = state.setdefault("origin", origin)
-    if previous != origin:
-        raise MixedOriginError(
-            f"the warehouse holds {previous} Yahoo data and this run would add {origin} data; "
-            "use another warehouse (MARKETPULSE_DUCKDB_PATH / PGDATABASE) or `make clean` first"
-        )
 
 
 def _split_dates(frame: pd.DataFrame) -> list[str]:

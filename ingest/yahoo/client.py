@@ -21,17 +21,6 @@ import pandas as pd
 
 from ingest.errors import NoNetworkError, NotFoundError, RateLimitedError, TransientError
 
-HISTORY_COLUMNS = (
-    "Open",
-    "High",
-    "Low",
-    "Close",
-    "Adj Close",
-    "Volume",
-    "Dividends",
-    "Stock Splits",
-)
-
 
 class YahooClient(Protocol):
     origin: str

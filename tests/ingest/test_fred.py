@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import urllib.error
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
@@ -17,7 +17,7 @@ from ingest.fred.client import FredApiClient, FredCsvClient, ReplayFredClient, p
 from tests.conftest import FIXTURES
 
 API = FIXTURES / "fred" / "api"
-LOADED_AT = datetime(2024, 1, 2, tzinfo=timezone.utc)
+LOADED_AT = datetime(2024, 1, 2, tzinfo=UTC)
 SECRET_KEY = "abcdef0123456789abcdef0123456789"
 
 
@@ -67,7 +67,7 @@ def test_keyed_series_info_through_fredapi(fred_api: _RecordedFredApi) -> None:
     row = series_row("DGS10", info, "live", LOADED_AT)
     assert row["title"] == "10-Year Treasury Constant Maturity Rate"
     assert row["frequency_short"] == "D"
-    assert row["last_updated_at"] == datetime(2019, 1, 11, 21, 16, 2, tzinfo=timezone.utc)
+    assert row["last_updated_at"] == datetime(2019, 1, 11, 21, 16, 2, tzinfo=UTC)
     assert row["observation_start"] == date(1962, 1, 2)
 
 

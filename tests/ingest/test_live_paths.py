@@ -7,7 +7,7 @@ by objects answering with recorded payloads; everything above runs as `make inge
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import ClassVar
 from urllib.parse import parse_qs, urlparse
 
@@ -89,6 +89,4 @@ def test_live_clients_load_recorded_payloads(
         ).fetchall()
         assert series[0][0] == "10-Year Treasury Constant Maturity Rate"
         assert series[0][1] == "D"
-        assert series[0][2].astimezone(timezone.utc) == datetime(
-            2019, 1, 11, 21, 16, 2, tzinfo=timezone.utc
-        )
+        assert series[0][2].astimezone(UTC) == datetime(2019, 1, 11, 21, 16, 2, tzinfo=UTC)

@@ -181,10 +181,18 @@ def test_a_new_split_repulls_the_whole_history(duckdb_warehouse: Warehouse) -> N
 
 def test_sample_and_live_data_never_mix(duckdb_warehouse: Warehouse) -> None:
     run(duckdb_warehouse)
-    live_now = ReplayYahooClient(FIXTURES / "yahoo", origin="live")
-    yahoo, _ = run(duckdb_warehouse, yahoo=live_now)
-    assert yahoo.fatal is not None and "holds recorded Yahoo data" in yahoo.fatal
-    assert counts(duckdb_warehouse)["raw_yahoo.prices_daily"] == 12
+    before = counts(duckdb_warehouse)
+    yahoo, fred = run(
+        duckdb_warehouse,
+        yahoo=ReplayYahooClient(FIXTURES / "yahoo", origin="live"),
+        fred=ReplayFredClient(FIXTURES / "fred", origin="live"),
+    )
+    assert yahoo.fatal == (
+        "the warehouse holds recorded Yahoo data and this run would add live data; "
+        "use another warehouse (MARKETPULSE_DUCKDB_PATH / PGDATABASE) or `make clean` first"
+    )
+    assert fred.fatal is not None and "holds recorded FRED data" in fred.fatal
+    assert counts(duckdb_warehouse) == before
 
 
 def test_unreachable_postgres_is_one_clear_error() -> None:

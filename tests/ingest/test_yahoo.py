@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
@@ -21,7 +21,7 @@ from ingest.yahoo import action_rows, price_rows, symbol_row
 from ingest.yahoo.client import ReplayYahooClient, YFinanceClient
 from tests.conftest import FIXTURES
 
-LOADED_AT = datetime(2024, 1, 2, 21, 0, tzinfo=timezone.utc)
+LOADED_AT = datetime(2024, 1, 2, 21, 0, tzinfo=UTC)
 
 
 @pytest.fixture
