@@ -19,6 +19,14 @@ class SourceReport:
     def ok(self) -> bool:
         return self.fatal is None and not self.failed
 
+    def fail(self, item: str, error: Exception, what: str = "", secondary: bool = False) -> str:
+        """Record why `item` failed; a secondary failure (metadata) never hides the main one."""
+        reason = what + str(error).removeprefix(f"{item}: ")  # our errors start with the item
+        if secondary:
+            return self.failed.setdefault(item, reason)
+        self.failed[item] = reason
+        return reason
+
     def add_rows(self, table: str, count: int) -> None:
         self.rows[table] = self.rows.get(table, 0) + count
 

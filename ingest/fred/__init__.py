@@ -7,22 +7,21 @@ revisions to recent observations replace what was loaded (merge on the natural k
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import dlt
 import pandas as pd
 from dlt.sources import DltResource
 
-from ingest.arrow import to_arrow
 from ingest.errors import NoNetworkError, SourceError
 from ingest.fred import settings
 from ingest.fred.client import FredClient
+from ingest.loading import MERGE, resume_from, to_arrow
 from ingest.origin import check_origin
 from ingest.report import Progress, SourceReport
 from ingest.retry import RetryPolicy, call_with_retry
 
-MERGE = {"disposition": "merge", "strategy": "delete-insert"}
 OBSERVATIONS_KEY = ("series_id", "observation_date")
 
 OBSERVATION_HINTS = {
@@ -85,9 +84,7 @@ def _observations(
     loaded_at = datetime.now(UTC)
     for series_id in series_ids:
         cursor = cursors.get(series_id)
-        start = start_date
-        if cursor is not None:
-            start = max(start_date, date.fromisoformat(cursor) - timedelta(days=lag_days))
+        start = resume_from(cursor, start_date, lag_days)
         try:
             series = call_with_retry(
                 lambda s=series_id, d=start: client.observations(s, d),
@@ -97,8 +94,7 @@ def _observations(
         except NoNetworkError:
             raise
         except SourceError as exc:
-            report.failed[series_id] = str(exc).removeprefix(f"{series_id}: ")
-            progress("fred", series_id, f"FAILED: {report.failed[series_id]}")
+            progress("fred", series_id, f"FAILED: {report.fail(series_id, exc)}")
             continue
         rows = observation_rows(series_id, series, client.origin_of(series_id), loaded_at)
         report.add_rows(settings.OBSERVATIONS_TABLE, len(rows))
@@ -125,9 +121,7 @@ def _series(
         except NoNetworkError:
             raise
         except SourceError as exc:
-            report.failed.setdefault(
-                series_id, f"metadata: {str(exc).removeprefix(f'{series_id}: ')}"
-            )
+            report.fail(series_id, exc, "metadata: ", secondary=True)
             continue
         report.add_rows(settings.SERIES_TABLE, 1)
         yield series_row(series_id, info, client.origin_of(series_id), loaded_at)

@@ -8,22 +8,21 @@ backfilled from the start date while the others only re-pull their lag window.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import dlt
 import pandas as pd
 from dlt.sources import DltResource
 
-from ingest.arrow import to_arrow
 from ingest.errors import NoNetworkError, PayloadError, SourceError
+from ingest.loading import MERGE, resume_from, to_arrow
 from ingest.origin import check_origin
 from ingest.report import Progress, SourceReport
 from ingest.retry import RetryPolicy, call_with_retry
 from ingest.yahoo import settings
 from ingest.yahoo.client import YahooClient
 
-MERGE = {"disposition": "merge", "strategy": "delete-insert"}
 PRICES_KEY = ("symbol", "trading_date")
 ACTIONS_KEY = ("symbol", "ex_date", "action_type")
 
@@ -83,9 +82,7 @@ def _history(
     )
     for symbol in symbols:
         cursor = cursors.get(symbol)
-        start = start_date
-        if cursor is not None:
-            start = max(start_date, date.fromisoformat(cursor) - timedelta(days=lag_days))
+        start = resume_from(cursor, start_date, lag_days)
         try:
             frame = _fetch(client, symbol, start, retry)
             splits = _split_dates(frame)
@@ -100,8 +97,7 @@ def _history(
         except NoNetworkError:
             raise
         except SourceError as exc:
-            report.failed[symbol] = str(exc).removeprefix(f"{symbol}: ")
-            progress("yahoo", symbol, f"FAILED: {report.failed[symbol]}")
+            progress("yahoo", symbol, f"FAILED: {report.fail(symbol, exc)}")
             continue
         report.add_rows(settings.PRICES_TABLE, len(prices))
         report.add_rows(settings.ACTIONS_TABLE, len(actions))
@@ -131,7 +127,7 @@ def _symbols(
         except NoNetworkError:
             raise
         except SourceError as exc:
-            report.failed.setdefault(symbol, f"metadata: {str(exc).removeprefix(f'{symbol}: ')}")
+            report.fail(symbol, exc, "metadata: ", secondary=True)
             continue
         report.add_rows(settings.SYMBOLS_TABLE, 1)
         yield symbol_row(symbol, info, client.origin_of(symbol), loaded_at)

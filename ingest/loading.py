@@ -1,11 +1,23 @@
-"""pandas rows -> Arrow tables whose schema agrees with the dlt hints (keys are not null)."""
+"""How the sources hand rows to dlt: merge semantics, resume points, Arrow tables."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 import pandas as pd
 import pyarrow as pa
+
+# Merge on the natural key by deleting and re-inserting: works on DuckDB and Postgres alike
+# (dlt's `upsert` strategy is Postgres-only).
+MERGE = {"disposition": "merge", "strategy": "delete-insert"}
+
+
+def resume_from(cursor: str | None, start_date: date, lag_days: int) -> date:
+    """Where to fetch from: the start date for a new symbol, else the cursor minus the lag."""
+    if cursor is None:
+        return start_date
+    return max(start_date, date.fromisoformat(cursor) - timedelta(days=lag_days))
 
 
 def to_arrow(frame: pd.DataFrame, keys: Sequence[str]) -> pa.Table:
