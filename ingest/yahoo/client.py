@@ -144,14 +144,6 @@ class ReplayYahooClient:
             raise NotFoundError(f"{symbol}: Yahoo has no metadata for this symbol")
         return dict(self._info[symbol])
 
-    def latest_date(self) -> date:
-        """The last date the recording covers: the 'today' of a replay."""
-        latest = date.min
-        for path in (self.directory / "history").glob("*.csv"):
-            last_line = path.read_text().rstrip().rsplit("\n", 1)[-1]
-            latest = max(latest, date.fromisoformat(last_line[:10]))
-        return latest
-
 
 def read_history_csv(path: Path, timezone: str) -> pd.DataFrame:
     """Read a history frame written by `to_csv()` back into yfinance's exact shape."""
