@@ -11,6 +11,7 @@ import argparse
 import logging
 import sys
 import time
+from dataclasses import replace
 
 from ingest import runner
 from ingest.config import IngestConfig, validate_series, validate_symbols
@@ -51,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             raise ConfigError(f"unknown source {unknown[0]!r}; known: {', '.join(runner.SOURCES)}")
         if args.symbols:
-            config = _replace(config, symbols=validate_symbols(args.symbols.split(",")))
+            config = replace(config, symbols=validate_symbols(args.symbols.split(",")))
         if args.series:
-            config = _replace(config, series=validate_series(args.series.split(",")))
+            config = replace(config, series=validate_series(args.series.split(",")))
         clients = runner.sample_clients() if args.sample else runner.live_clients(config)
         return _ingest(config, warehouse, clients, sources, quiet=args.quiet)
     except (ConfigError, runner.WarehouseUnreachableError) as exc:
@@ -98,12 +99,6 @@ def _summary(warehouse: Warehouse) -> int:
         )
         return 2
     return 0
-
-
-def _replace(config: IngestConfig, **changes: object) -> IngestConfig:
-    from dataclasses import replace
-
-    return replace(config, **changes)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

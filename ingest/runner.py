@@ -30,35 +30,15 @@ class WarehouseUnreachableError(Exception):
 
 def check_warehouse(warehouse: Warehouse) -> None:
     """Fail fast, in one line, before any source is fetched."""
-    if warehouse.kind == "postgres":
-        import psycopg2
+    import duckdb
+    import psycopg2
 
-        pg = warehouse.pg
-        try:
-            psycopg2.connect(
-                host=pg["host"],
-                port=int(pg["port"]),
-                user=pg["username"],
-                password=pg["password"] or None,
-                dbname=pg["database"],
-                sslmode=pg["sslmode"],
-                connect_timeout=5,
-            ).close()
-        except psycopg2.OperationalError as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"
-            raise WarehouseUnreachableError(
-                f"cannot connect to {warehouse.describe()}: {reason}"
-            ) from None
-    else:
-        import duckdb
-
-        warehouse.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            duckdb.connect(str(warehouse.duckdb_path)).close()
-        except duckdb.IOException as exc:
-            raise WarehouseUnreachableError(
-                f"cannot open {warehouse.describe()}: {str(exc).splitlines()[0]}"
-            ) from None
+    try:
+        warehouse.connect(read_only=False, timeout=5).close()
+    except (psycopg2.OperationalError, duckdb.IOException) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"
+        verb = "connect to" if warehouse.kind == "postgres" else "open"
+        raise WarehouseUnreachableError(f"cannot {verb} {warehouse.describe()}: {reason}") from None
 
 
 def run_source(

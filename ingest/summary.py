@@ -11,29 +11,10 @@ MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_mac
 DATE_COLUMNS = {"fct_prices_daily": "trading_date", "fct_macro_observations": "observation_date"}
 
 
-def connect(warehouse: Warehouse) -> Any:
-    """A short-lived, read-only connection: DuckDB allows a single writer per file."""
-    if warehouse.kind == "duckdb":
-        import duckdb
-
-        return duckdb.connect(str(warehouse.duckdb_path), read_only=True)
-    import psycopg2
-
-    pg = warehouse.pg
-    return psycopg2.connect(
-        host=pg["host"],
-        port=int(pg["port"]),
-        user=pg["username"],
-        password=pg["password"] or None,
-        dbname=pg["database"],
-        sslmode=pg["sslmode"],
-    )
-
-
 def mart_stats(warehouse: Warehouse) -> dict[str, dict[str, Any]]:
     """Rows, and date range where the mart has one, for every mart."""
     stats: dict[str, dict[str, Any]] = {}
-    with closing(connect(warehouse)) as connection:
+    with closing(warehouse.connect()) as connection:
         cursor = connection.cursor()
         for mart in MARTS:
             column = DATE_COLUMNS.get(mart)

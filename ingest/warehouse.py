@@ -53,6 +53,27 @@ class Warehouse:
         pg = self.pg
         return f"postgres {pg['username']}@{pg['host']}:{pg['port']}/{pg['database']}"
 
+    def connect(self, read_only: bool = True, timeout: int = 10) -> Any:
+        """A DB-API connection. Keep it short-lived: DuckDB allows one writer per file."""
+        if self.kind == "duckdb":
+            import duckdb
+
+            if not read_only:
+                self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+            return duckdb.connect(str(self.duckdb_path), read_only=read_only)
+        import psycopg2
+
+        pg = self.pg
+        return psycopg2.connect(
+            host=pg["host"],
+            port=int(pg["port"]),
+            user=pg["username"],
+            password=pg["password"] or None,
+            dbname=pg["database"],
+            sslmode=pg["sslmode"],
+            connect_timeout=timeout,
+        )
+
     def dlt_destination(self) -> Any:
         import dlt
 

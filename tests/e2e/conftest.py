@@ -17,7 +17,6 @@ from ingest import runner
 from ingest.config import IngestConfig
 from ingest.dbt import run_dbt
 from ingest.report import Progress
-from ingest.summary import connect
 from ingest.warehouse import Warehouse
 from tests.conftest import ROOT
 
@@ -25,7 +24,7 @@ MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_mac
 
 
 def query(warehouse: Warehouse, sql: str) -> list[tuple[Any, ...]]:
-    with closing(connect(warehouse)) as connection:
+    with closing(warehouse.connect()) as connection:
         cursor = connection.cursor()
         cursor.execute(sql)
         return [tuple(row) for row in cursor.fetchall()]
