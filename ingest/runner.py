@@ -18,8 +18,13 @@ from ingest.retry import RetryPolicy
 from ingest.warehouse import Warehouse
 from ingest.yahoo import yahoo_source
 from ingest.yahoo.client import ReplayYahooClient, YahooClient, YFinanceClient
+from ingest.yahoo.intraday import yahoo_intraday_source
 
-SOURCES = ("yahoo", "fred")
+SOURCES = ("yahoo", "fred", "intraday")
+# Sources landing in another source's raw schema (default: raw_<name>). The intraday bars are
+# Yahoo data, kept in raw_yahoo, but have a pipeline (and state) of their own so watch mode
+# can load them every minute without touching the daily pipeline.
+DATASETS = {"intraday": "raw_yahoo"}
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 OFFLINE_HINT = "run `make demo` to try marketpulse offline with the bundled sample data"
 
@@ -51,7 +56,7 @@ def run_source(
     pipeline = dlt.pipeline(
         pipeline_name=f"marketpulse_{name}",
         destination=warehouse.dlt_destination(),
-        dataset_name=f"raw_{name}",
+        dataset_name=DATASETS.get(name, f"raw_{name}"),
         pipelines_dir=str(warehouse.pipelines_dir()),
     )
     try:
@@ -121,9 +126,12 @@ def run(
             lag_days=config.fred_lag_days,
             retry=retry,
         ),
+        "intraday": lambda report: yahoo_intraday_source(
+            config.symbols, yahoo_client, report, progress, start_date=config.yahoo_start, retry=retry
+        ),
     }
     reports = []
     for name in sources:
-        progress(name, "", f"-> raw_{name} in {warehouse.describe()}")
+        progress(name, "", f"-> {DATASETS.get(name, f'raw_{name}')} in {warehouse.describe()}")
         reports.append(run_source(name, builders[name], warehouse))
     return reports
