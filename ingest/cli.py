@@ -3,6 +3,8 @@
 python -m ingest run [--sources yahoo,fred] [--symbols AAPL,MSFT] [--sample]
 python -m ingest demo      # bundled sample data -> dlt -> dbt build -> summary
 python -m ingest summary   # rows and date range per mart
+python -m ingest market-open [--at 2024-03-11T14:00:00Z]   # exit 0 open, 3 closed
+python -m ingest watch [--interval 60]   # intraday micro-batches while the market is open
 """
 
 from __future__ import annotations
@@ -37,14 +39,30 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="offline: sample data -> dlt -> dbt build -> summary")
     demo.add_argument("--quiet", action="store_true")
     commands.add_parser("summary", help="rows and date range per mart")
+    market_open = commands.add_parser(
+        "market-open", help="is the NYSE open? exit 0 and `open`, or exit 3 and the next open"
+    )
+    market_open.add_argument("--at", help="ISO 8601 time with offset (default: now)")
+    watch = commands.add_parser(
+        "watch", help="while the NYSE is open: intraday bars -> dbt every --interval seconds"
+    )
+    watch.add_argument("--interval", type=int, default=60, help="seconds between fetches")
+    watch.add_argument("--symbols", help="comma-separated Yahoo symbols instead of the universe")
+    watch.add_argument(
+        "--notify", help="ws://host:port of the live service to nudge after each micro-batch"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "market-open":
+        return _market_open(args.at)
 
     try:
         warehouse = Warehouse.from_env()
         if args.command == "summary":
             return _summary(warehouse)
         config = IngestConfig.load()
+        if args.command == "watch":
+            return _watch(config, warehouse, args)
         if args.command == "demo":
             return _demo(config, warehouse, quiet=args.quiet)
         sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
@@ -85,6 +103,32 @@ def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
         return code
     print_summary(warehouse)
     return 0
+
+
+def _market_open(at: str | None) -> int:
+    from datetime import UTC, datetime
+
+    from ingest import market_hours
+
+    try:
+        instant = market_hours.parse_instant(at) if at else datetime.now(UTC)
+    except ValueError as exc:
+        print(f"error: --at {exc}", file=sys.stderr)
+        return 2
+    code, line = market_hours.status_line(instant)
+    print(line)
+    return code
+
+
+def _watch(config: IngestConfig, warehouse: Warehouse, args: argparse.Namespace) -> int:
+    from ingest import watch
+
+    if args.interval < 1:
+        raise ConfigError("--interval must be at least 1 second")
+    if args.symbols:
+        config = replace(config, symbols=validate_symbols(args.symbols.split(",")))
+    runner.check_warehouse(warehouse)
+    return watch.main(config, warehouse, interval=args.interval, notify=args.notify)
 
 
 def _summary(warehouse: Warehouse) -> int:

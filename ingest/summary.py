@@ -7,8 +7,17 @@ from typing import Any
 
 from ingest.warehouse import Warehouse
 
-MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
+MARTS = (
+    "dim_symbol",
+    "dim_indicator",
+    "dim_date",
+    "fct_prices_daily",
+    "fct_macro_observations",
+    "fct_prices_intraday",
+    "fct_intraday_snapshot",
+)
 DATE_COLUMNS = {"fct_prices_daily": "trading_date", "fct_macro_observations": "observation_date"}
+DATE_COLUMNS |= {"fct_prices_intraday": "session_date", "fct_intraday_snapshot": "session_date"}
 
 
 def mart_stats(warehouse: Warehouse) -> dict[str, dict[str, Any]]:

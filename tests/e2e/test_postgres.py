@@ -14,6 +14,8 @@ KEYS = {
     "dim_date": "date_day",
     "fct_prices_daily": "symbol, trading_date",
     "fct_macro_observations": "indicator_id, observation_date",
+    "fct_prices_intraday": "symbol, bar_start_at",
+    "fct_intraday_snapshot": "symbol",
 }
 
 
