@@ -127,7 +127,12 @@ def run(
             retry=retry,
         ),
         "intraday": lambda report: yahoo_intraday_source(
-            config.symbols, yahoo_client, report, progress, start_date=config.yahoo_start, retry=retry
+            config.symbols,
+            yahoo_client,
+            report,
+            progress,
+            start_date=config.yahoo_start,
+            retry=retry,
         ),
     }
     reports = []
