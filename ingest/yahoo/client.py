@@ -25,7 +25,6 @@ import pandas as pd
 
 from ingest.errors import NoNetworkError, NotFoundError, RateLimitedError, TransientError
 
-
 INTRADAY_INTERVAL = "30m"
 INTRADAY_MAX_DAYS = 59
 

@@ -7,6 +7,7 @@ optional replay client's bars plus the bars pushed since.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -55,10 +56,8 @@ class ScriptedYahooClient:
             self.before_fetch(symbol)
         frames = []
         if self.base is not None:
-            try:
+            with contextlib.suppress(NotFoundError):
                 frames.append(self.base.intraday(symbol, start))
-            except NotFoundError:
-                pass
         with self._lock:
             pushed = list(self._pushed.get(symbol, []))
         if pushed:

@@ -36,8 +36,8 @@ def test_one_bar_per_30_minute_slot_of_every_session(demo_duckdb: Demo, xnys) ->
     assert pd.Timestamp("2018-12-05").date() not in days  # Bush day of mourning
     half_day = [ts for ts in expected if ts.date() == pd.Timestamp("2018-11-23").date()]
     assert len(half_day) == 7 and half_day[-1].strftime("%H:%M") == "17:30"  # 12:30 EST
-    first_edt = [ts for ts in expected if ts.date() == pd.Timestamp("2018-11-02").date()][0]
-    first_est = [ts for ts in expected if ts.date() == pd.Timestamp("2018-11-05").date()][0]
+    first_edt = next(ts for ts in expected if ts.date() == pd.Timestamp("2018-11-02").date())
+    first_est = next(ts for ts in expected if ts.date() == pd.Timestamp("2018-11-05").date())
     assert (first_edt.strftime("%H:%M"), first_est.strftime("%H:%M")) == ("13:30", "14:30")
 
 

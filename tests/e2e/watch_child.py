@@ -14,14 +14,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from ingest import runner  # noqa: E402
-from ingest.config import IngestConfig  # noqa: E402
-from ingest.warehouse import Warehouse  # noqa: E402
-from ingest.watch import StopSignal, watch  # noqa: E402
-from ingest.yahoo.client import ReplayYahooClient  # noqa: E402
-from ingest.yahoo.scripted import ScriptedYahooClient  # noqa: E402
+from ingest import runner
+from ingest.config import IngestConfig
+from ingest.warehouse import Warehouse
+from ingest.watch import StopSignal, watch
+from ingest.yahoo.client import ReplayYahooClient
+from ingest.yahoo.scripted import ScriptedYahooClient
 
 NOW = datetime(2019, 1, 2, 15, 0, 1, tzinfo=UTC)  # a Wednesday, 10:00 in New York
 
