@@ -5,6 +5,7 @@ python -m ingest demo      # bundled sample data -> dlt -> dbt build -> summary
 python -m ingest summary   # rows and date range per mart
 python -m ingest market-open [--at 2024-03-11T14:00:00Z]   # exit 0 open, 3 closed
 python -m ingest watch [--interval 60]   # intraday micro-batches while the market is open
+python -m ingest serve [--port 8765]     # live WebSocket service (ingest/live)
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     watch.add_argument(
         "--notify", help="ws://host:port of the live service to nudge after each micro-batch"
     )
+    serve = commands.add_parser("serve", help="live WebSocket service pushing intraday updates")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--poll", type=float, default=30.0, help="seconds between snapshot reads")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "market-open":
@@ -60,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         warehouse = Warehouse.from_env()
         if args.command == "summary":
             return _summary(warehouse)
+        if args.command == "serve":
+            from ingest.live import server
+
+            return server.main(warehouse, args.host, args.port, args.poll)
         config = IngestConfig.load()
         if args.command == "watch":
             return _watch(config, warehouse, args)

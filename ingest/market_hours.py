@@ -6,7 +6,7 @@ Used by `python -m ingest market-open`, the intraday workflow and watch mode.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 
 import exchange_calendars as xcals
@@ -24,7 +24,7 @@ def calendar(start_year: int, end_year: int) -> xcals.ExchangeCalendar:
 
 def _calendar_for(at: pd.Timestamp) -> xcals.ExchangeCalendar:
     # The calendar object covers a bounded range; build one around the asked time.
-    return calendar(min(at.year - 1, 2000), max(at.year + 1, datetime.now(UTC).year + 1))
+    return calendar(at.year - 1, at.year + 1)
 
 
 def to_utc(at: datetime) -> pd.Timestamp:
