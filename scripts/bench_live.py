@@ -144,7 +144,9 @@ def micro_batch(
     return in_snapshot - first_served, dict(client.served_at), cycle.timings
 
 
-def load_clients(url: str, count: int, seconds: float, results: multiprocessing.Queue) -> None:
+def load_clients(
+    url: str, count: int, seconds: float, first_bar: str, results: multiprocessing.Queue
+) -> None:
     """Child process: `count` subscribers; reports lateness of every message they get."""
 
     async def one(index: int, lateness: list[tuple[str, float]], connected: list[int]) -> None:
@@ -161,6 +163,11 @@ def load_clients(url: str, count: int, seconds: float, results: multiprocessing.
                         async for raw in ws:
                             received = time.time()
                             message = json.loads(raw)
+                            # Skip the state replayed on subscribing: it is not news.
+                            if message["type"] == "PRICE_UPDATE" and (
+                                message["data"]["bar_start_at"] < first_bar
+                            ):
+                                continue
                             if message["type"] in ("PRICE_UPDATE", "SYSTEM_STATUS"):
                                 sent = datetime.fromisoformat(message["timestamp"]).timestamp()
                                 lateness.append((message["type"], received - sent))
@@ -248,7 +255,14 @@ def main() -> int:
             results: multiprocessing.Queue = multiprocessing.Queue()
             load_seconds = 20.0 + 25.0 * args.rounds
             loader = multiprocessing.Process(
-                target=load_clients, args=(url, args.subscribers, load_seconds, results)
+                target=load_clients,
+                args=(
+                    url,
+                    args.subscribers,
+                    load_seconds,
+                    bar.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    results,
+                ),
             )
             loader.start()
             _, connected = results.get(timeout=180)

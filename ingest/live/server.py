@@ -19,8 +19,10 @@ PRICE_UPDATEs to that symbol's subscribers, threshold crossings MARKET_ALERTs.
 
 Reconnect-safe: a (re)subscribing client at once gets the latest state of its topics (the
 last PRICE_UPDATE per symbol, the recent alerts, a SYSTEM_STATUS).
-Slow clients: each client has a bounded queue (`queue_size`); when it is full the oldest
-message is dropped (and counted), so one slow client never stalls the others.
+Slow clients: a message is written to a client's socket at once while that client keeps up;
+once its socket buffer holds more than 64 KiB, messages wait in its bounded queue
+(`queue_size`), and when that is full the oldest is dropped (and counted), so one slow client
+never stalls the others.
 Heartbeats: WebSocket ping/pong every 20 s (a peer silent for 20 s more is dropped), and a
 SYSTEM_STATUS to system:status subscribers every `status_interval` seconds.
 Health: HTTP GET /health on the same port: 200 and JSON when the snapshot was read, else 503.
@@ -40,7 +42,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
@@ -55,6 +57,8 @@ ALERTS_TOPIC = "alerts:all"
 STATUS_TOPIC = "system:status"
 RECENT_ALERTS = 50
 MAX_TOPICS_PER_CLIENT = 500
+# Above this many bytes waiting in a client's socket buffer, its messages go to its queue.
+DIRECT_WRITE_LIMIT = 64 * 1024
 
 
 def utc_stamp(moment: datetime | None = None) -> str:
@@ -73,6 +77,21 @@ class Client:
     queue_size: int
     topics: set[str] = field(default_factory=set)
     dropped: int = 0
+    sending: bool = False
+
+    def deliver(self, text: str) -> None:
+        """Write at once when nothing is queued or in flight and the socket keeps up (the
+        common case: no task switch per client); otherwise queue it behind the others."""
+        transport = self.connection.transport
+        if (
+            not self.sending
+            and self.queue.empty()
+            and transport is not None
+            and transport.get_write_buffer_size() < DIRECT_WRITE_LIMIT
+        ):
+            broadcast([self.connection], text)
+        else:
+            self.offer(text)
 
     def __post_init__(self) -> None:
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=self.queue_size)
@@ -86,7 +105,12 @@ class Client:
     async def send_forever(self) -> None:
         with contextlib.suppress(ConnectionClosed):
             while True:
-                await self.connection.send(await self.queue.get())
+                text = await self.queue.get()
+                self.sending = True
+                try:
+                    await self.connection.send(text)
+                finally:
+                    self.sending = False
 
 
 class LiveService:
@@ -175,7 +199,7 @@ class LiveService:
     # -- fan-out ------------------------------------------------------------------------
     def publish(self, topic: str, text: str) -> None:
         for client in self.subscribers.get(topic, ()):
-            client.offer(text)
+            client.deliver(text)
 
     def subscribe(self, client: Client, topics: list[str]) -> None:
         for topic in topics:
