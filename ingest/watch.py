@@ -201,15 +201,24 @@ def release_duckdb() -> None:
             DuckDBConnectionManager._ENV = None
 
 
+_unreachable: set[str] = set()
+
+
 def notify_service(url: str) -> None:
-    """Tell the live service a micro-batch landed; it then reads fct_intraday_snapshot."""
+    """Tell the live service a micro-batch landed; it then reads fct_intraday_snapshot.
+    A service that is not running is reported once, not every minute."""
     from websockets.sync.client import connect
 
     try:
         with connect(url, open_timeout=2, close_timeout=1) as connection:
             connection.send(json.dumps({"action": "refresh"}))
-    except (OSError, TimeoutError, Exception) as exc:  # websockets errors: service not running
-        print(f"watch: could not notify the live service at {url}: {exc}", file=sys.stderr)
+        _unreachable.discard(url)
+    except Exception as exc:  # OSError, TimeoutError, websockets errors: service not running
+        if url not in _unreachable:
+            _unreachable.add(url)
+            print(
+                f"watch: live service at {url} not reachable ({exc}); carrying on", file=sys.stderr
+            )
 
 
 def watch(

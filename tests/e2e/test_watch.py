@@ -134,3 +134,71 @@ def test_sigint_while_fetching_leaves_the_warehouse_untouched(
     assert query(warehouse, count_sql) == before
     pending = list((warehouse.pipelines_dir() / "marketpulse_intraday").glob("**/new_jobs/*"))
     assert pending == []
+
+
+def test_a_micro_batch_reaches_a_live_subscriber(
+    demo_duckdb: Demo, tmp_path: Path, dbt_paths: None
+) -> None:
+    """Scripted bar -> watch cycle -> fct_intraday_snapshot -> `python -m ingest serve` ->
+    a real WebSocket subscriber, which gets the bar, and its state again on reconnecting."""
+    import json
+    import socket
+
+    from websockets.sync.client import connect
+
+    warehouse = copy_demo(demo_duckdb, tmp_path)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "WAREHOUSE": "duckdb",
+        "MARKETPULSE_DUCKDB_PATH": str(warehouse.duckdb_path),
+    }
+    service = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "serve", "--port", str(port), "--poll", "3600"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert service.stdout is not None
+        assert "live service on" in service.stdout.readline()
+        url = f"ws://127.0.0.1:{port}/"
+        config = IngestConfig.load()
+        client = ScriptedYahooClient(ReplayYahooClient(runner.SAMPLE_DIR / "yahoo"))
+        for symbol in config.symbols:
+            client.push(
+                symbol,
+                NEW_BAR,
+                {"Open": 150.0, "High": 152.0, "Low": 149.0, "Close": 151.25, "Volume": 5000},
+            )
+        with connect(url) as subscriber:
+            subscriber.send(json.dumps({"action": "subscribe", "topics": ["prices:MSFT"]}))
+            assert json.loads(subscriber.recv(timeout=10))["type"] == "SUBSCRIBED"
+            old = json.loads(subscriber.recv(timeout=10))
+            assert old["data"]["bar_start_at"] == "2018-12-31T20:30:00Z"
+            cycle = run_cycle(
+                config,
+                warehouse,
+                client,
+                lambda: False,
+                lambda: datetime(2019, 1, 2, 15, 0, 5, tzinfo=UTC),
+                Progress(quiet=True),
+                notify=url,
+            )
+            assert cycle.built
+            update = json.loads(subscriber.recv(timeout=30))
+            assert (update["type"], update["topic"]) == ("PRICE_UPDATE", "prices:MSFT")
+            assert update["data"]["bar_start_at"] == "2019-01-02T14:30:00Z"
+            assert update["data"]["last_price"] == 151.25
+            assert update["timestamp"].endswith("Z")
+        with connect(url) as again:  # reconnecting: the latest state at once
+            again.send(json.dumps({"action": "subscribe", "topics": ["prices:MSFT"]}))
+            again.recv(timeout=10)
+            latest = json.loads(again.recv(timeout=10))
+            assert latest["data"]["bar_start_at"] == "2019-01-02T14:30:00Z"
+    finally:
+        service.terminate()
+        service.wait(timeout=30)
