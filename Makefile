@@ -15,6 +15,7 @@ export DBT_PROJECT_DIR := $(ROOT)/dbt_project
 export DBT_PROFILES_DIR := $(ROOT)
 
 .PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir
+.PHONY: watch serve bench-live market-open
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,6 +62,22 @@ docs: setup warehouse-dir ## build the static dbt docs site into dbt_project/tar
 
 docs-serve: docs ## serve the dbt docs site on http://localhost:8080
 	@$(DBT) docs serve --port 8080
+
+# Intraday (issue 7): watch mode, the live service and its benchmark.
+INTERVAL ?= 60
+LIVE_PORT ?= 8765
+
+market-open: setup ## is the NYSE open now? exit 0 "open", exit 3 "closed: next open ..."
+	@$(PY) -m ingest market-open
+
+watch: setup ## while the NYSE is open: 30-minute bars -> dbt every $$INTERVAL s (Ctrl-C stops cleanly)
+	@$(PY) -m ingest watch --interval $(INTERVAL) --notify ws://127.0.0.1:$(LIVE_PORT)/
+
+serve: setup ## live WebSocket service on ws://127.0.0.1:$$LIVE_PORT/ (GET /health)
+	@$(PY) -m ingest serve --port $(LIVE_PORT)
+
+bench-live: setup ## measure bar -> snapshot -> subscriber latency and 1,000-subscriber fan-out
+	@$(PY) scripts/bench_live.py
 
 warehouse-dir:
 	@mkdir -p "$(dir $(MARKETPULSE_DUCKDB_PATH))"
