@@ -90,7 +90,7 @@ def test_snapshot_matches_pandas_on_the_sample_files(demo_duckdb: Demo) -> None:
     ]
     (row,) = query(
         demo_duckdb.warehouse,
-        "select last_price, previous_close, change, change_pct, session_vwap, session_volume,"
+        "select last_price, previous_close, net_change, change_pct, session_vwap, session_volume,"
         " avg_session_volume_same_time, volume_history_sessions, relative_volume, bar_number"
         f" from marts.fct_intraday_snapshot where symbol = '{symbol}'",
     )

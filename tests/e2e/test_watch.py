@@ -44,7 +44,7 @@ def dbt_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def snapshot(warehouse: Warehouse, symbol: str) -> tuple:
     return query(
         warehouse,
-        "select bar_start_at, last_price, previous_trading_date, previous_close, change,"
+        "select bar_start_at, last_price, previous_trading_date, previous_close, net_change,"
         f" session_volume from marts.fct_intraday_snapshot where symbol = '{symbol}'",
     )[0]
 

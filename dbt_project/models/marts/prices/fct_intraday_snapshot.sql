@@ -86,7 +86,7 @@ previous_session as (
     inner join daily
         on
             latest.symbol = daily.symbol
-            and daily.trading_date < latest.session_date
+            and latest.session_date > daily.trading_date
     group by latest.symbol
 
 ),
@@ -120,12 +120,12 @@ final as (
         latest.volume as bar_volume,
         previous_close.previous_trading_date,
         previous_close.previous_close,
-        latest.close - previous_close.previous_close as change,
+        latest.session_volume,
+        same_time_history.avg_session_volume_same_time,
+        latest.close - previous_close.previous_close as net_change,
         (latest.close - previous_close.previous_close)
         / nullif(previous_close.previous_close, 0) as change_pct,
         latest.session_price_volume / nullif(latest.session_volume, 0) as session_vwap,
-        latest.session_volume,
-        same_time_history.avg_session_volume_same_time,
         coalesce(same_time_history.volume_history_sessions, 0) as volume_history_sessions,
         latest.session_volume
         / nullif(same_time_history.avg_session_volume_same_time, 0) as relative_volume
