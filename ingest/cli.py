@@ -75,9 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             return _demo(config, warehouse, quiet=args.quiet)
         sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
-        unknown = [s for s in sources if s not in runner.SOURCES]
+        unknown = [s for s in sources if s not in runner.ALL_SOURCES]
         if unknown:
-            raise ConfigError(f"unknown source {unknown[0]!r}; known: {', '.join(runner.SOURCES)}")
+            known = ", ".join(runner.ALL_SOURCES)
+            raise ConfigError(f"unknown source {unknown[0]!r}; known: {known}")
         if args.symbols:
             config = replace(config, symbols=validate_symbols(args.symbols.split(",")))
         if args.series:
@@ -102,7 +103,7 @@ def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
     if warehouse.kind != "duckdb":
         print(f"note: the demo is loading into {warehouse.describe()}")
     print("marketpulse demo: loading the bundled sample data through the dlt pipelines")
-    code = _ingest(config, warehouse, runner.sample_clients(), runner.SOURCES, quiet=quiet)
+    code = _ingest(config, warehouse, runner.sample_clients(), runner.ALL_SOURCES, quiet=quiet)
     if code != 0:
         return code
     print("marketpulse demo: dbt build")

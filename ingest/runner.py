@@ -20,10 +20,12 @@ from ingest.yahoo import yahoo_source
 from ingest.yahoo.client import ReplayYahooClient, YahooClient, YFinanceClient
 from ingest.yahoo.intraday import yahoo_intraday_source
 
-SOURCES = ("yahoo", "fred", "intraday")
-# Sources landing in another source's raw schema (default: raw_<name>). The intraday bars are
-# Yahoo data, kept in raw_yahoo, but have a pipeline (and state) of their own so watch mode
-# can load them every minute without touching the daily pipeline.
+SOURCES = ("yahoo", "fred")
+# Loaded on request (`--sources intraday`, watch mode, the workflows) and by the demo, not by a
+# plain `run`: the 30-minute bars are Yahoo data kept in raw_yahoo, with a pipeline (and
+# state) of their own so watch mode can load them every minute without the daily pipeline.
+ALL_SOURCES = (*SOURCES, "intraday")
+# Sources landing in another source's raw schema (default: raw_<name>).
 DATASETS = {"intraday": "raw_yahoo"}
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 OFFLINE_HINT = "run `make demo` to try marketpulse offline with the bundled sample data"

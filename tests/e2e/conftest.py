@@ -45,7 +45,11 @@ def mart_counts(warehouse: Warehouse) -> dict[str, int]:
 def build_sample(warehouse: Warehouse, tmp: Path) -> None:
     """What `make demo` does, step by step: sample data through dlt, then `dbt build`."""
     reports = runner.run(
-        IngestConfig.load(), warehouse, runner.sample_clients(), progress=Progress(quiet=True)
+        IngestConfig.load(),
+        warehouse,
+        runner.sample_clients(),
+        sources=runner.ALL_SOURCES,
+        progress=Progress(quiet=True),
     )
     assert all(report.ok for report in reports), [r for r in reports if not r.ok]
     os.environ["DBT_TARGET_PATH"] = str(tmp / "target")

@@ -226,10 +226,11 @@ def test_source_freshness_is_configured_on_every_raw_table(demo_duckdb: Demo) ->
         "yahoo.symbols",
         "fred.observations",
         "fred.series",
+        "yahoo.prices_intraday",
     ):
         assert re.search(rf"PASS freshness of {re.escape(table)}\b", result.stdout), table
     sources = json.loads((demo_duckdb.tmp / "target" / "sources.json").read_text())
-    assert len(sources["results"]) == 5
+    assert len(sources["results"]) == 6
     for source in sources["results"]:
         assert (
             source["criteria"]["warn_after"]["count"] and source["criteria"]["error_after"]["count"]
