@@ -46,7 +46,11 @@ off_grid as (
         on bars.symbol = sessions.symbol and bars.session_date = sessions.session_date
     where
         mod(
-            {{ dbt.datediff('sessions.first_bar_at', 'bars.bar_start_at', 'minute') }}, 30
+            cast(
+                {{ dbt.datediff('sessions.first_bar_at', 'bars.bar_start_at', 'minute') }}
+                as {{ dbt.type_int() }}
+            ),
+            30
         ) <> 0
 
 ),
