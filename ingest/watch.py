@@ -35,7 +35,7 @@ from ingest.dbt import dbt_env
 from ingest.report import Progress, SourceReport
 from ingest.warehouse import Warehouse
 from ingest.yahoo.client import YahooClient, YFinanceClient
-from ingest.yahoo.intraday import Clock, yahoo_intraday_source
+from ingest.yahoo.intraday import STOPPED_WHILE_FETCHING, Clock, yahoo_intraday_source
 
 # The intraday staging model and everything downstream of it (the two intraday marts).
 DBT_SELECTOR = "stg_yahoo__prices_intraday+"
@@ -101,10 +101,8 @@ def run_cycle(
 ) -> Cycle:
     """One micro-batch: fetch + load the new bars, dbt build the intraday models, notify."""
     started = time.monotonic()
-    report_box: list[SourceReport] = []
 
     def resources(report: SourceReport) -> list:  # type: ignore[type-arg]
-        report_box.append(report)
         return yahoo_intraday_source(
             config.symbols,
             client,
@@ -118,7 +116,7 @@ def run_cycle(
     report = runner.run_source("intraday", resources, warehouse)
     cycle = Cycle(clock(), report, rows=sum(report.rows.values()))
     cycle.timings["load"] = time.monotonic() - started
-    if report.fatal and "stop requested" in report.fatal:
+    if report.fatal and STOPPED_WHILE_FETCHING in report.fatal:
         drop_pending_packages(warehouse)
         cycle.aborted = True
         return cycle

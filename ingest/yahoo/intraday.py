@@ -26,6 +26,7 @@ from ingest.yahoo import settings
 from ingest.yahoo.client import YahooClient
 
 INTRADAY_KEY = ("symbol", "bar_start_at")
+STOPPED_WHILE_FETCHING = "stop requested while fetching intraday bars"
 Clock = Callable[[], datetime]
 
 
@@ -76,7 +77,7 @@ def _bars(
     cursors: dict[str, str] = state.setdefault("cursors", {})
     for symbol in symbols:
         if should_stop():
-            raise ExtractionStopped("stop requested while fetching intraday bars")
+            raise ExtractionStopped(STOPPED_WHILE_FETCHING)
         start = date.fromisoformat(cursors[symbol]) if symbol in cursors else start_date
         try:
             frame = call_with_retry(
