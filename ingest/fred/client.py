@@ -289,6 +289,8 @@ def parse_alfred_json(payload: Any, series_id: str) -> pd.DataFrame:
         }
     except (ValueError, TypeError) as exc:
         raise PayloadError(f"{series_id}: malformed FRED observation ({exc})") from None
+    if frame[["date", "realtime_start", "realtime_end"]].isna().any().any():
+        raise PayloadError(f"{series_id}: FRED observation without its date or real-time period")
     raw = frame["value"].astype(str).str.strip()
     values = pd.to_numeric(raw.where(raw != settings.MISSING), errors="coerce")
     bad = values.isna() & (raw != settings.MISSING)

@@ -20,7 +20,16 @@ from ingest.report import Progress
 from ingest.warehouse import Warehouse
 from tests.conftest import ROOT
 
-MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
+MARTS = (
+    "dim_symbol",
+    "dim_indicator",
+    "dim_date",
+    "fct_prices_daily",
+    "fct_macro_observations",
+    "fct_macro_asof_daily",
+    "fct_macro_lens_monthly",
+    "fct_yield_curve_daily",
+)
 
 
 def query(warehouse: Warehouse, sql: str) -> list[tuple[Any, ...]]:
