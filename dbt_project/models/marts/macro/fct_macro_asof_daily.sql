@@ -79,8 +79,8 @@ spine as (
     cross join last_known
     inner join trading_days
         on
-            trading_days.date_day >= first_known.first_known_date
-            and trading_days.date_day <= last_known.last_known_date
+            first_known.first_known_date <= trading_days.date_day
+            and last_known.last_known_date >= trading_days.date_day
 
 ),
 

@@ -75,8 +75,8 @@ cpi_yoy as (
         on
             cpi_known.indicator_id = year_ago.indicator_id
             and cpi_known.year_ago_date = year_ago.observation_date
-            and year_ago.realtime_start <= cpi_known.trading_date
-            and year_ago.realtime_end >= cpi_known.trading_date
+            and cpi_known.trading_date >= year_ago.realtime_start
+            and cpi_known.trading_date <= year_ago.realtime_end
 
 ),
 

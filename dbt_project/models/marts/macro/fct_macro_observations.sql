@@ -32,9 +32,9 @@ final as (
         realtime_start,
         realtime_end,
         value,
+        is_first_seen_stamp,
         vintage_number_from_latest = 1 as is_latest_vintage,
-        vintage_number = 1 as is_first_release,
-        is_first_seen_stamp
+        vintage_number = 1 as is_first_release
     from ranked
     where not is_missing
 

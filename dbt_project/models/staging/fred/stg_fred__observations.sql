@@ -34,27 +34,35 @@ deduplicated as (
 -- A vintage that repeats the previous vintage's value is no revision (the keyless path can
 -- record the same value twice when its resource state was lost): number the runs of equal
 -- values (gaps and islands) and keep one row per run, from its first realtime_start.
+previous_vintages as (
+
+    select
+        *,
+        lag(realtime_start) over (
+            partition by indicator_id, observation_date
+            order by realtime_start
+        ) as previous_realtime_start,
+        lag(value) over (
+            partition by indicator_id, observation_date
+            order by realtime_start
+        ) as previous_value
+    from deduplicated
+    where load_rank = 1
+
+),
+
 value_changes as (
 
     select
         *,
         case
-            when
-                lag(realtime_start) over (
-                    partition by indicator_id, observation_date
-                    order by realtime_start
-                ) is null
-                then 1
-            when
-                value is distinct from lag(value) over (
-                    partition by indicator_id, observation_date
-                    order by realtime_start
-                )
-                then 1
+            when previous_realtime_start is null then 1
+            when value is null and previous_value is null then 0
+            when value is null or previous_value is null then 1
+            when value <> previous_value then 1
             else 0
         end as is_new_value
-    from deduplicated
-    where load_rank = 1
+    from previous_vintages
 
 ),
 
@@ -117,15 +125,15 @@ final as (
         indicator_id,
         observation_date,
         realtime_start,
+        value,
+        is_first_seen_stamp,
+        data_origin,
+        loaded_at,
         case
             when superseded_after is not null and superseded_after < realtime_end
                 then superseded_after
             else realtime_end
         end as realtime_end,
-        value,
-        is_first_seen_stamp,
-        data_origin,
-        loaded_at,
         value is null as is_missing
     from bounded
 
