@@ -23,7 +23,7 @@ import io
 import json
 import socket
 import urllib.error
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -54,13 +54,24 @@ class FredClient(Protocol):
 
 class FredApiClient:
     """FRED with an API key. Observations speak the JSON API directly: fredapi's
-    `get_series_all_releases` drops `realtime_end`, does not page past FRED's 100,000-row
-    limit and parses XML; metadata is one small request, which fredapi does well."""
+    `get_series_all_releases` drops `realtime_end`, does not page, and fails on daily series
+    (FRED refuses a real-time period with more than 2,000 vintage dates); metadata is one
+    small request, which fredapi does well.
+
+    Every vintage of the observations from `start` on: `series/vintagedates` lists the
+    vintage dates since `start` (nothing dated from `start` on can be published before it);
+    the real-time axis is cut into windows of at most `max_vintage_dates` of them; each
+    window's `series/observations` is paged; rows FRED clipped at a window boundary are
+    stitched back into one vintage."""
 
     origin = "live"
 
     def __init__(
-        self, api_key: str, session: requests.Session | None = None, timeout: float = 30.0
+        self,
+        api_key: str,
+        session: requests.Session | None = None,
+        timeout: float = 30.0,
+        max_vintage_dates: int = settings.API_MAX_VINTAGE_DATES,
     ) -> None:
         from fredapi import Fred
 
@@ -68,12 +79,46 @@ class FredApiClient:
         self._api_key = api_key
         self._session = session or requests.Session()
         self._timeout = timeout
+        self._max_vintage_dates = max_vintage_dates
 
     def origin_of(self, series_id: str) -> str:
         return "live"
 
     def observations(self, series_id: str, start: date) -> pd.DataFrame:
-        """Every vintage of every observation from `start` on, all pages."""
+        windows = realtime_windows(
+            start, self.vintage_dates(series_id, start), self._max_vintage_dates
+        )
+        frames = [self._observations_in(series_id, start, first, last) for first, last in windows]
+        return stitch_windows(pd.concat(frames, ignore_index=True), [w[0] for w in windows[1:]])
+
+    def vintage_dates(self, series_id: str, start: date) -> list[date]:
+        """`series/vintagedates`: the days FRED published or revised the series since `start`."""
+        found: list[date] = []
+        while True:
+            payload = self._get_json(
+                series_id,
+                {
+                    "series_id": series_id,
+                    "realtime_start": start.isoformat(),
+                    "realtime_end": settings.REALTIME_OPEN,
+                    "limit": str(settings.API_VINTAGE_PAGE_LIMIT),
+                    "offset": str(len(found)),
+                },
+                endpoint="series/vintagedates",
+            )
+            page = payload.get("vintage_dates")
+            if not isinstance(page, list):
+                raise PayloadError(f"{series_id}: FRED JSON without a vintage_dates list")
+            try:
+                found.extend(date.fromisoformat(day) for day in page)
+            except (TypeError, ValueError):
+                raise PayloadError(f"{series_id}: malformed FRED vintage date") from None
+            if not page or len(found) >= int(payload.get("count", 0)):
+                return found
+
+    def _observations_in(
+        self, series_id: str, start: date, first: date, last: date
+    ) -> pd.DataFrame:
         frames, offset = [], 0
         while True:
             payload = self._get_json(
@@ -81,8 +126,8 @@ class FredApiClient:
                 {
                     "series_id": series_id,
                     "observation_start": start.isoformat(),
-                    "realtime_start": settings.REALTIME_FIRST,
-                    "realtime_end": settings.REALTIME_OPEN,
+                    "realtime_start": first.isoformat(),
+                    "realtime_end": last.isoformat(),
                     "limit": str(settings.API_PAGE_LIMIT),
                     "offset": str(offset),
                 },
@@ -91,15 +136,16 @@ class FredApiClient:
             frames.append(page)
             offset += len(page)
             if page.empty or offset >= int(payload.get("count", 0)):
-                break
-        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+                return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
-    def _get_json(self, series_id: str, params: dict[str, str]) -> dict[str, Any]:
+    def _get_json(
+        self, series_id: str, params: dict[str, str], endpoint: str = "series/observations"
+    ) -> dict[str, Any]:
         # Never put the URL (it carries the key) into an error: `from None` drops requests'
         # own message, which quotes it.
         try:
             response = self._session.get(
-                f"{settings.API_URL}/series/observations",
+                f"{settings.API_URL}/{endpoint}",
                 params={**params, "api_key": self._api_key, "file_type": "json"},
                 timeout=self._timeout,
             )
@@ -251,6 +297,41 @@ def parse_fredgraph_csv(text: str, series_id: str) -> pd.Series:
         name=series_id,
     )
     return series
+
+
+def realtime_windows(start: date, vintage_dates: list[date], size: int) -> list[tuple[date, date]]:
+    """Cut the real-time axis from `start` into windows of at most `size` vintage dates."""
+    open_end = date.fromisoformat(settings.REALTIME_OPEN)
+    starts = [start] + [day for day in sorted(vintage_dates)[size::size] if day > start]
+    ends = [day - timedelta(days=1) for day in starts[1:]] + [open_end]
+    return list(zip(starts, ends, strict=True))
+
+
+def stitch_windows(frame: pd.DataFrame, boundaries: list[date]) -> pd.DataFrame:
+    """FRED clips each row's real-time period to the requested window: a vintage spanning a
+    boundary comes back as two rows with the same value, the second starting on the boundary.
+    Join them back into one (a real revision on a boundary day has a different value)."""
+    if not boundaries or frame.empty:
+        return frame
+    frame = frame.sort_values(["observation_date", "realtime_start"]).reset_index(drop=True)
+    cut = set(boundaries)
+    rows: list[dict[str, Any]] = []
+    for row in frame.to_dict("records"):
+        previous = rows[-1] if rows else None
+        if (
+            previous is not None
+            and row["realtime_start"] in cut
+            and previous["observation_date"] == row["observation_date"]
+            and previous["realtime_end"] == row["realtime_start"] - timedelta(days=1)
+            and (
+                previous["value"] == row["value"]
+                or (pd.isna(previous["value"]) and pd.isna(row["value"]))
+            )
+        ):
+            previous["realtime_end"] = row["realtime_end"]
+            continue
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(VINTAGE_COLUMNS))
 
 
 def latest_only(series: pd.Series) -> pd.DataFrame:

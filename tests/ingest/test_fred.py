@@ -4,6 +4,7 @@ recorded metadata XML, the keyless CSV, and the rows built above it."""
 from __future__ import annotations
 
 import io
+import json
 import urllib.error
 from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, urlparse
@@ -82,19 +83,58 @@ def test_keyed_observations_carry_every_vintage() -> None:
         date(9999, 12, 31),
     ]
     assert len(vintages) == 7
-    url, params = session.calls[0]
+    (dates_url, dates), (url, params) = session.calls
+    assert dates_url == "https://api.stlouisfed.org/fred/series/vintagedates"
+    assert dates["realtime_start"] == "2017-11-01" and dates["file_type"] == "json"
     assert url == "https://api.stlouisfed.org/fred/series/observations"
     assert params["file_type"] == "json"
     assert params["observation_start"] == "2017-11-01"
-    assert (params["realtime_start"], params["realtime_end"]) == ("1776-07-04", "9999-12-31")
+    assert (params["realtime_start"], params["realtime_end"]) == ("2017-11-01", "9999-12-31")
 
 
 def test_keyed_observations_page_through_fred_limit() -> None:
     session = RecordedFredJson(page_limit=3)
     vintages = keyed(session).observations("CPIAUCSL", date(2017, 11, 1))
     assert len(vintages) == 7
-    assert [params["offset"] for _, params in session.calls] == ["0", "3", "6"]
+    pages = [params["offset"] for url, params in session.calls if url.endswith("observations")]
+    assert pages == ["0", "3", "6"]
     assert not vintages.duplicated(["observation_date", "realtime_start"]).any()
+
+
+def test_keyed_observations_cut_the_real_time_axis_at_fred_vintage_cap() -> None:
+    """FRED refuses a real-time period with more than 2,000 vintage dates (every daily
+    series): with a cap of 2 here, four vintage dates take two windows, and the rows FRED
+    clips at the boundary (2018-02-14) are stitched back into one vintage each."""
+    whole = keyed(RecordedFredJson()).observations("CPIAUCSL", date(2017, 11, 1))
+    session = RecordedFredJson(max_vintage_dates=2)
+    with pytest.raises(NotFoundError, match="exceeds the maximum number of vintage dates"):
+        keyed(session).observations("CPIAUCSL", date(2017, 11, 1))
+    session = RecordedFredJson(max_vintage_dates=2)
+    client = FredApiClient(SECRET_KEY, session=session, max_vintage_dates=2)  # type: ignore[arg-type]
+    windows = client.observations("CPIAUCSL", date(2017, 11, 1))
+    asked = [
+        (params["realtime_start"], params["realtime_end"])
+        for url, params in session.calls
+        if url.endswith("observations")
+    ]
+    assert asked == [("2017-11-01", "2018-02-13"), ("2018-02-14", "9999-12-31")]
+    pd.testing.assert_frame_equal(windows.reset_index(drop=True), whole.reset_index(drop=True))
+
+    # A daily series: each value stays current across every later window, so FRED returns
+    # it clipped once per window: windows ..07-02, 07-03..07-07 and 07-08.. return 2 + 5 + 6
+    # rows, which stitching joins back into the 6 vintages.
+    session = RecordedFredJson(max_vintage_dates=2)
+    client = FredApiClient(SECRET_KEY, session=session, max_vintage_dates=2)  # type: ignore[arg-type]
+    daily = client.observations("DGS10", date(2014, 6, 30))
+    clipped = sum(
+        len(json.loads(session.get(url, params, 1).text)["observations"])
+        for url, params in list(session.calls)
+        if url.endswith("observations")
+    )
+    assert clipped == 13
+    expected = keyed(RecordedFredJson()).observations("DGS10", date(2014, 6, 30))
+    pd.testing.assert_frame_equal(daily.reset_index(drop=True), expected.reset_index(drop=True))
+    assert set(daily["realtime_end"]) == {date(9999, 12, 31)}
 
 
 def test_keyed_missing_marker_and_empty_payload() -> None:
