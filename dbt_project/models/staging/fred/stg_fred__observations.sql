@@ -88,7 +88,10 @@ collapsed as (
         min(realtime_start) as realtime_start,
         max(realtime_end) as realtime_end,
         max(value) as value,
-        max(case when is_first_seen_stamp then 1 else 0 end) = 1 as is_first_seen_stamp,
+        -- the run's first row gives its realtime_start, so it also says how that was stamped
+        max(
+            case when is_new_value = 1 and is_first_seen_stamp then 1 else 0 end
+        ) = 1 as is_first_seen_stamp,
         min(data_origin) as data_origin,
         max(loaded_at) as loaded_at
     from value_runs
