@@ -27,7 +27,6 @@ from ingest.report import Progress, SourceReport
 from ingest.retry import RetryPolicy, call_with_retry
 
 HEADLINE_KEY = ("symbol", "article_id")
-DOUBLE = {"data_type": "double"}
 HEADLINE_HINTS = {
     "article_id": {"data_type": "text"},
     "symbol": {"data_type": "text"},
@@ -38,11 +37,11 @@ HEADLINE_HINTS = {
     "url": {"data_type": "text"},
     "publisher": {"data_type": "text", "nullable": True},
     "published_at": {"data_type": "timestamp", "timezone": True},
-    "vader_compound": DOUBLE,
-    "vader_pos": DOUBLE,
-    "vader_neu": DOUBLE,
-    "vader_neg": DOUBLE,
-    "finance_compound": DOUBLE,
+    "vader_compound": {"data_type": "double"},
+    "vader_pos": {"data_type": "double"},
+    "vader_neu": {"data_type": "double"},
+    "vader_neg": {"data_type": "double"},
+    "finance_compound": {"data_type": "double"},
     "scorer": {"data_type": "text"},
     "scorer_version": {"data_type": "text"},
     "data_origin": {"data_type": "text"},
