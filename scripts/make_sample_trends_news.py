@@ -135,7 +135,7 @@ def make_news(rng: np.random.Generator, symbol: str) -> tuple[list[dict], str]:
     slug_base = name.lower().replace(" ", "-").replace("&", "and")
     for stamp, daily in returns.items():
         for _ in range(int(rng.poisson(1.3))):
-            # Tone follows the day's move 70% of the time; the rest is noise or neutral news.
+            # Tone follows the day's move 55% of the time, opposes it 20%, neutral 25%.
             draw = rng.random()
             if draw < 0.25:
                 templates = NEUTRAL

@@ -44,7 +44,7 @@ headline_sessions as (
     inner join symbol_prices
         on
             headlines.symbol = symbol_prices.symbol
-            and symbol_prices.trading_date >= headlines.published_date
+            and headlines.published_date <= symbol_prices.trading_date
     group by headlines.symbol, headlines.article_id, headlines.finance_compound
 
 ),
