@@ -115,8 +115,10 @@ def run(
     yahoo_client, fred_client = clients[0], clients[1]
     trends_client, news_client = (clients[2], clients[3]) if len(clients) == 4 else (None, None)
     sources = SOURCES[: len(clients)] if sources is None else sources
-    if any(name in sources for name in ("trends", "news")) and trends_client is None:
-        raise ValueError("the trends and news sources need their clients")
+    given = dict(zip(SOURCES, clients, strict=False))
+    missing = [name for name in sources if given.get(name) is None]
+    if missing:
+        raise ValueError(f"no client for source {missing[0]!r}")
     check_warehouse(warehouse)
     builders: dict[str, Callable[[SourceReport], list[DltResource]]] = {
         "yahoo": lambda report: yahoo_source(

@@ -10,6 +10,8 @@ pytrends is unmaintained and Google rate limits it hard (HTTP 429), so it sits b
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,10 +51,12 @@ class PyTrendsClient:
 
         what = ", ".join(keywords)
         try:
-            # TrendReq() already calls Google (for a cookie), so it is built inside the guard.
-            trends = TrendReq(hl="en-US", tz=self._tz, timeout=self._timeout)
-            trends.build_payload(list(keywords), cat=0, timeframe=timeframe, geo=geo)
-            return trends.interest_over_time()
+            # TrendReq() already calls Google (for a cookie), so it is built inside the guard;
+            # pytrends print()s proxy errors, which we report ourselves.
+            with contextlib.redirect_stdout(io.StringIO()):
+                trends = TrendReq(hl="en-US", tz=self._tz, timeout=self._timeout)
+                trends.build_payload(list(keywords), cat=0, timeframe=timeframe, geo=geo)
+                return trends.interest_over_time()
         except trends_errors.TooManyRequestsError as exc:
             raise RateLimitedError(f"{what}: rate limited by Google Trends (HTTP 429)") from exc
         except trends_errors.ResponseError as exc:

@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import requests
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from ingest import runner
@@ -216,3 +217,78 @@ def _run(warehouse: Warehouse, directory, symbols):  # type: ignore[no-untyped-d
 def _query(warehouse: Warehouse, sql: str) -> list[tuple[Any, ...]]:
     with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as connection:
         return connection.execute(sql).fetchall()
+
+
+class RecordedNewsTicker:
+    """Answers like `yfinance.Ticker(symbol).get_news()` from the recorded list."""
+
+    asked: list[tuple[str, dict[str, Any]]] = []  # noqa: RUF012
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+
+    def get_news(self, **kwargs: Any) -> list[dict[str, Any]]:
+        RecordedNewsTicker.asked.append((self.symbol, kwargs))
+        return json.loads((NEWS / "yfinance" / f"{self.symbol}.json").read_text())
+
+
+class RecordedRssSession:
+    """A `requests.Session` answering the RSS feed URL with the recorded XML."""
+
+    def __init__(self) -> None:
+        self.headers: dict[str, str] = {}
+        self.asked: list[tuple[str, dict[str, str]]] = []
+
+    def get(self, url: str, params: dict[str, str], timeout: float) -> Any:
+        self.asked.append((url, params))
+        response = requests.Response()
+        response.status_code = 200
+        response._content = (NEWS / "rss" / f"{params['s']}.xml").read_bytes()
+        response.encoding = "utf-8"
+        return response
+
+
+def test_live_news_client_loads_recorded_answers(
+    monkeypatch: pytest.MonkeyPatch, duckdb_warehouse: Warehouse
+) -> None:
+    import yfinance
+
+    from ingest.news.client import YahooNewsClient
+
+    monkeypatch.setattr(yfinance, "Ticker", RecordedNewsTicker)
+    RecordedNewsTicker.asked = []
+    session = RecordedRssSession()
+    client = YahooNewsClient(session=session)  # type: ignore[arg-type]
+    reports = runner.run(
+        fixture_config(news_symbols=("AAPL",)),
+        duckdb_warehouse,
+        (None, None, None, client),  # type: ignore[arg-type]
+        sources=("news",),
+        progress=Progress(quiet=True),
+        retry=FAST,
+    )
+    assert reports[0].ok, reports[0]
+    assert RecordedNewsTicker.asked == [("AAPL", {"count": 50, "tab": "news"})]
+    assert session.asked == [
+        (
+            "https://feeds.finance.yahoo.com/rss/2.0/headline",
+            {"s": "AAPL", "region": "US", "lang": "en-US"},
+        )
+    ]
+    assert _query(
+        duckdb_warehouse, "select count(*), min(data_origin) from raw_news.headlines"
+    ) == [(3, "live")]
+
+
+def test_live_rss_429_is_rate_limited() -> None:
+    from ingest.errors import RateLimitedError
+    from ingest.news.client import YahooNewsClient
+
+    class Refusing(RecordedRssSession):
+        def get(self, url: str, params: dict[str, str], timeout: float) -> Any:
+            response = requests.Response()
+            response.status_code = 429
+            return response
+
+    with pytest.raises(RateLimitedError, match="HTTP 429"):
+        YahooNewsClient(session=Refusing()).rss_headlines("AAPL")  # type: ignore[arg-type]
