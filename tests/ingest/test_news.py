@@ -292,3 +292,22 @@ def test_live_rss_429_is_rate_limited() -> None:
 
     with pytest.raises(RateLimitedError, match="HTTP 429"):
         YahooNewsClient(session=Refusing()).rss_headlines("AAPL")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("SOURCES__NEWS__SYMBOLS", '["AAPL", "AAPL; drop table x"]', "not a valid Yahoo symbol"),
+        ("SOURCES__TRENDS__KEYWORDS", '["inflation", "x\\" or 1=1"]', "Google Trends keyword"),
+        ("SOURCES__TRENDS__TIMEFRAME", "last year", "Google Trends timeframe"),
+    ],
+)
+def test_config_rejects_bad_news_and_trends_settings_at_load(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    from ingest.config import IngestConfig
+    from ingest.warehouse import ConfigError
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=message):
+        IngestConfig.load()
