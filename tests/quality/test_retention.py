@@ -41,7 +41,7 @@ def test_cutoff_matches_pandas_calendar_arithmetic(
 
 def test_forever_keeps_everything_and_nonsense_is_refused() -> None:
     assert cutoff_date("forever", date(2026, 1, 1)) is None
-    with pytest.raises(ConfigError, match="retention.prices = '2 lightyears' is not a period"):
+    with pytest.raises(ConfigError, match=r"retention\.prices = '2 lightyears' is not a period"):
         cutoff_date("2 lightyears", date(2026, 1, 1), "prices")
 
 
