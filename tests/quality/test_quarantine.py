@@ -30,6 +30,8 @@ BAD_ROWS = {
 }
 DUPLICATED = date(2018, 12, 28)  # a real sample session; a stale copy with close 1.0 is added
 OUTLIER = date(2019, 1, 10)  # a valid bar at 10x the previous close: kept, flagged
+# CPI cannot be negative (var fred_non_negative_series); FRED's "." lands as null.
+FRED_BAD_ROWS = {date(2019, 2, 1): -5.0, date(2019, 3, 1): None}
 
 
 @dataclass
@@ -41,10 +43,9 @@ class Built:
 
 
 def raw_rows(warehouse: Warehouse) -> list[tuple[object, ...]]:
-    return sorted(
-        execute(warehouse, f"select {COLUMNS} from {RAW}"),
-        key=lambda row: tuple(str(value) for value in row),
-    )
+    rows = execute(warehouse, f"select {COLUMNS} from {RAW}")
+    rows += execute(warehouse, "select * from raw_fred.observations")
+    return sorted(rows, key=lambda row: tuple(str(value) for value in row))
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +69,22 @@ def built(slice_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) 
     ]
     rows.append(("AAPL", DUPLICATED, 1.0, 1.0, 1.0, 1.0, 1.0, 100, origin, OLDER_LOAD))
     spike = last_close * 10
-    rows.append(("AAPL", OUTLIER, spike, spike * 1.01, spike * 0.99, spike, spike, 100, origin, loaded_at))
+    rows.append(
+        ("AAPL", OUTLIER, spike, spike * 1.01, spike * 0.99, spike, spike, 100, origin, loaded_at)
+    )
     for row in rows:
         execute(warehouse, insert, (*row, "America/New_York", load_id))
+    fred_load_id, fred_origin = execute(
+        warehouse, "select _dlt_load_id, data_origin from raw_fred.observations limit 1"
+    )[0]
+    for day, value in FRED_BAD_ROWS.items():
+        execute(
+            warehouse,
+            "insert into raw_fred.observations"
+            " (series_id, observation_date, value, data_origin, _loaded_at, _dlt_load_id)"
+            " values (%s, %s, %s, %s, %s, %s)",
+            ("CPIAUCSL", day, value, fred_origin, loaded_at, fred_load_id),
+        )
     before = raw_rows(warehouse)
     code = dbt(warehouse, tmp_path_factory.mktemp("dbt"), "build")
     return Built(warehouse, before, last_close, code)
@@ -151,6 +165,28 @@ def test_dbt_never_modifies_raw(built: Built) -> None:
     assert raw_rows(built.warehouse) == built.raw_before
 
 
+def test_impossible_and_missing_fred_values_are_quarantined(built: Built) -> None:
+    listed = execute(
+        built.warehouse,
+        "select observation_date, reason_code from intermediate.int_macro_observations_quarantine"
+        " where indicator_id = %s",
+        ("CPIAUCSL",),
+    )
+    assert sorted(listed) == [
+        (date(2019, 2, 1), "negative_value"),
+        (date(2019, 3, 1), "missing_value"),
+    ]
+    in_mart = {
+        row[0]
+        for row in execute(
+            built.warehouse,
+            "select observation_date from marts.fct_macro_observations where indicator_id = %s",
+            ("CPIAUCSL",),
+        )
+    }
+    assert date(2018, 12, 1) in in_mart and not set(FRED_BAD_ROWS) & in_mart
+
+
 def test_quality_mart_counts_the_outlier(built: Built) -> None:
     (outliers, actual) = execute(
         built.warehouse,
@@ -170,4 +206,3 @@ def test_quality_mart_counts_the_outlier(built: Built) -> None:
     )[0]
     assert actual == in_mart
     assert outliers == flagged >= 1
-

@@ -5,7 +5,7 @@ with observations as (
 ),
 
 -- FRED's "." (missing) rows stay visible in stg_fred__observations (is_missing);
--- the mart holds observed values only.
+-- the mart holds observed values only, and none int_macro_observations_quarantine rejects.
 final as (
 
     select
@@ -13,7 +13,9 @@ final as (
         observation_date,
         value
     from observations
-    where not is_missing
+    where
+        not is_missing
+        and not {{ marketpulse.fred_value_is_impossible('indicator_id', 'value') }}
 
 )
 
