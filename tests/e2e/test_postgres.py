@@ -14,6 +14,7 @@ KEYS = {
     "dim_date": "date_day",
     "fct_prices_daily": "symbol, trading_date",
     "fct_macro_observations": "indicator_id, observation_date",
+    "fct_data_quality": "entity_type, entity_id, window_name",
 }
 
 

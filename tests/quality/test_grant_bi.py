@@ -31,7 +31,9 @@ def built_postgres(
     tmp = tmp_path_factory.mktemp("grants")
     with fresh_postgres_database(postgres_admin_db) as warehouse:
         load_slice(warehouse)
-        assert dbt(warehouse, tmp, "build") == 0
+        assert (
+            dbt(warehouse, tmp, "build", "--resource-type", "seed", "--resource-type", "model") == 0
+        )
         yield warehouse, tmp
 
 
