@@ -21,7 +21,19 @@ calendar as (
 checked as (
 
     select
-        price_rows.*,
+        price_rows.symbol,
+        price_rows.trading_date,
+        price_rows.open,
+        price_rows.high,
+        price_rows.low,
+        price_rows.close,
+        price_rows.yahoo_adj_close,
+        price_rows.volume,
+        price_rows.exchange_timezone,
+        price_rows.data_origin,
+        price_rows.loaded_at,
+        price_rows.key_row_number,
+        price_rows.key_row_count,
         price_rows.close is null as is_missing_close,
         coalesce(
             price_rows.open <= 0

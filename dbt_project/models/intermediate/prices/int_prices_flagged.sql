@@ -18,7 +18,26 @@ with prices_adjusted as (
 returns as (
 
     select
-        *,
+        symbol,
+        trading_date,
+        data_origin,
+        yahoo_close,
+        yahoo_adj_close,
+        open,
+        high,
+        low,
+        close,
+        volume,
+        dividend,
+        split_ratio,
+        dividend_factor,
+        split_factor_after,
+        dividend_factor_after,
+        adj_factor,
+        adj_open,
+        adj_high,
+        adj_low,
+        adj_close,
         adj_close / lag(adj_close) over (
             partition by symbol
             order by trading_date

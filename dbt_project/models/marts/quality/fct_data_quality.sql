@@ -134,12 +134,19 @@ points_with_gaps as (
         entity_id,
         point_date,
         is_outlier,
-        {{ dbt.datediff(
-            'lag(point_date) over (partition by entity_type, entity_id order by point_date)',
-            'point_date',
-            'day'
-        ) }} as gap_days
-    from points
+        {{ marketpulse.days_between('previous_point_date', 'point_date') }} as gap_days
+    from (
+        select
+            entity_type,
+            entity_id,
+            point_date,
+            is_outlier,
+            lag(point_date) over (
+                partition by entity_type, entity_id
+                order by point_date
+            ) as previous_point_date
+        from points
+    ) as sequenced_points
 
 ),
 
@@ -166,9 +173,27 @@ window_points as (
         on
             windows.entity_type = points_with_gaps.entity_type
             and windows.entity_id = points_with_gaps.entity_id
-            and points_with_gaps.point_date >= windows.window_start_date
-            and points_with_gaps.point_date <= windows.as_of_date
+            and windows.window_start_date <= points_with_gaps.point_date
+            and windows.as_of_date >= points_with_gaps.point_date
     group by windows.entity_type, windows.entity_id, windows.window_name
+
+),
+
+windows_with_end as (
+
+    select
+        windows.*,
+        case
+            when windows.entity_type = 'symbol' then windows.as_of_date
+            when entity_last_points.last_date < windows.as_of_date
+                then entity_last_points.last_date
+            else windows.as_of_date
+        end as window_end_date
+    from windows
+    inner join entity_last_points
+        on
+            windows.entity_type = entity_last_points.entity_type
+            and windows.entity_id = entity_last_points.entity_id
 
 ),
 
@@ -198,8 +223,14 @@ window_expectations as (
                                 extract(day from calendar.date_day) = 1
                                 and (
                                     windows.frequency_short = 'M'
-                                    or (windows.frequency_short = 'Q' and calendar.month in (1, 4, 7, 10))
-                                    or (windows.frequency_short = 'SA' and calendar.month in (1, 7))
+                                    or (
+                                        windows.frequency_short = 'Q'
+                                        and calendar.month in (1, 4, 7, 10)
+                                    )
+                                    or (
+                                        windows.frequency_short = 'SA'
+                                        and calendar.month in (1, 7)
+                                    )
                                     or (windows.frequency_short = 'A' and calendar.month = 1)
                                 )
                                 then 1
@@ -209,19 +240,15 @@ window_expectations as (
                 else 0
             end
         ) as expected_days
-    from windows
+    from windows_with_end as windows
     inner join entity_last_points as last_points
         on
             windows.entity_type = last_points.entity_type
             and windows.entity_id = last_points.entity_id
     left join calendar
         on
-            calendar.date_day >= windows.window_start_date
-            and calendar.date_day <= case
-                when windows.entity_type = 'symbol' then windows.as_of_date
-                when last_points.last_date < windows.as_of_date then last_points.last_date
-                else windows.as_of_date
-            end
+            windows.window_start_date <= calendar.date_day
+            and windows.window_end_date >= calendar.date_day
     group by windows.entity_type, windows.entity_id, windows.window_name
 
 ),
@@ -245,11 +272,11 @@ measured as (
         cast(coalesce(window_points.max_gap_days, 0) as integer) as max_gap_days,
         cast(coalesce(window_points.outlier_count, 0) as integer) as outlier_count,
         cast(
-            {{ dbt.datediff('windows.window_start_date', 'windows.as_of_date', 'day') }} + 1
+            {{ marketpulse.days_between('windows.window_start_date', 'windows.as_of_date') }} + 1
             as integer
         ) as total_days,
         cast(
-            {{ dbt.datediff('entity_last_points.last_date', 'windows.as_of_date', 'day') }}
+            {{ marketpulse.days_between('entity_last_points.last_date', 'windows.as_of_date') }}
             - windows.release_allowance_days
             as integer
         ) as days_past_allowance
