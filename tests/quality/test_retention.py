@@ -3,17 +3,14 @@ each domain's period, on DuckDB and Postgres; missing domains are "nothing to pr
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date
 
 import pandas as pd
 import pytest
 
+from ingest.cli import main
 from ingest.retention import DEFAULT_RETENTION, RETENTION_TABLES, cutoff_date, prune
 from ingest.warehouse import ConfigError, Warehouse
-from tests.conftest import ROOT
 from tests.quality.conftest import execute
 
 AS_OF = date(2020, 11, 15)
@@ -95,25 +92,26 @@ def test_prune_reports_first_then_deletes_only_expired_rows(slice_warehouse: War
     assert all(line.rows in (0, None) for line in again)
 
 
-def test_cli_prune_is_a_dry_run_with_config_overrides(tmp_path, slice_warehouse: Warehouse) -> None:  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "WAREHOUSE": slice_warehouse.kind,
-        "MARKETPULSE_DUCKDB_PATH": str(slice_warehouse.duckdb_path),
-        "PGDATABASE": slice_warehouse.pg["database"],
-        "RETENTION__MACRO": "forever",
-    }
-    command = [sys.executable, "-m", "ingest", "prune", "--as-of", "2030-01-01"]
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    assert "raw_fred.observations" in result.stdout and "kept forever" in result.stdout
-    assert "would delete" in result.stdout and "dry run: nothing deleted" in result.stdout
-    assert "raw_trends.interest_over_time    nothing to prune" in result.stdout
+def test_cli_prune_is_a_dry_run_with_config_overrides(
+    slice_warehouse: Warehouse,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("WAREHOUSE", slice_warehouse.kind)
+    monkeypatch.setenv("MARKETPULSE_DUCKDB_PATH", str(slice_warehouse.duckdb_path))
+    monkeypatch.setenv("PGDATABASE", slice_warehouse.pg["database"])
+    monkeypatch.setenv("RETENTION__MACRO", "forever")
+    before = dated_rows(slice_warehouse)
+    assert main(["prune", "--as-of", "2030-01-01"]) == 0
+    out = capsys.readouterr().out
+    assert "raw_fred.observations" in out and "kept forever" in out
+    assert "would delete" in out and "dry run: nothing deleted" in out
+    assert "raw_trends.interest_over_time    nothing to prune" in out
+    assert dated_rows(slice_warehouse) == before
 
-    env["RETENTION__PRICES"] = "two years"
-    bad = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    assert bad.returncode == 2
-    assert bad.stderr.strip() == (
+    monkeypatch.setenv("RETENTION__PRICES", "two years")
+    assert main(["prune", "--as-of", "2030-01-01"]) == 2
+    assert capsys.readouterr().err == (
         "error: retention.prices = 'two years' is not a period"
-        " (e.g. '2 years', '3 months', '90 days', or 'forever')"
+        " (e.g. '2 years', '3 months', '90 days', or 'forever')\n"
     )
