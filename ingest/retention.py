@@ -35,7 +35,10 @@ RETENTION_TABLES: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
     "macro": (("raw_fred", "observations", "observation_date"),),
     "trends": (("raw_trends", "interest_over_time", "observed_date"),),
-    "news": (("raw_news", "headlines", "published_at"),),
+    "news": (
+        ("raw_news", "headlines", "published_at"),
+        ("raw_news", "headlines_quarantine", "_loaded_at"),  # rejected items, by load time
+    ),
 }
 PERIOD = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?\s*$", re.IGNORECASE)
 

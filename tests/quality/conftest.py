@@ -23,6 +23,7 @@ SLICE = {
     "yahoo_start": date(2018, 10, 1),
     "series": ("DGS10", "CPIAUCSL"),
     "fred_start": date(2018, 1, 1),
+    "news_symbols": ("AAPL", "SPY"),
 }
 
 
@@ -38,9 +39,14 @@ def execute(warehouse: Warehouse, sql: str, params: Sequence[Any] = ()) -> list[
         return rows
 
 
-def load_slice(warehouse: Warehouse) -> None:
+def load_slice(warehouse: Warehouse, sources: tuple[str, ...] = runner.SOURCES) -> None:
+    """The slice through the real pipelines; every source unless told (dbt needs them all)."""
     reports = runner.run(
-        fixture_config(**SLICE), warehouse, runner.sample_clients(), progress=Progress(quiet=True)
+        fixture_config(**SLICE),
+        warehouse,
+        runner.sample_clients(),
+        sources,
+        progress=Progress(quiet=True),
     )
     assert all(report.ok for report in reports), [r for r in reports if not r.ok]
 
@@ -55,16 +61,18 @@ def dbt(warehouse: Warehouse, tmp: Path, *args: str) -> int:
 def slice_warehouse(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Warehouse]:
-    """A fresh warehouse with the sample slice loaded (raw only), on each warehouse."""
+    """A fresh warehouse with the sample slice loaded (raw only), on each warehouse. A test
+    module may set SLICE_SOURCES to load fewer sources."""
     tmp = tmp_path_factory.mktemp(request.param)
+    sources = getattr(request.module, "SLICE_SOURCES", runner.SOURCES)
     if request.param == "duckdb":
         warehouse = Warehouse.from_env(
             {"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(tmp / "wh.duckdb")}
         )
-        load_slice(warehouse)
+        load_slice(warehouse, sources)
         yield warehouse
         return
     admin = request.getfixturevalue("postgres_admin_db")
     with fresh_postgres_database(admin) as warehouse:
-        load_slice(warehouse)
+        load_slice(warehouse, sources)
         yield warehouse

@@ -79,7 +79,7 @@ def test_dbt_source_freshness_verdicts(tmp_path: Path) -> None:
     warehouse = Warehouse.from_env(
         {"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(tmp_path / "wh.duckdb")}
     )
-    load_slice(warehouse)
+    load_slice(warehouse, ("yahoo", "fred"))
     pause = longest_normal_pause()
     cases = {
         "yahoo.prices_daily": (pause, "pass"),
