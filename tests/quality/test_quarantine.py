@@ -6,7 +6,7 @@ On DuckDB and on Postgres."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -80,10 +80,20 @@ def built(slice_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) 
     for day, value in FRED_BAD_ROWS.items():
         execute(
             warehouse,
-            "insert into raw_fred.observations"
-            " (series_id, observation_date, value, data_origin, _loaded_at, _dlt_load_id)"
-            " values (%s, %s, %s, %s, %s, %s)",
-            ("CPIAUCSL", day, value, fred_origin, loaded_at, fred_load_id),
+            "insert into raw_fred.observations (series_id, observation_date, realtime_start,"
+            " realtime_end, is_first_seen_stamp, value, data_origin, _loaded_at, _dlt_load_id)"
+            " values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                "CPIAUCSL",
+                day,
+                day + timedelta(days=45),  # published mid next month
+                date(9999, 12, 31),
+                False,
+                value,
+                fred_origin,
+                loaded_at,
+                fred_load_id,
+            ),
         )
     before = raw_rows(warehouse)
     code = dbt(warehouse, tmp_path_factory.mktemp("dbt"), "build")

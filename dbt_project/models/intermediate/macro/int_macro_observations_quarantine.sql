@@ -1,5 +1,5 @@
 {#
-    One row per FRED observation the marts leave out, with the reason:
+    One row per FRED observation vintage the marts leave out, with the reason:
     missing_value (FRED reported "."), negative_value (a negative value in a
     series that cannot be negative, var fred_non_negative_series).
 #}
@@ -15,6 +15,7 @@ final as (
     select
         indicator_id,
         observation_date,
+        realtime_start,
         value,
         data_origin,
         loaded_at,
