@@ -1,6 +1,30 @@
+{#- The intraday source is opt-in (`--sources intraday`): until it has run, its raw table
+    does not exist and this model is an empty relation of the same columns. -#}
+{%- set raw = source('yahoo', 'prices_intraday') -%}
+{%- set loaded = not execute or adapter.get_relation(
+    database=raw.database, schema=raw.schema, identifier=raw.identifier
+) is not none -%}
+
 with source as (
 
-    select * from {{ source('yahoo', 'prices_intraday') }}
+    {% if loaded -%}
+    select * from {{ raw }}
+    {%- else -%}
+        select
+            cast(null as {{ dbt.type_string() }}) as symbol,
+            cast(null as timestamp with time zone) as bar_start_at,
+            cast(null as date) as session_date,
+            cast(null as {{ marketpulse.type_double() }}) as open,
+            cast(null as {{ marketpulse.type_double() }}) as high,
+            cast(null as {{ marketpulse.type_double() }}) as low,
+            cast(null as {{ marketpulse.type_double() }}) as close,
+            cast(null as {{ dbt.type_bigint() }}) as volume,
+            cast(null as {{ dbt.type_boolean() }}) as is_complete,
+            cast(null as {{ dbt.type_string() }}) as exchange_timezone,
+            cast(null as {{ dbt.type_string() }}) as data_origin,
+            cast(null as timestamp with time zone) as _loaded_at
+        where 1 = 0
+    {%- endif %}
 
 ),
 
