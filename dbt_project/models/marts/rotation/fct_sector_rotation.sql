@@ -21,8 +21,8 @@
 }}
 {%- set benchmark = var('benchmark_symbol') -%}
 {%- set return_windows = [('1m', 21), ('3m', 63), ('6m', 126), ('12m', 252)] -%}
-{%- set rs_sessions = 50 -%}
-{%- set momentum_sessions = 50 -%}
+{%- set rs_sessions = var('rotation_rs_sessions', 50) -%}
+{%- set momentum_sessions = var('rotation_momentum_sessions', 50) -%}
 {%- set lookback_sessions = 252 + 21 -%}
 
 with sectors as (
