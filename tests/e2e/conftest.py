@@ -21,6 +21,13 @@ from ingest.warehouse import Warehouse
 from tests.conftest import ROOT
 
 MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
+MARTS += (  # risk and rotation (issue 3)
+    "fct_risk_metrics",
+    "fct_rolling_risk",
+    "fct_drawdowns",
+    "fct_drawdown_episodes",
+    "fct_sector_rotation",
+)
 
 
 def query(warehouse: Warehouse, sql: str) -> list[tuple[Any, ...]]:

@@ -35,9 +35,7 @@ def risk_free_daily(warehouse: Warehouse, sessions: pd.DatetimeIndex) -> pd.Seri
         "select observation_date, value from marts.fct_macro_observations"
         f" where indicator_id = '{RISK_FREE_SERIES}' order by observation_date",
     )
-    series = pd.Series(
-        [value for _, value in rows], index=pd.to_datetime([day for day, _ in rows])
-    )
+    series = pd.Series([value for _, value in rows], index=pd.to_datetime([day for day, _ in rows]))
     annual = series.reindex(series.index.union(sessions)).ffill().reindex(sessions)
     return (1 + annual / 100) ** (1 / PERIODS) - 1
 
@@ -82,7 +80,9 @@ def is_close(actual: Any, expected: Any, rel_tol: float = 1e-9, abs_tol: float =
     if expected is None or (isinstance(expected, float) and not math.isfinite(expected)):
         return actual is None
     if isinstance(expected, (float, np.floating)):
-        return actual is not None and math.isclose(actual, expected, rel_tol=rel_tol, abs_tol=abs_tol)
+        return actual is not None and math.isclose(
+            actual, expected, rel_tol=rel_tol, abs_tol=abs_tol
+        )
     return actual == expected
 
 
@@ -102,9 +102,9 @@ def rolling_risk(warehouse: Warehouse) -> pd.DataFrame:
             frame[f"sharpe_ratio_{window}d"] = (
                 excess.rolling(window).mean() / excess.rolling(window).std() * math.sqrt(PERIODS)
             )
-            frame[f"beta_{window}d"] = returns.rolling(window).cov(paired) / paired.rolling(
-                window
-            ).var()
+            frame[f"beta_{window}d"] = (
+                returns.rolling(window).cov(paired) / paired.rolling(window).var()
+            )
         frame["symbol"] = symbol
         frames.append(frame)
     result = pd.concat(frames).reset_index().rename(columns={"index": "trading_date"})

@@ -14,6 +14,11 @@ KEYS = {
     "dim_date": "date_day",
     "fct_prices_daily": "symbol, trading_date",
     "fct_macro_observations": "indicator_id, observation_date",
+    "fct_risk_metrics": "symbol, window_name, as_of_date",
+    "fct_rolling_risk": "symbol, trading_date",
+    "fct_drawdowns": "symbol, trading_date",
+    "fct_drawdown_episodes": "symbol, peak_date",
+    "fct_sector_rotation": "symbol, trading_date",
 }
 
 
