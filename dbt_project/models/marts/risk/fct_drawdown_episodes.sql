@@ -34,7 +34,7 @@ episodes as (
     select
         symbol,
         peak_date,
-        min(drawdown) as depth,
+        min(drawdown) as depth,  -- noqa: RF04
         count(*) as underwater_sessions,
         max(session_number) as last_underwater_session
     from underwater

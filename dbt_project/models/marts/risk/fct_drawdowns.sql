@@ -27,48 +27,48 @@ with all_prices as (
 
 {% if is_incremental() %}
 
-stored as (
+    stored as (
 
-    select
-        symbol,
-        max(trading_date) as last_date
-    from {{ this }}
-    group by symbol
+        select
+            symbol,
+            max(trading_date) as last_date
+        from {{ this }}
+        group by symbol
 
-),
+    ),
 
-previous_peaks as (
+    previous_peaks as (
 
-    select
-        stored.symbol,
-        stored.last_date,
-        previous.peak_date,
-        peak_prices.adj_close as peak_close
-    from stored
-    inner join {{ this }} as previous
-        on
-            stored.symbol = previous.symbol
-            and stored.last_date = previous.trading_date
-    inner join all_prices as peak_prices
-        on
-            previous.symbol = peak_prices.symbol
-            and previous.peak_date = peak_prices.trading_date
+        select
+            stored.symbol,
+            stored.last_date,
+            previous.peak_date,
+            peak_prices.adj_close as peak_close
+        from stored
+        inner join {{ this }} as previous
+            on
+                stored.symbol = previous.symbol
+                and stored.last_date = previous.trading_date
+        inner join all_prices as peak_prices
+            on
+                previous.symbol = peak_prices.symbol
+                and previous.peak_date = peak_prices.trading_date
 
-),
+    ),
 
 {% else %}
 
-previous_peaks as (
+    previous_peaks as (
 
-    select
-        symbol,
-        cast(null as date) as last_date,
-        cast(null as date) as peak_date,
-        adj_close as peak_close
-    from all_prices
-    where 1 = 0
+        select
+            symbol,
+            cast(null as date) as last_date,
+            cast(null as date) as peak_date,
+            adj_close as peak_close
+        from all_prices
+        where 1 = 0
 
-),
+    ),
 
 {% endif %}
 

@@ -68,7 +68,7 @@ window_sessions as (
         numbered.benchmark_return,
         numbered.excess_return,
         numbered.sessions_back = coalesce(windows.window_length, numbered.session_count - 1) + 1
-        as is_start
+            as is_start
     from numbered
     cross join windows
     where
@@ -218,23 +218,23 @@ metrics as (
             {{ periods }} / first_pass.n_real
         ) - 1 as annual_return,
         sqrt(second_pass.sum_sq / (first_pass.n_real - 1)) * sqrt({{ periods }})
-        as annual_volatility,
+            as annual_volatility,
         case
             when
                 first_pass.n_excess = first_pass.n_observations
                 and first_pass.max_excess > first_pass.min_excess
                 then first_pass.mean_excess
-                / sqrt(second_pass.sum_sq_excess / (first_pass.n_real - 1))
-                * sqrt({{ periods }})
+                    / sqrt(second_pass.sum_sq_excess / (first_pass.n_real - 1))
+                    * sqrt({{ periods }})
         end as sharpe_ratio,
         case
             when first_pass.n_excess = first_pass.n_observations
                 then first_pass.mean_excess * {{ periods }}
-                / nullif(
-                    sqrt(second_pass.sum_sq_downside / first_pass.n_real)
-                    * sqrt({{ periods }}),
-                    0
-                )
+                    / nullif(
+                        sqrt(second_pass.sum_sq_downside / first_pass.n_real)
+                        * sqrt({{ periods }}),
+                        0
+                    )
         end as sortino_ratio,
         max_drawdowns.max_drawdown,
         first_pass.var_95,
@@ -242,21 +242,21 @@ metrics as (
         case
             when second_pass.sum_sq > 0
                 then first_pass.n_real
-                * sqrt(first_pass.n_real - 1)
-                / (first_pass.n_real - 2)
-                * second_pass.sum_cube / power(second_pass.sum_sq, 1.5)
+                    * sqrt(first_pass.n_real - 1)
+                    / (first_pass.n_real - 2)
+                    * second_pass.sum_cube / power(second_pass.sum_sq, 1.5)
         end as skewness,
         case
             when second_pass.sum_sq > 0
                 then first_pass.n_real
-                * (first_pass.n_real + 1) * (first_pass.n_real - 1)
-                * second_pass.sum_quad
-                / (
-                    (first_pass.n_real - 2) * (first_pass.n_real - 3)
-                    * power(second_pass.sum_sq, 2)
-                )
-                - 3 * power(first_pass.n_real - 1, 2)
-                / ((first_pass.n_real - 2) * (first_pass.n_real - 3))
+                    * (first_pass.n_real + 1) * (first_pass.n_real - 1)
+                    * second_pass.sum_quad
+                    / (
+                        (first_pass.n_real - 2) * (first_pass.n_real - 3)
+                        * power(second_pass.sum_sq, 2)
+                    )
+                    - 3 * power(first_pass.n_real - 1, 2)
+                    / ((first_pass.n_real - 2) * (first_pass.n_real - 3))
         end as kurtosis,
         case
             when second_pass.sum_sq_benchmark / first_pass.n_paired >= 1e-30
@@ -264,7 +264,7 @@ metrics as (
         end as beta,
         second_pass.sum_cross
         / nullif(sqrt(second_pass.sum_sq_benchmark) * sqrt(second_pass.sum_sq_paired), 0)
-        as correlation
+            as correlation  -- noqa: RF04
     from first_pass
     inner join second_pass
         on

@@ -17,6 +17,7 @@
 }}
 {%- set periods = 252 -%}
 {%- set windows = [63, 252] -%}
+{%- set by_symbol = 'partition by symbol order by trading_date' -%}
 {%- set lookback_sessions = 252 + 21 -%}
 {%- set benchmark = var('benchmark_symbol') -%}
 
@@ -38,42 +39,42 @@ risk_free as (
 
 {% if is_incremental() %}
 
-starts as (
+    starts as (
 
-    {{ marketpulse.symbol_lookback_starts(lookback_sessions) }}
+        {{ marketpulse.symbol_lookback_starts(lookback_sessions) }}
 
-),
+    ),
 
-prices as (
+    prices as (
 
-    select
-        all_prices.symbol,
-        all_prices.trading_date,
-        all_prices.adj_close,
-        starts.last_date
-    from all_prices
-    left join starts
-        on all_prices.symbol = starts.symbol
-    where
-        starts.symbol is null
-        or all_prices.trading_date >= starts.start_date
-        -- the benchmark's whole history: a symbol new to the table needs it all
-        or all_prices.symbol = '{{ benchmark }}'
+        select
+            all_prices.symbol,
+            all_prices.trading_date,
+            all_prices.adj_close,
+            starts.last_date
+        from all_prices
+        left join starts
+            on all_prices.symbol = starts.symbol
+        where
+            starts.symbol is null
+            or all_prices.trading_date >= starts.start_date
+            -- the benchmark's whole history: a symbol new to the table needs it all
+            or all_prices.symbol = '{{ benchmark }}'
 
-),
+    ),
 
 {% else %}
 
-prices as (
+    prices as (
 
-    select
-        symbol,
-        trading_date,
-        adj_close,
-        cast(null as date) as last_date
-    from all_prices
+        select
+            symbol,
+            trading_date,
+            adj_close,
+            cast(null as date) as last_date
+        from all_prices
 
-),
+    ),
 
 {% endif %}
 
@@ -127,15 +128,17 @@ rolling as (
         last_date,
         daily_return
         {%- for window in windows %}
-        {%- set frame = 'partition by symbol order by trading_date rows between ' ~ (window - 1) ~ ' preceding and current row' %},
-        count(daily_return) over ({{ frame }}) as n_returns_{{ window }},
-        count(excess_return) over ({{ frame }}) as n_excess_{{ window }},
-        count(benchmark_return) over ({{ frame }}) as n_paired_{{ window }},
-        stddev_samp(daily_return) over ({{ frame }}) as std_return_{{ window }},
-        avg(excess_return) over ({{ frame }}) as mean_excess_{{ window }},
-        stddev_samp(excess_return) over ({{ frame }}) as std_excess_{{ window }},
-        covar_samp(daily_return, benchmark_return) over ({{ frame }}) as cov_benchmark_{{ window }},
-        var_samp(benchmark_return) over ({{ frame }}) as var_benchmark_{{ window }}
+            {%- set frame = by_symbol ~ ' rows ' ~ (window - 1) ~ ' preceding' %},
+            count(daily_return) over ({{ frame }}) as n_returns_{{ window }},
+            count(excess_return) over ({{ frame }}) as n_excess_{{ window }},
+            count(benchmark_return) over ({{ frame }}) as n_paired_{{ window }},
+            stddev_samp(daily_return) over ({{ frame }}) as std_return_{{ window }},
+            avg(excess_return) over ({{ frame }}) as mean_excess_{{ window }},
+            stddev_samp(excess_return) over ({{ frame }}) as std_excess_{{ window }},
+            covar_samp(daily_return, benchmark_return)
+                over ({{ frame }})
+                as cov_benchmark_{{ window }},
+            var_samp(benchmark_return) over ({{ frame }}) as var_benchmark_{{ window }}
         {%- endfor %}
     from enriched
 
@@ -147,19 +150,21 @@ final as (
         symbol,
         trading_date,
         daily_return
-        {%- for window in windows %},
-        case
-            when n_returns_{{ window }} = {{ window }}
-                then std_return_{{ window }} * sqrt({{ periods }})
-        end as volatility_{{ window }}d,
-        case
-            when n_excess_{{ window }} = {{ window }} and std_excess_{{ window }} > 0
-                then mean_excess_{{ window }} / std_excess_{{ window }} * sqrt({{ periods }})
-        end as sharpe_ratio_{{ window }}d,
-        case
-            when n_paired_{{ window }} = {{ window }} and var_benchmark_{{ window }} > 0
-                then cov_benchmark_{{ window }} / var_benchmark_{{ window }}
-        end as beta_{{ window }}d
+        {%- for window in windows %}
+            ,
+            case
+                when n_returns_{{ window }} = {{ window }}
+                    then std_return_{{ window }} * sqrt({{ periods }})
+            end as volatility_{{ window }}d,
+            case
+                when n_excess_{{ window }} = {{ window }} and std_excess_{{ window }} > 0
+                    then mean_excess_{{ window }} / std_excess_{{ window }} * sqrt({{ periods }})
+            end as sharpe_ratio_{{ window }}d,
+            case
+                when n_paired_{{ window }} = {{ window }} and var_benchmark_{{ window }} > 0
+                    then cov_benchmark_{{ window }} / var_benchmark_{{ window }}
+            end as beta_{{ window }}d
+        
         {%- endfor %},
         '{{ benchmark }}' as benchmark_symbol
     from rolling

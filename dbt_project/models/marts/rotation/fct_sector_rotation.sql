@@ -56,88 +56,92 @@ benchmark_prices as (
 
 {% if is_incremental() %}
 
-lookback_starts as (
+    lookback_starts as (
 
-    {{ marketpulse.symbol_lookback_starts(lookback_sessions) }}
+        {{ marketpulse.symbol_lookback_starts(lookback_sessions) }}
 
-),
+    ),
 
--- Whether each stored symbol's relative strength on its last session still
--- equals today's prices (a dividend of the ETF or the benchmark restates them).
-checked as (
+    -- Whether each stored symbol's relative strength on its last session still
+    -- equals today's prices (a dividend of the ETF or the benchmark restates them).
+    checked as (
 
-    select
-        lookback_starts.symbol,
-        lookback_starts.last_date,
-        lookback_starts.start_date,
-        coalesce(
-            stored.relative_strength = all_prices.adj_close / benchmark_prices.benchmark_close,
-            false
-        ) as is_current
-    from lookback_starts
-    inner join {{ this }} as stored
-        on
-            lookback_starts.symbol = stored.symbol
-            and lookback_starts.last_date = stored.trading_date
-    left join all_prices
-        on
-            stored.symbol = all_prices.symbol
-            and stored.trading_date = all_prices.trading_date
-    left join benchmark_prices
-        on stored.trading_date = benchmark_prices.trading_date
+        select
+            lookback_starts.symbol,
+            lookback_starts.last_date,
+            lookback_starts.start_date,
+            coalesce(
+                stored_rows.relative_strength
+                = all_prices.adj_close / benchmark_prices.benchmark_close,
+                false
+            ) as is_current
+        from lookback_starts
+        inner join {{ this }} as stored_rows
+            on
+                lookback_starts.symbol = stored_rows.symbol
+                and lookback_starts.last_date = stored_rows.trading_date
+        left join all_prices
+            on
+                stored_rows.symbol = all_prices.symbol
+                and stored_rows.trading_date = all_prices.trading_date
+        left join benchmark_prices
+            on stored_rows.trading_date = benchmark_prices.trading_date
 
-),
+    ),
 
--- Ranks are across sectors, so a restated or new sector means recomputing
--- every sector's history: then starts is empty.
-starts as (
+    -- Ranks are across sectors, so a restated or new sector means recomputing
+    -- every sector's history: then starts is empty.
+    starts as (
 
-    select
-        symbol,
-        last_date,
-        start_date
-    from checked
-    where
-        (select count(*) from checked where is_current)
-        = (
-            select count(*) from sectors
-            where symbol in (select all_prices.symbol from all_prices)
-        )
+        select
+            symbol,
+            last_date,
+            start_date
+        from checked
+        where
+            (
+                select count(*) from checked as current_rows
+                where current_rows.is_current
+            )
+            = (
+                select count(*) from sectors as priced_sectors
+                where priced_sectors.symbol in (select all_prices.symbol from all_prices)
+            )
 
-),
+    ),
 
-sector_prices as (
+    sector_prices as (
 
-    select
-        all_prices.symbol,
-        sectors.sector,
-        all_prices.trading_date,
-        all_prices.adj_close,
-        starts.last_date
-    from all_prices
-    inner join sectors
-        on all_prices.symbol = sectors.symbol
-    left join starts
-        on all_prices.symbol = starts.symbol
-    where starts.symbol is null or all_prices.trading_date >= starts.start_date
+        select
+            all_prices.symbol,
+            sectors.sector,
+            all_prices.trading_date,
+            all_prices.adj_close,
+            starts.last_date
+        from all_prices
+        inner join sectors
+            on all_prices.symbol = sectors.symbol
+        left join starts
+            on all_prices.symbol = starts.symbol
+        where starts.symbol is null or all_prices.trading_date >= starts.start_date
 
-),
+    ),
 
 {% else %}
 
-sector_prices as (
+    sector_prices as (
 
-    select
-        all_prices.symbol,
-        sectors.sector,
-        all_prices.trading_date,
-        all_prices.adj_close,
-        cast(null as date) as last_date
-    from all_prices
-    inner join sectors
-        on all_prices.symbol = sectors.symbol
+        select
+            all_prices.symbol,
+            sectors.sector,
+            all_prices.trading_date,
+            all_prices.adj_close,
+            cast(null as date) as last_date
+        from all_prices
+        inner join sectors
+            on all_prices.symbol = sectors.symbol
 
-),
+    ),
 
 {% endif %}
 
@@ -149,9 +153,9 @@ measures as (
         sector_prices.trading_date,
         sector_prices.last_date,
         {%- for name, sessions in return_windows %}
-        sector_prices.adj_close / lag(sector_prices.adj_close, {{ sessions }}) over (
-            partition by sector_prices.symbol order by sector_prices.trading_date
-        ) - 1 as return_{{ name }},
+            sector_prices.adj_close / lag(sector_prices.adj_close, {{ sessions }}) over (
+                partition by sector_prices.symbol order by sector_prices.trading_date
+            ) - 1 as return_{{ name }},
         {%- endfor %}
         sector_prices.adj_close / benchmark_prices.benchmark_close as relative_strength
     from sector_prices
@@ -195,9 +199,9 @@ ranked as (
         case
             when return_3m is not null
                 then rank() over (
-                    partition by trading_date, return_3m is null
-                    order by return_3m desc
-                )
+                        partition by trading_date, return_3m is null
+                        order by return_3m desc
+                    )
         end as rank_return_3m,
         count(return_3m) over (partition by trading_date) as ranked_sectors
     from momenta
