@@ -29,7 +29,7 @@ with sectors as (
 
     select
         symbol,
-        sector
+        cast(sector as {{ marketpulse.type_text() }}) as sector
     from {{ ref('sector_etfs') }}
 
 ),
