@@ -8,7 +8,14 @@ from typing import Any
 from ingest.warehouse import Warehouse
 
 MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
+MARTS += ("fct_trends", "fct_news_sentiment", "fct_sentiment_daily", "fct_sentiment_divergence")
 DATE_COLUMNS = {"fct_prices_daily": "trading_date", "fct_macro_observations": "observation_date"}
+DATE_COLUMNS |= {
+    "fct_trends": "observed_date",
+    "fct_news_sentiment": "published_at",
+    "fct_sentiment_daily": "published_date",
+    "fct_sentiment_divergence": "trading_date",
+}
 MARTS += (  # risk and rotation (issue 3)
     "fct_risk_metrics",
     "fct_rolling_risk",

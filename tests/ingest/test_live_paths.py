@@ -64,6 +64,7 @@ def test_live_clients_load_recorded_payloads(
         config,
         duckdb_warehouse,
         clients,
+        sources=("yahoo", "fred"),  # trends and news: tests/ingest/test_trends.py, test_news.py
         progress=Progress(quiet=True),
         retry=RetryPolicy(attempts=1),
     )
