@@ -33,7 +33,8 @@ def risk_free_daily(warehouse: Warehouse, sessions: pd.DatetimeIndex) -> pd.Seri
     rows = query(
         warehouse,
         "select observation_date, value from marts.fct_macro_observations"
-        f" where indicator_id = '{RISK_FREE_SERIES}' order by observation_date",
+        f" where indicator_id = '{RISK_FREE_SERIES}' and is_latest_vintage"
+        " order by observation_date",
     )
     series = pd.Series([value for _, value in rows], index=pd.to_datetime([day for day, _ in rows]))
     annual = series.reindex(series.index.union(sessions)).ffill().reindex(sessions)

@@ -20,7 +20,10 @@ observations as (
         observation_date,
         value
     from {{ ref('fct_macro_observations') }}
-    where indicator_id = '{{ var("risk_free_series") }}'
+    where
+        indicator_id = '{{ var("risk_free_series") }}'
+        -- the series as FRED shows it today (revisions of a Treasury yield are rare)
+        and is_latest_vintage
 
 ),
 
