@@ -15,6 +15,7 @@ export DBT_PROJECT_DIR := $(ROOT)/dbt_project
 export DBT_PROFILES_DIR := $(ROOT)
 
 .PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir
+.PHONY: grant-bi prune
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -65,6 +66,12 @@ docs: setup warehouse-dir ## build the static dbt docs site into dbt_project/tar
 
 docs-serve: docs ## serve the dbt docs site on http://localhost:8080
 	@$(DBT) docs serve --port 8080
+
+grant-bi: setup ## Postgres: (re)create the read-only BI role (MARKETPULSE_BI_ROLE/_PASSWORD) on marts
+	@$(PY) -m ingest grant-bi
+
+prune: setup ## report raw rows past their retention (.dlt/config.toml); APPLY=1 deletes them
+	@$(PY) -m ingest prune $(if $(APPLY),--apply)
 
 warehouse-dir:
 	@mkdir -p "$(dir $(MARKETPULSE_DUCKDB_PATH))"
