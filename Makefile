@@ -51,7 +51,7 @@ build: setup warehouse-dir ## dbt build (models + tests) on $$WAREHOUSE
 test: setup tools ## the whole suite: pytest, incl. dbt build on DuckDB and Postgres
 	@$(PY) -m pytest
 
-lint: setup ## ruff and sqlfluff
+lint: setup warehouse-dir ## ruff and sqlfluff
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/sqlfluff lint dbt_project/models
