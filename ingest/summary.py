@@ -23,6 +23,20 @@ DATE_COLUMNS |= {
     "fct_sentiment_daily": "published_date",
     "fct_sentiment_divergence": "trading_date",
 }
+MARTS += (  # risk and rotation (issue 3)
+    "fct_risk_metrics",
+    "fct_rolling_risk",
+    "fct_drawdowns",
+    "fct_drawdown_episodes",
+    "fct_sector_rotation",
+)
+DATE_COLUMNS |= {
+    "fct_risk_metrics": "as_of_date",
+    "fct_rolling_risk": "trading_date",
+    "fct_drawdowns": "trading_date",
+    "fct_drawdown_episodes": "peak_date",
+    "fct_sector_rotation": "trading_date",
+}
 
 
 def mart_stats(warehouse: Warehouse) -> dict[str, dict[str, Any]]:

@@ -24,6 +24,13 @@ MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_mac
 MARTS += ("fct_macro_asof_daily", "fct_macro_lens_monthly", "fct_yield_curve_daily")
 MARTS += ("fct_trends", "fct_news_sentiment", "fct_sentiment_daily", "fct_sentiment_divergence")
 MARTS += ("fct_data_quality",)
+MARTS += (  # risk and rotation (issue 3)
+    "fct_risk_metrics",
+    "fct_rolling_risk",
+    "fct_drawdowns",
+    "fct_drawdown_episodes",
+    "fct_sector_rotation",
+)
 
 
 def query(warehouse: Warehouse, sql: str) -> list[tuple[Any, ...]]:

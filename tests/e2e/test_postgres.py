@@ -18,6 +18,11 @@ KEYS = {
     "fct_macro_lens_monthly": "month_end_date",
     "fct_yield_curve_daily": "trading_date",
     "fct_data_quality": "entity_type, entity_id, window_name",
+    "fct_risk_metrics": "symbol, window_name, as_of_date",
+    "fct_rolling_risk": "symbol, trading_date",
+    "fct_drawdowns": "symbol, trading_date",
+    "fct_drawdown_episodes": "symbol, peak_date",
+    "fct_sector_rotation": "symbol, trading_date",
 }
 KEYS |= {
     "fct_trends": "keyword, geo, observed_date",
