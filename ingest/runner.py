@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dlt
 from dlt.sources import DltResource
 
+from ingest import audit
 from ingest.config import IngestConfig
 from ingest.errors import NoNetworkError
 from ingest.fred import fred_source
@@ -47,7 +49,7 @@ def run_source(
     warehouse: Warehouse,
 ) -> SourceReport:
     """Extract and load one source; whatever goes wrong ends up in its report, not a traceback."""
-    report = SourceReport(name)
+    report = SourceReport(name, started_at=datetime.now(UTC))
     pipeline = dlt.pipeline(
         pipeline_name=f"marketpulse_{name}",
         destination=warehouse.dlt_destination(),
@@ -58,6 +60,7 @@ def run_source(
         pipeline.run(resources(report))
     except Exception as exc:  # dlt wraps everything in PipelineStepFailed: find the cause
         report.fatal = _explain(name, exc, warehouse)
+    report.finished_at = datetime.now(UTC)
     return report
 
 
@@ -98,7 +101,9 @@ def run(
     sources: tuple[str, ...] = SOURCES,
     progress: Progress | None = None,
     retry: RetryPolicy | None = None,
+    run_id: str | None = None,
 ) -> list[SourceReport]:
+    """Every source in turn, then one audit row per source in raw_audit (ingest/audit.py)."""
     progress = progress or Progress()
     yahoo_client, fred_client = clients
     check_warehouse(warehouse)
@@ -126,4 +131,5 @@ def run(
     for name in sources:
         progress(name, "", f"-> raw_{name} in {warehouse.describe()}")
         reports.append(run_source(name, builders[name], warehouse))
+    audit.record(warehouse, run_id or audit.new_run_id(), reports, yahoo_client.origin)
     return reports

@@ -14,6 +14,7 @@ import dlt
 import pandas as pd
 from dlt.sources import DltResource
 
+from ingest.circuit import CircuitBreaker, CircuitOpenError
 from ingest.errors import NoNetworkError, SourceError
 from ingest.fred import settings
 from ingest.fred.client import FredClient
@@ -28,6 +29,15 @@ OBSERVATION_HINTS = {
     "series_id": {"data_type": "text"},
     "observation_date": {"data_type": "date"},
     "value": {"data_type": "double", "nullable": True},
+    "data_origin": {"data_type": "text"},
+    "_loaded_at": {"data_type": "timestamp", "timezone": True},
+}
+REJECTED_TABLE = "observations_rejected"
+REJECTED_HINTS = {
+    "series_id": {"data_type": "text"},
+    "observation_date": {"data_type": "date", "nullable": True},
+    "reason": {"data_type": "text"},
+    "raw_value": {"data_type": "text"},
     "data_origin": {"data_type": "text"},
     "_loaded_at": {"data_type": "timestamp", "timezone": True},
 }
@@ -52,15 +62,16 @@ def fred_source(
     retry: RetryPolicy | None = None,
 ) -> list[DltResource]:
     retry = retry or RetryPolicy()
+    breaker = CircuitBreaker("fred")
     observations = dlt.resource(
-        _observations(series_ids, client, report, progress, start_date, lag_days, retry),
+        _observations(series_ids, client, report, progress, start_date, lag_days, retry, breaker),
         name=settings.OBSERVATIONS_TABLE,
         write_disposition=MERGE,
         primary_key=OBSERVATIONS_KEY,
         columns=OBSERVATION_HINTS,
     )
     series = dlt.resource(
-        _series(series_ids, client, report, retry),
+        _series(series_ids, client, report, retry, breaker),
         name=settings.SERIES_TABLE,
         write_disposition=MERGE,
         primary_key="series_id",
@@ -77,26 +88,47 @@ def _observations(
     start_date: date,
     lag_days: int,
     retry: RetryPolicy,
-) -> Iterator[pd.DataFrame]:
+    breaker: CircuitBreaker,
+) -> Iterator[Any]:
     state = dlt.current.resource_state()
     check_origin(state, "FRED", client.origin)
     cursors: dict[str, str] = state.setdefault("cursors", {})
     loaded_at = datetime.now(UTC)
+    rejected_hints = dlt.mark.make_hints(
+        table_name=REJECTED_TABLE, write_disposition="append", columns=REJECTED_HINTS
+    )
     for series_id in series_ids:
         cursor = cursors.get(series_id)
         start = resume_from(cursor, start_date, lag_days)
         try:
-            series = call_with_retry(
-                lambda s=series_id, d=start: client.observations(s, d),
-                retry,
-                what=f"fred {series_id}",
-            )
+            breaker.check(series_id)
+            try:
+                series = call_with_retry(
+                    lambda s=series_id, d=start: client.observations(s, d),
+                    retry,
+                    what=f"fred {series_id}",
+                )
+            except SourceError as exc:
+                breaker.record(exc)
+                raise
+            breaker.record(None)
         except NoNetworkError:
             raise
         except SourceError as exc:
             progress("fred", series_id, f"FAILED: {report.fail(series_id, exc)}")
             continue
-        rows = observation_rows(series_id, series, client.origin_of(series_id), loaded_at)
+        origin = client.origin_of(series_id)
+        rejected = rejected_observation_rows(series_id, series, origin, loaded_at)
+        if len(rejected):
+            report.add_rows(REJECTED_TABLE, len(rejected))
+            report.notes.append(
+                f"{series_id}: {len(rejected)} observation(s) rejected into "
+                f"raw_fred.{REJECTED_TABLE} (not a number)"
+            )
+            yield dlt.mark.with_hints(
+                to_arrow(rejected, ()), rejected_hints, create_table_variant=True
+            )
+        rows = observation_rows(series_id, series, origin, loaded_at)
         report.add_rows(settings.OBSERVATIONS_TABLE, len(rows))
         report.loaded.append(series_id)
         if rows.empty:
@@ -110,17 +142,27 @@ def _observations(
 
 
 def _series(
-    series_ids: Sequence[str], client: FredClient, report: SourceReport, retry: RetryPolicy
+    series_ids: Sequence[str],
+    client: FredClient,
+    report: SourceReport,
+    retry: RetryPolicy,
+    breaker: CircuitBreaker,
 ) -> Iterator[dict[str, Any]]:
     loaded_at = datetime.now(UTC)
     for series_id in series_ids:
         try:
+            breaker.check(series_id)
             info = call_with_retry(
                 lambda s=series_id: client.series_info(s), retry, what=f"fred {series_id}"
             )
+            breaker.record(None)
         except NoNetworkError:
             raise
+        except CircuitOpenError as exc:
+            report.fail(series_id, exc, "metadata: ", secondary=True)
+            continue
         except SourceError as exc:
+            breaker.record(exc)
             report.fail(series_id, exc, "metadata: ", secondary=True)
             continue
         report.add_rows(settings.SERIES_TABLE, 1)
@@ -130,8 +172,10 @@ def _series(
 def observation_rows(
     series_id: str, series: pd.Series, origin: str, loaded_at: datetime
 ) -> pd.DataFrame:
-    """Observations -> rows of raw_fred.observations. Missing values ('.') stay, as NULL."""
+    """Observations -> rows of raw_fred.observations. Missing values ('.') stay, as NULL;
+    values that are not numbers go to rejected_observation_rows instead."""
     series = series[~series.index.duplicated(keep="last")].sort_index()
+    series = series[~_garbled(series)]
     return pd.DataFrame(
         {
             "series_id": series_id,
@@ -140,6 +184,29 @@ def observation_rows(
             "data_origin": origin,
             "_loaded_at": loaded_at,
         }
+    )
+
+
+def _garbled(series: pd.Series) -> pd.Series:
+    return series.notna() & pd.to_numeric(series, errors="coerce").isna()
+
+
+def rejected_observation_rows(
+    series_id: str, series: pd.Series, origin: str, loaded_at: datetime
+) -> pd.DataFrame:
+    """Observations whose value is not a number: kept as text, with the reason."""
+    series = series[~series.index.duplicated(keep="last")].sort_index()
+    bad = series[_garbled(series)]
+    return pd.DataFrame(
+        {
+            "series_id": series_id,
+            "observation_date": pd.DatetimeIndex(bad.index).date,
+            "reason": "not a number",
+            "raw_value": bad.astype(str).to_numpy(dtype=object),
+            "data_origin": origin,
+            "_loaded_at": loaded_at,
+        },
+        columns=list(REJECTED_HINTS),
     )
 
 

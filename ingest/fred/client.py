@@ -170,17 +170,25 @@ def parse_fredgraph_csv(text: str, series_id: str) -> pd.Series:
         raise PayloadError(f"{series_id}: unexpected FRED CSV header {list(frame.columns)}")
     values = frame[series_id].str.strip().replace({settings.MISSING: "", "NaN": ""})
     series = pd.Series(
-        pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64"),
+        values.replace({"": None}).to_numpy(dtype=object),
         index=pd.to_datetime(frame[date_column], format="%Y-%m-%d"),
         name=series_id,
     )
-    return series
+    return _as_observations(series, series_id)
 
 
 def _as_observations(series: pd.Series, series_id: str) -> pd.Series:
+    """Floats, NaN for "no value". A value that is not a number is kept as its text (an
+    object Series) so the resource can quarantine that row instead of losing it."""
     if series is None:
         raise PayloadError(f"{series_id}: FRED returned nothing")
-    series = pd.Series(series, dtype="float64")
+    series = pd.Series(series)
+    numbers = pd.to_numeric(series, errors="coerce").astype("float64")
+    garbled = series.notna() & numbers.isna()
+    if garbled.any():
+        series = numbers.astype(object).where(~garbled, series.astype(str))
+    else:
+        series = numbers
     series.index = pd.to_datetime(series.index)
     series.name = series_id
     return series
