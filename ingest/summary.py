@@ -8,6 +8,7 @@ from typing import Any
 from ingest.warehouse import Warehouse
 
 MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
+MARTS += ("fct_pipeline_runs", "fct_pipeline_loads", "fct_pipeline_failures")  # run audit
 DATE_COLUMNS = {"fct_prices_daily": "trading_date", "fct_macro_observations": "observation_date"}
 
 
