@@ -74,6 +74,11 @@ def check(
 ) -> Health:
     now = now or datetime.now(UTC)
     health = Health()
+    if warehouse.kind == "duckdb" and not warehouse.duckdb_path.exists():
+        reason = "no such file; run `make demo` or `make ingest` first"
+        health.add("warehouse", "critical", f"cannot open {warehouse.describe()}: {reason}")
+        health.alerts += conditions.warehouse_unreachable(f"{warehouse.describe()}: {reason}")
+        return health
     try:
         with closing(warehouse.connect(read_only=True, timeout=5)) as connection:
             connection.cursor().execute("select 1")
