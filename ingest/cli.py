@@ -3,7 +3,7 @@
 python -m ingest run [--sources yahoo,fred] [--symbols AAPL,MSFT] [--sample]
 python -m ingest demo      # bundled sample data -> dlt -> dbt build -> summary
 python -m ingest summary   # rows and date range per mart
-python -m ingest build     # dbt build, recorded in the run audit; alerts on failure
+python -m ingest build [dbt args]   # dbt build, recorded in the run audit; alerts on failure
 python -m ingest health [--alert]   # warehouse, last runs, freshness, quality; exit 1 if critical
 """
 
@@ -42,10 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="offline: sample data -> dlt -> dbt build -> summary")
     demo.add_argument("--quiet", action="store_true")
     commands.add_parser("summary", help="rows and date range per mart")
-    commands.add_parser("build", help="dbt build, recorded in the run audit; alerts on failure")
+    commands.add_parser(
+        "build", help="dbt build (extra arguments go to dbt), recorded in the run audit"
+    )
     health = commands.add_parser("health", help="warehouse, last runs, freshness, quality")
     health.add_argument("--alert", action="store_true", help="also send alerts for what it finds")
-    args = parser.parse_args(argv)
+    args, dbt_args = parser.parse_known_args(argv)
+    if dbt_args and args.command != "build":  # only `build` passes arguments through (to dbt)
+        parser.error(f"unrecognized arguments: {' '.join(dbt_args)}")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     try:
@@ -53,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "summary":
             return _summary(warehouse)
         if args.command == "build":
-            return _build(warehouse)
+            return _build(warehouse, dbt_args)
         if args.command == "health":
             return _health(warehouse, send=args.alert)
         config = IngestConfig.load()
@@ -108,8 +112,8 @@ def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
     return 0
 
 
-def _build(warehouse: Warehouse) -> int:
-    code = build(warehouse)
+def _build(warehouse: Warehouse, dbt_args: list[str]) -> int:
+    code = build(warehouse, *dbt_args)
     if code != 0:
         print("error: dbt build failed; see the output above", file=sys.stderr)
     return code
