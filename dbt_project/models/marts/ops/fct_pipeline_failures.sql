@@ -11,8 +11,8 @@ final as (
         source_name,
         item_id,
         failure_reason,
-        failure_reason like '%circuit open%' as is_circuit_skip,
-        failed_at
+        failed_at,
+        failure_reason like '%circuit open%' as is_circuit_skip
     from failures
 
 )
