@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from ingest.yahoo.client import ReplayYahooClient, YahooClient, YFinanceClient
 
 SOURCES = ("yahoo", "fred")
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+log = logging.getLogger(__name__)
 OFFLINE_HINT = "run `make demo` to try marketpulse offline with the bundled sample data"
 
 
@@ -131,5 +133,10 @@ def run(
     for name in sources:
         progress(name, "", f"-> raw_{name} in {warehouse.describe()}")
         reports.append(run_source(name, builders[name], warehouse))
-    audit.record(warehouse, run_id or audit.new_run_id(), reports, yahoo_client.origin)
+    try:
+        audit.record(warehouse, run_id or audit.new_run_id(), reports, yahoo_client.origin)
+    except Exception as exc:  # the audit must never hide what the run itself did
+        log.warning(
+            "could not write the run audit: %s", (str(exc).strip() or repr(exc)).splitlines()[0]
+        )
     return reports

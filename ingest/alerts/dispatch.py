@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
 
 from ingest.alerts import Alert
 from ingest.alerts.channels import SENDERS, ChannelError
@@ -24,11 +23,17 @@ class Outcome:
     errors: list[str] = field(default_factory=list)  # one line per channel failure
 
     def lines(self) -> list[str]:
+        """What happened, for stdout (channel failures: see error_lines)."""
         lines = [f"alert sent: {key} -> {channel}" for key, channel in self.sent]
         lines += [f"alert not re-sent (cool-down): {key}" for key in self.suppressed]
-        lines += [f"alert (no channel configured): {key}" for key in self.unsent]
-        lines += [f"alert channel failed: {error}" for error in self.errors]
+        if self.unsent:
+            more = len(self.unsent) - 5
+            listed = ", ".join(self.unsent[:5]) + (f" and {more} more" if more > 0 else "")
+            lines.append(f"alert (no channel configured): {listed}")
         return lines
+
+    def error_lines(self) -> list[str]:
+        return [f"alert channel failed: {error}" for error in self.errors]
 
 
 def notify(
@@ -72,17 +77,21 @@ def notify(
     return outcome
 
 
-def alert(warehouse: Warehouse, alerts: list[Alert], stream: TextIO | None = None) -> Outcome:
-    """What the CLI calls: load the config, send, print one line per outcome to stderr."""
-    stream = stream or sys.stderr
+def alert(warehouse: Warehouse, alerts: list[Alert]) -> Outcome:
+    """What the CLI calls: load the config, send; what happened on stdout, a channel that
+    failed on stderr (stderr stays for errors, so a failed run still ends in its one line)."""
     if not alerts:
         return Outcome()
     try:
         config = AlertConfig.load()
     except ConfigError as exc:
-        print(f"alerts: not sent: {exc}", file=stream)
+        print(f"alert channel failed: {exc}", file=sys.stderr)
         return Outcome(unsent=[a.key for a in alerts])
     outcome = notify(alerts, config, config.state_file(warehouse))
+    if outcome.unsent:  # alerts are opt-in: with no channel configured, say nothing
+        return outcome
     for line in outcome.lines():
-        print(line, file=stream)
+        print(line)
+    for line in outcome.error_lines():
+        print(line, file=sys.stderr)
     return outcome

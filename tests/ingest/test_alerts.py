@@ -139,7 +139,8 @@ def test_a_failing_channel_is_reported_without_its_secret_and_the_others_still_s
         "github: API unreachable (ConnectionError)",
     ]
     assert not (tmp_path / "dead.json").exists()  # nothing delivered: tried again next time
-    assert all("hook-secret" not in line and "ghp_" not in line for line in outcome.lines())
+    lines = outcome.lines() + outcome.error_lines()
+    assert all("hook-secret" not in line and "ghp_" not in line for line in lines)
 
 
 def test_no_channel_configured_sends_nothing(tmp_path: Path) -> None:

@@ -209,7 +209,7 @@ def test_a_failed_build_is_audited_alerted_and_critical_in_health(tmp_path: Path
         slack.stop()
     assert result.returncode == 1
     assert "error: dbt build failed; see the output above" in result.stderr
-    assert "alert sent: build_failed -> slack" in result.stderr
+    assert "alert sent: build_failed -> slack" in result.stdout
     assert [r.body["text"] for r in slack.requests] == [
         ":rotating_light: *marketpulse: dbt build failed (exit code 1)*\n"
         "A model or test failed; see dbt's output, or target/run_results.json."
