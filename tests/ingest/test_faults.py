@@ -17,7 +17,7 @@ import pytest
 
 from ingest import cli, runner
 from ingest.errors import RateLimitedError, TransientError
-from ingest.fred.client import ReplayFredClient, parse_fredgraph_csv
+from ingest.fred.client import ReplayFredClient, latest_only, parse_fredgraph_csv
 from ingest.report import Progress
 from ingest.retry import RetryPolicy
 from ingest.warehouse import Warehouse
@@ -145,7 +145,7 @@ def test_the_cli_exits_non_zero_with_one_line_per_failure(duckdb_warehouse: Ware
     config = fixture_config(symbols=SIX, yahoo_start=RECENT, series=("DGS10",))
     fred = ReplayFredClient(FIXTURES / "fred", origin="recorded")
     with redirect_stdout(out), redirect_stderr(err):
-        code = cli._ingest(config, duckdb_warehouse, (Down(), fred), runner.SOURCES, quiet=True)
+        code = cli._ingest(config, duckdb_warehouse, (Down(), fred), ("yahoo", "fred"), quiet=True)
     assert code == 1  # the CLI's own retry policy: 4 attempts, so the last error is a timeout
     lines = out.getvalue().splitlines()
     assert lines[0] == "yahoo: 6 failed; 0 loaded; rows: none"
@@ -219,26 +219,30 @@ def test_malformed_payloads_land_typed_and_bad_rows_stay_visible(warehouse: Ware
 
 
 class GarbledFred(ReplayFredClient):
-    def observations(self, series_id: str, start: date) -> pd.Series:
+    def observations(self, series_id: str, start: date) -> pd.DataFrame:
         text = (FIXTURES / "fred/observations" / f"{series_id}.csv").read_text()
-        return parse_fredgraph_csv(text.replace("2.58", "2.5 8"), series_id)
+        return latest_only(parse_fredgraph_csv(text.replace("2.58", "2.5 8"), series_id))
 
 
-def test_a_fred_value_that_is_not_a_number_is_quarantined(warehouse: Warehouse) -> None:
+def test_a_fred_value_that_is_not_a_number_fails_its_series_visibly(
+    warehouse: Warehouse,
+) -> None:
     fred_client = GarbledFred(FIXTURES / "fred", origin="recorded")
     (fred,) = runner.run(
-        fixture_config(series=("DGS10",)),
+        fixture_config(series=("DGS10", "CPIAUCSL")),
         warehouse,
         (Sample(), fred_client),
         sources=("fred",),
         progress=Progress(quiet=True),
         retry=FAST,
     )
-    assert fred.ok
+    assert fred.failed == {"DGS10": "non-numeric FRED value '2.5 8'"}
+    assert fred.loaded == ["CPIAUCSL"]
+    assert rows(warehouse, "select item, reason from raw_audit.pipeline_run_failures") == [
+        ("DGS10", "non-numeric FRED value '2.5 8'")
+    ]
     assert rows(
-        warehouse,
-        "select series_id, observation_date, reason, raw_value from raw_fred.observations_rejected",
-    ) == [("DGS10", date(2014, 7, 1), "not a number", "2.5 8")]
-    assert rows(warehouse, "select count(*) from raw_fred.observations") == [(5,)]
+        warehouse, "select count(*) from raw_fred.observations where series_id = 'DGS10'"
+    ) == [(0,)]
     types = column_types(warehouse, "raw_fred", "observations")
     assert types["value"] in ("double", "double precision")
