@@ -141,8 +141,10 @@ class FredApiClient:
     def _get_json(
         self, series_id: str, params: dict[str, str], endpoint: str = "series/observations"
     ) -> dict[str, Any]:
-        # Never put the URL (it carries the key) into an error: `from None` drops requests'
-        # own message, which quotes it.
+        # Never put the URL (it carries the key) into an error. requests' own message quotes it,
+        # and `from None` only hides it from a printed traceback: the exception still holds it
+        # as __context__, which dlt's trace (trace.pickle) records. So raise outside `except`.
+        failure: Exception | None = None
         try:
             response = self._session.get(
                 f"{settings.API_URL}/{endpoint}",
@@ -150,9 +152,11 @@ class FredApiClient:
                 timeout=self._timeout,
             )
         except requests.exceptions.Timeout:
-            raise TransientError(f"{series_id}: FRED timed out") from None
+            failure = TransientError(f"{series_id}: FRED timed out")
         except requests.exceptions.ConnectionError:
-            raise NoNetworkError("cannot reach FRED (no network)") from None
+            failure = NoNetworkError("cannot reach FRED (no network)")
+        if failure is not None:
+            raise failure
         message = _error_message(response.text)
         if response.status_code == 429:
             raise RateLimitedError(f"{series_id}: rate limited by FRED (HTTP 429)")

@@ -328,7 +328,16 @@ def test_secrets_never_reach_output_reports_artifacts_or_state(
                 },
                 cwd=work,
             ),
-            ingest_cli("build", "--select", "staging.fred", "marts.macro", env=env, cwd=work),
+            ingest_cli(
+                "build",
+                "--select",
+                "staging.fred",
+                "dim_indicator",
+                "--indirect-selection",
+                "cautious",
+                env=env,
+                cwd=work,
+            ),
             ingest_cli("health", env=env, cwd=work),
         ]
         assert results[0].returncode == 0, results[0].stderr
