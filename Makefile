@@ -15,6 +15,7 @@ export DBT_PROJECT_DIR := $(ROOT)/dbt_project
 export DBT_PROFILES_DIR := $(ROOT)
 
 .PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir
+.PHONY: grant-bi prune
 .PHONY: health
 
 help: ## list the targets
@@ -69,6 +70,12 @@ docs: setup warehouse-dir ## build the static dbt docs site into dbt_project/tar
 
 docs-serve: docs ## serve the dbt docs site on http://localhost:8080
 	@$(DBT) docs serve --port 8080
+
+grant-bi: setup ## Postgres: (re)create the read-only BI role (MARKETPULSE_BI_ROLE/_PASSWORD) on marts
+	@$(PY) -m ingest grant-bi
+
+prune: setup ## report raw rows past their retention (.dlt/config.toml); APPLY=1 deletes them
+	@$(PY) -m ingest prune $(if $(APPLY),--apply)
 
 warehouse-dir:
 	@mkdir -p "$(dir $(MARKETPULSE_DUCKDB_PATH))"
