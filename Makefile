@@ -16,6 +16,7 @@ export DBT_PROFILES_DIR := $(ROOT)
 
 .PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir
 .PHONY: grant-bi prune
+.PHONY: health
 .PHONY: watch serve bench-live market-open
 
 help: ## list the targets
@@ -46,13 +47,16 @@ demo: setup ## offline: load the bundled sample data, dbt build, print a summary
 ingest: setup ## load live data from Yahoo Finance and FRED into the raw schemas
 	@$(PY) -m ingest run
 
-build: setup warehouse-dir ## dbt build (models + tests) on $$WAREHOUSE
-	@$(DBT) build
+build: setup warehouse-dir ## dbt build (models + tests) on $$WAREHOUSE; recorded in the run audit, alerts on failure
+	@$(PY) -m ingest build
+
+health: setup ## warehouse, last runs, freshness, data quality; exits 1 when something is critical
+	@$(PY) -m ingest health
 
 test: setup tools ## the whole suite: pytest, incl. dbt build on DuckDB and Postgres
 	@$(PY) -m pytest
 
-lint: setup ## ruff and sqlfluff
+lint: setup warehouse-dir ## ruff and sqlfluff
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/sqlfluff lint dbt_project/models
