@@ -80,13 +80,17 @@
 
 ),
 
+-- A chunk's total is its running sum on its last row (only complete chunks
+-- are ever read): the same additions in the same order as the rows see, so
+-- the result does not depend on how a parallel aggregate splits the work.
 {{ name }}__chunk_totals as (
 
     select
         {{ partition_by }},
         chunk,
-        sum(term) as chunk_sum
-    from {{ name }}__terms
+        max(running_sum) as chunk_sum
+    from {{ name }}__running
+    where chunk_step = {{ chunk_rows }}
     group by {{ partition_by }}, chunk
 
 ),

@@ -237,38 +237,52 @@ with_changes as (
 
 ),
 
--- Seeds of the recursions on a full build: TA-Lib's SMA of the first values.
+-- Seeds of the recursions on a full build: TA-Lib's SMA of the first values,
+-- read on the anchor row from window sums (a window adds in row order; a
+-- parallel group-by sum would not, and the last bits would vary by run).
+seed_windows as (
+
+    select
+        symbol,
+        observation_number,
+        sum(close) over (
+            partition by symbol order by observation_number
+            rows between 11 preceding and current row
+        ) as sum_close_12,
+        sum(close) over (
+            partition by symbol order by observation_number
+            rows between 25 preceding and current row
+        ) as sum_close_26,
+        sum(gain) over (
+            partition by symbol order by observation_number
+            rows between 13 preceding and current row
+        ) as sum_gain_14,
+        sum(loss) over (
+            partition by symbol order by observation_number
+            rows between 13 preceding and current row
+        ) as sum_loss_14,
+        sum(true_range) over (
+            partition by symbol order by observation_number
+            rows between 13 preceding and current row
+        ) as sum_true_range_14
+    from with_changes
+    where observation_number <= 26
+
+),
+
 seeds as (
 
     select
         symbol,
-        case
-            when count(case when observation_number <= 12 then close end) = 12
-                then sum(case when observation_number <= 12 then close end) / 12
-        end as ema_12_seed,
-        case
-            when count(case when observation_number <= 26 then close end) = 26
-                then sum(case when observation_number <= 26 then close end) / 26
-        end as ema_26_seed,
-        -- MACD's fast EMA is seeded on the 12 closes ending on row 26, so
+        max(case when observation_number = 12 then sum_close_12 / 12 end) as ema_12_seed,
+        max(case when observation_number = 26 then sum_close_26 / 26 end) as ema_26_seed,
+        -- MACD's fast EMA is seeded on the 12 closes ending on session 26, so
         -- that it starts with the slow one.
-        case
-            when count(case when observation_number between 15 and 26 then close end) = 12
-                then sum(case when observation_number between 15 and 26 then close end) / 12
-        end as macd_ema_fast_seed,
-        case
-            when count(case when observation_number between 2 and 15 then gain end) = 14
-                then sum(case when observation_number between 2 and 15 then gain end) / 14
-        end as rsi_avg_gain_seed,
-        case
-            when count(case when observation_number between 2 and 15 then loss end) = 14
-                then sum(case when observation_number between 2 and 15 then loss end) / 14
-        end as rsi_avg_loss_seed,
-        case
-            when count(case when observation_number between 2 and 15 then true_range end) = 14
-                then sum(case when observation_number between 2 and 15 then true_range end) / 14
-        end as atr_seed
-    from with_changes
+        max(case when observation_number = 26 then sum_close_12 / 12 end) as macd_ema_fast_seed,
+        max(case when observation_number = 15 then sum_gain_14 / 14 end) as rsi_avg_gain_seed,
+        max(case when observation_number = 15 then sum_loss_14 / 14 end) as rsi_avg_loss_seed,
+        max(case when observation_number = 15 then sum_true_range_14 / 14 end) as atr_seed
+    from seed_windows
     group by symbol
 
 ),
@@ -313,7 +327,7 @@ anchors as (
         end as atr_anchor_value,
         symbol_plan.macd_signal as stored_macd_signal
     from symbol_plan
-    inner join seeds
+    left join seeds
         on symbol_plan.symbol = seeds.symbol
 
 ),
@@ -494,15 +508,26 @@ with_macd_line as (
 
 ),
 
+macd_signal_seed_windows as (
+
+    select
+        symbol,
+        observation_number,
+        sum(macd_line) over (
+            partition by symbol order by observation_number
+            rows between 8 preceding and current row
+        ) as sum_macd_line_9
+    from with_macd_line
+    where observation_number between 26 and 34
+
+),
+
 macd_signal_seeds as (
 
     select
         symbol,
-        case
-            when count(case when observation_number between 26 and 34 then macd_line end) = 9
-                then sum(case when observation_number between 26 and 34 then macd_line end) / 9
-        end as macd_signal_seed
-    from with_macd_line
+        max(case when observation_number = 34 then sum_macd_line_9 / 9 end) as macd_signal_seed
+    from macd_signal_seed_windows
     group by symbol
 
 ),
@@ -519,7 +544,7 @@ macd_signal_input as (
             else with_macd_line.stored_macd_signal
         end as anchor_value
     from with_macd_line
-    inner join macd_signal_seeds
+    left join macd_signal_seeds
         on with_macd_line.symbol = macd_signal_seeds.symbol
 
 ),
