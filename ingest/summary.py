@@ -7,8 +7,19 @@ from typing import Any
 
 from ingest.warehouse import Warehouse
 
-MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
-DATE_COLUMNS = {"fct_prices_daily": "trading_date", "fct_macro_observations": "observation_date"}
+MARTS = (
+    "dim_symbol",
+    "dim_indicator",
+    "dim_date",
+    "fct_prices_daily",
+    "fct_macro_observations",
+    "fct_technical_indicators",
+)
+DATE_COLUMNS = {
+    "fct_prices_daily": "trading_date",
+    "fct_macro_observations": "observation_date",
+    "fct_technical_indicators": "trading_date",
+}
 
 
 def mart_stats(warehouse: Warehouse) -> dict[str, dict[str, Any]]:

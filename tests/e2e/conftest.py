@@ -20,7 +20,14 @@ from ingest.report import Progress
 from ingest.warehouse import Warehouse
 from tests.conftest import ROOT
 
-MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
+MARTS = (
+    "dim_symbol",
+    "dim_indicator",
+    "dim_date",
+    "fct_prices_daily",
+    "fct_macro_observations",
+    "fct_technical_indicators",
+)
 
 
 def query(warehouse: Warehouse, sql: str) -> list[tuple[Any, ...]]:
