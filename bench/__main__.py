@@ -5,7 +5,7 @@ For each warehouse and each history length Y: a fresh warehouse, the universe lo
 dlt without its last session, the upstream models built, then the timed full build of the
 selected models (`--full-refresh`), the two baselines (each in its own process), the last
 session appended through dlt, upstream rebuilt, and the timed incremental build. Model times
-come from dbt's run_results.json; peak memory is each process's max RSS (for Postgres, the
+come from dbt's run_results.json; peak memory is each process's VmHWM (for Postgres, the
 server's own memory is not included).
 """
 
@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import closing
 from dataclasses import dataclass
@@ -40,19 +41,36 @@ class Measured:
     output: str = ""
 
 
+def high_water_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM), 0 once it has gone. Unlike ru_maxrss it
+    starts afresh at exec, so a child forked from this large process is measured alone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def run_process(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, stdout) of one child process; raises on failure."""
+    """(wall seconds, peak RSS in MB, output) of one child process; raises on failure."""
     started = time.perf_counter()
-    process = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    output = process.stdout.read() if process.stdout else ""
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - started
+    peak = 0.0
+    with tempfile.TemporaryFile(mode="w+") as output_file:
+        process = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=output_file, stderr=subprocess.STDOUT, text=True
+        )
+        while process.poll() is None:
+            peak = max(peak, high_water_mb(process.pid))
+            time.sleep(0.02)
+        wall = time.perf_counter() - started
+        output_file.seek(0)
+        output = output_file.read()
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command[:4])} failed:\n{output[-3000:]}")
-    return wall, usage.ru_maxrss / 1024, output
+    return wall, peak, output
 
 
 def selection() -> list[str]:

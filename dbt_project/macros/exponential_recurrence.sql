@@ -21,17 +21,18 @@
     Closed form: within a chunk of L rows starting after a known state Y,
         y_r = alpha^r * (Y + beta * sum_{i <= r} alpha^(-i) * x_i),
     a running window sum. alpha^(-i) grows, so the chunk is rebased every L
-    rows, with alpha^L < 1e-150 (and alpha^-L < 1e150, far from overflow):
+    rows, with alpha^L < 1e-100 (and alpha^-L < 1e200, far from overflow):
     the state entering chunk j is alpha^L * beta * (chunk j-1's sum) plus
-    alpha^L times the state entering chunk j-1, a term below 1e-150 relative
+    alpha^L times the state entering chunk j-1, a term below 1e-100 relative
     that is dropped. Window sums and one join on chunk totals: linear, and
     portable (no recursive CTE).
 #}
 {% macro default__exponential_recurrence_ctes(name, relation, alpha_num, alpha_den, beta_num, beta_den, partition_by, order_by) -%}
-    {%- set state = namespace(power=1.0, rows=0) -%}
-    {%- for _ in range(100000) if state.power > 1e-150 -%}
-        {%- set state.power = state.power * alpha_num / alpha_den -%}
-        {%- set state.rows = state.rows + 1 -%}
+    {#- The smallest power of two L with alpha^L < 1e-100 (so alpha^-L < 1e200). -#}
+    {%- set state = namespace(power=alpha_num / alpha_den, rows=1) -%}
+    {%- for _ in range(40) if state.power >= 1e-100 -%}
+        {%- set state.power = state.power * state.power -%}
+        {%- set state.rows = state.rows * 2 -%}
     {%- endfor -%}
     {%- set chunk_rows = state.rows -%}
     {%- set alpha = '(cast(' ~ alpha_num ~ ' as ' ~ type_double() ~ ') / ' ~ alpha_den ~ ')' -%}
