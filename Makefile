@@ -14,7 +14,7 @@ export MARKETPULSE_DUCKDB_PATH ?= $(ROOT)/data/marketpulse.duckdb
 export DBT_PROJECT_DIR := $(ROOT)/dbt_project
 export DBT_PROFILES_DIR := $(ROOT)
 
-.PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir
+.PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir bench
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,6 +61,9 @@ docs: setup warehouse-dir ## build the static dbt docs site into dbt_project/tar
 
 docs-serve: docs ## serve the dbt docs site on http://localhost:8080
 	@$(DBT) docs serve --port 8080
+
+bench: setup ## time the indicator/risk/rotation marts on a synthetic universe vs TA-Lib and pandas
+	@$(PY) -m bench $(BENCH_ARGS)
 
 warehouse-dir:
 	@mkdir -p "$(dir $(MARKETPULSE_DUCKDB_PATH))"

@@ -80,9 +80,13 @@ def assert_equal_tables(incremental: dict[str, Any], full: dict[str, Any]) -> No
         for incremental_row, full_row in zip(incremental_rows, rows, strict=True):
             for i, (got, expected) in enumerate(zip(incremental_row, full_row, strict=True)):
                 if isinstance(expected, float) and isinstance(got, float):
-                    assert math.isclose(
-                        got, expected, rel_tol=1e-9, abs_tol=1e-12 * scales[i]
-                    ), (table, columns[i], full_row[:2], got, expected)
+                    assert math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12 * scales[i]), (
+                        table,
+                        columns[i],
+                        full_row[:2],
+                        got,
+                        expected,
+                    )
                 else:
                     assert got == expected, (table, columns[i], full_row[:2], got, expected)
 
@@ -101,6 +105,14 @@ def check_incremental_equals_full(
         "select trading_date from (select distinct trading_date from raw_yahoo.prices_daily)"
         f" as days order by trading_date desc limit 1 offset {HELD_BACK}",
     )[0][0]
+    # Both incremental paths are exercised: symbols re-adjusted by a dividend in the held-back
+    # days (recomputed in full) and symbols that simply continue from their stored state.
+    readjusted, symbols = query(
+        warehouse,
+        "select (select count(distinct symbol) from raw_yahoo.corporate_actions"
+        f" where ex_date > '{cutoff}'), (select count(distinct symbol) from raw_yahoo.symbols)",
+    )[0]
+    assert 0 < readjusted < symbols
     execute(
         warehouse,
         "create schema held_back",

@@ -38,14 +38,14 @@ def frame(warehouse: Warehouse, sql: str) -> pd.DataFrame:
         return pd.DataFrame(cursor.fetchall(), columns=columns)
 
 
-def assert_equals_talib(warehouse: Warehouse) -> None:
+def assert_equals_talib(warehouse: Warehouse, min_symbols: int = 30) -> None:
     prices = frame(warehouse, PRICES)
     reference = talib_indicators(prices)
     built = frame(warehouse, INDICATORS)
     assert len(built) == len(reference) == len(prices)
     assert (built["symbol"].to_numpy() == reference["symbol"].to_numpy()).all()
     assert (built["trading_date"].to_numpy() == reference["trading_date"].to_numpy()).all()
-    assert built["symbol"].nunique() == prices["symbol"].nunique() > 30
+    assert built["symbol"].nunique() == prices["symbol"].nunique() >= min_symbols
     closes = prices["close"].to_numpy(dtype="float64")
     for column in INDICATOR_COLUMNS:
         got = built[column].to_numpy(dtype="float64")  # NULL reads as NaN
