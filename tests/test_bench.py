@@ -38,7 +38,8 @@ def test_bench_runs_and_its_warehouse_equals_talib(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "bench_3x9.json").read_text())
     (result,) = report["results"]
     assert result["rows"] == 3 * 9 * 252
-    assert result["talib"]["rows"] == result["pandas"]["rows"] == 3 * 9 * 252
+    # The baselines run before the last session is appended.
+    assert result["talib"]["rows"] == result["pandas"]["rows"] == 3 * (9 * 252 - 1)
     assert result["full"]["models"]["fct_technical_indicators"] > 0
     assert result["incremental"]["models"]["fct_technical_indicators"] > 0
     assert set(report["targets"]["duckdb"]) == {
