@@ -40,116 +40,116 @@ with prices as (
 
 {% if is_incremental() %}
 
-stored as (
+    stored as (
 
-    select * from {{ this }}
+        select * from {{ this }}
 
-),
+    ),
 
-stored_last as (
+    stored_last as (
 
-    select
-        symbol,
-        max(observation_number) as last_number
-    from stored
-    group by symbol
+        select
+            symbol,
+            max(observation_number) as last_number
+        from stored
+        group by symbol
 
-),
+    ),
 
-stored_state as (
+    stored_state as (
 
-    select
-        stored.symbol,
-        stored.trading_date as last_date,
-        stored.observation_number as last_number,
-        stored.ema_12,
-        stored.ema_26,
-        stored.macd_ema_fast,
-        stored.macd_signal,
-        stored.rsi_avg_gain_14,
-        stored.rsi_avg_loss_14,
-        stored.atr_14
-    from stored
-    inner join stored_last
-        on
-            stored.symbol = stored_last.symbol
-            and stored.observation_number = stored_last.last_number
+        select
+            stored.symbol,
+            stored.trading_date as last_date,
+            stored.observation_number as last_number,
+            stored.ema_12,
+            stored.ema_26,
+            stored.macd_ema_fast,
+            stored.macd_signal,
+            stored.rsi_avg_gain_14,
+            stored.rsi_avg_loss_14,
+            stored.atr_14
+        from stored
+        inner join stored_last
+            on
+                stored.symbol = stored_last.symbol
+                and stored.observation_number = stored_last.last_number
 
-),
+    ),
 
-lookback_start as (
+    lookback_start as (
 
-    select
-        stored.symbol,
-        stored.trading_date as from_date,
-        stored.observation_number as from_number
-    from stored
-    inner join stored_last
-        on
-            stored.symbol = stored_last.symbol
-            and stored.observation_number
-            = greatest(stored_last.last_number - {{ lookback_rows - 1 }}, 1)
+        select
+            stored.symbol,
+            stored.trading_date as from_date,
+            stored.observation_number as from_number
+        from stored
+        inner join stored_last
+            on
+                stored.symbol = stored_last.symbol
+                and stored.observation_number
+                = greatest(stored_last.last_number - {{ lookback_rows - 1 }}, 1)
 
-),
+    ),
 
--- The lookback's sessions in today's prices against the stored rows: any
--- missing, extra or changed close means the symbol is recomputed in full.
-lookback_check as (
+    -- The lookback's sessions in today's prices against the stored rows: any
+    -- missing, extra or changed close means the symbol is recomputed in full.
+    lookback_check as (
 
-    select
-        lookback_start.symbol,
-        count(*) as price_rows,
-        count(stored.symbol) as matching_rows
-    from lookback_start
-    inner join stored_state
-        on lookback_start.symbol = stored_state.symbol
-    inner join prices
-        on
-            lookback_start.symbol = prices.symbol
-            and prices.trading_date >= lookback_start.from_date
-            and prices.trading_date <= stored_state.last_date
-    left join stored
-        on
-            prices.symbol = stored.symbol
-            and prices.trading_date = stored.trading_date
-            and abs(stored.close - prices.close) <= 1e-12 * abs(prices.close)
-    group by lookback_start.symbol
+        select
+            lookback_start.symbol,
+            count(*) as price_rows,
+            count(stored.symbol) as matching_rows
+        from lookback_start
+        inner join stored_state
+            on lookback_start.symbol = stored_state.symbol
+        inner join prices
+            on
+                lookback_start.symbol = prices.symbol
+                and lookback_start.from_date <= prices.trading_date
+                and stored_state.last_date >= prices.trading_date
+        left join stored
+            on
+                prices.symbol = stored.symbol
+                and prices.trading_date = stored.trading_date
+                and abs(stored.close - prices.close) <= 1e-12 * abs(prices.close)
+        group by lookback_start.symbol
 
-),
+    ),
 
-symbol_plan as (
+    symbol_plan as (
 
-    select
-        price_symbols.symbol,
-        coalesce(
-            stored_state.symbol is null
-            or stored_state.macd_signal is null
-            or stored_state.rsi_avg_gain_14 is null
-            or stored_state.atr_14 is null
-            or lookback_check.matching_rows != lookback_check.price_rows
-            or lookback_check.price_rows
-            != stored_state.last_number - lookback_start.from_number + 1,
-            true
-        ) as is_full_recompute,
-        lookback_start.from_date,
-        lookback_start.from_number,
-        stored_state.last_number,
-        stored_state.ema_12,
-        stored_state.ema_26,
-        stored_state.macd_ema_fast,
-        stored_state.macd_signal,
-        stored_state.rsi_avg_gain_14,
-        stored_state.rsi_avg_loss_14,
-        stored_state.atr_14
-    from (select distinct symbol from prices) as price_symbols
-    left join stored_state
-        on price_symbols.symbol = stored_state.symbol
-    left join lookback_start
-        on price_symbols.symbol = lookback_start.symbol
-    left join lookback_check
-        on price_symbols.symbol = lookback_check.symbol
+        select
+            price_symbols.symbol,
+            lookback_start.from_date,
+            lookback_start.from_number,
+            stored_state.last_number,
+            stored_state.ema_12,
+            stored_state.ema_26,
+            stored_state.macd_ema_fast,
+            stored_state.macd_signal,
+            stored_state.rsi_avg_gain_14,
+            stored_state.rsi_avg_loss_14,
+            stored_state.atr_14,
+            coalesce(
+                stored_state.symbol is null
+                or stored_state.macd_signal is null
+                or stored_state.rsi_avg_gain_14 is null
+                or stored_state.atr_14 is null
+                or lookback_check.matching_rows != lookback_check.price_rows
+                or lookback_check.price_rows
+                != stored_state.last_number - lookback_start.from_number + 1,
+                true
+            ) as is_full_recompute
+        from (select distinct symbol from prices) as price_symbols
+        left join stored_state
+            on price_symbols.symbol = stored_state.symbol
+        left join lookback_start
+            on price_symbols.symbol = lookback_start.symbol
+        left join lookback_check
+            on price_symbols.symbol = lookback_check.symbol
 
-),
+    ),
 
 {% else %}
 
@@ -228,10 +228,10 @@ with_changes as (
         case
             when previous_close is not null
                 then greatest(
-                    high - low,
-                    abs(high - previous_close),
-                    abs(low - previous_close)
-                )
+                        high - low,
+                        abs(high - previous_close),
+                        abs(low - previous_close)
+                    )
         end as true_range
     from with_previous
 
@@ -293,6 +293,7 @@ anchors as (
         symbol_plan.symbol,
         symbol_plan.is_full_recompute,
         symbol_plan.last_number,
+        symbol_plan.macd_signal as stored_macd_signal,
         case when symbol_plan.is_full_recompute then 12 else symbol_plan.last_number end
             as ema_12_anchor,
         case when symbol_plan.is_full_recompute then 26 else symbol_plan.last_number end
@@ -324,8 +325,7 @@ anchors as (
         case
             when symbol_plan.is_full_recompute then seeds.atr_seed
             else symbol_plan.atr_14
-        end as atr_anchor_value,
-        symbol_plan.macd_signal as stored_macd_signal
+        end as atr_anchor_value
     from symbol_plan
     left join seeds
         on symbol_plan.symbol = seeds.symbol
@@ -337,9 +337,9 @@ ema_12_input as (
     select
         with_changes.symbol,
         with_changes.observation_number,
-        with_changes.observation_number - anchors.ema_12_anchor as steps,
         with_changes.close as value,
-        anchors.ema_12_anchor_value as anchor_value
+        anchors.ema_12_anchor_value as anchor_value,
+        with_changes.observation_number - anchors.ema_12_anchor as steps
     from with_changes
     inner join anchors
         on with_changes.symbol = anchors.symbol
@@ -351,9 +351,9 @@ ema_26_input as (
     select
         with_changes.symbol,
         with_changes.observation_number,
-        with_changes.observation_number - anchors.ema_26_anchor as steps,
         with_changes.close as value,
-        anchors.ema_26_anchor_value as anchor_value
+        anchors.ema_26_anchor_value as anchor_value,
+        with_changes.observation_number - anchors.ema_26_anchor as steps
     from with_changes
     inner join anchors
         on with_changes.symbol = anchors.symbol
@@ -365,9 +365,9 @@ macd_ema_fast_input as (
     select
         with_changes.symbol,
         with_changes.observation_number,
-        with_changes.observation_number - anchors.ema_26_anchor as steps,
         with_changes.close as value,
-        anchors.macd_ema_fast_anchor_value as anchor_value
+        anchors.macd_ema_fast_anchor_value as anchor_value,
+        with_changes.observation_number - anchors.ema_26_anchor as steps
     from with_changes
     inner join anchors
         on with_changes.symbol = anchors.symbol
@@ -379,9 +379,9 @@ rsi_avg_gain_input as (
     select
         with_changes.symbol,
         with_changes.observation_number,
-        with_changes.observation_number - anchors.wilder_anchor as steps,
         with_changes.gain as value,
-        anchors.rsi_avg_gain_anchor_value as anchor_value
+        anchors.rsi_avg_gain_anchor_value as anchor_value,
+        with_changes.observation_number - anchors.wilder_anchor as steps
     from with_changes
     inner join anchors
         on with_changes.symbol = anchors.symbol
@@ -393,9 +393,9 @@ rsi_avg_loss_input as (
     select
         with_changes.symbol,
         with_changes.observation_number,
-        with_changes.observation_number - anchors.wilder_anchor as steps,
         with_changes.loss as value,
-        anchors.rsi_avg_loss_anchor_value as anchor_value
+        anchors.rsi_avg_loss_anchor_value as anchor_value,
+        with_changes.observation_number - anchors.wilder_anchor as steps
     from with_changes
     inner join anchors
         on with_changes.symbol = anchors.symbol
@@ -407,9 +407,9 @@ atr_input as (
     select
         with_changes.symbol,
         with_changes.observation_number,
-        with_changes.observation_number - anchors.wilder_anchor as steps,
         with_changes.true_range as value,
-        anchors.atr_anchor_value as anchor_value
+        anchors.atr_anchor_value as anchor_value,
+        with_changes.observation_number - anchors.wilder_anchor as steps
     from with_changes
     inner join anchors
         on with_changes.symbol = anchors.symbol
@@ -537,8 +537,8 @@ macd_signal_input as (
     select
         with_macd_line.symbol,
         with_macd_line.observation_number,
-        with_macd_line.observation_number - with_macd_line.macd_signal_anchor as steps,
         with_macd_line.macd_line as value,
+        with_macd_line.observation_number - with_macd_line.macd_signal_anchor as steps,
         case
             when with_macd_line.is_full_recompute then macd_signal_seeds.macd_signal_seed
             else with_macd_line.stored_macd_signal
