@@ -14,7 +14,10 @@ export MARKETPULSE_DUCKDB_PATH ?= $(ROOT)/data/marketpulse.duckdb
 export DBT_PROJECT_DIR := $(ROOT)/dbt_project
 export DBT_PROFILES_DIR := $(ROOT)
 
-.PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir bench
+.PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir
+.PHONY: grant-bi prune
+.PHONY: health
+.PHONY: bench
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,13 +47,16 @@ demo: setup ## offline: load the bundled sample data, dbt build, print a summary
 ingest: setup ## load live data from Yahoo Finance and FRED into the raw schemas
 	@$(PY) -m ingest run
 
-build: setup warehouse-dir ## dbt build (models + tests) on $$WAREHOUSE
-	@$(DBT) build
+build: setup warehouse-dir ## dbt build (models + tests) on $$WAREHOUSE; recorded in the run audit, alerts on failure
+	@$(PY) -m ingest build
+
+health: setup ## warehouse, last runs, freshness, data quality; exits 1 when something is critical
+	@$(PY) -m ingest health
 
 test: setup tools ## the whole suite: pytest, incl. dbt build on DuckDB and Postgres
 	@$(PY) -m pytest
 
-lint: setup ## ruff and sqlfluff
+lint: setup warehouse-dir ## ruff and sqlfluff
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/sqlfluff lint dbt_project/models
@@ -68,6 +74,12 @@ docs-serve: docs ## serve the dbt docs site on http://localhost:8080
 
 bench: setup ## time the indicator/risk/rotation marts on a synthetic universe vs TA-Lib and pandas
 	@$(PY) -m bench $(BENCH_ARGS)
+
+grant-bi: setup ## Postgres: (re)create the read-only BI role (MARKETPULSE_BI_ROLE/_PASSWORD) on marts
+	@$(PY) -m ingest grant-bi
+
+prune: setup ## report raw rows past their retention (.dlt/config.toml); APPLY=1 deletes them
+	@$(PY) -m ingest prune $(if $(APPLY),--apply)
 
 warehouse-dir:
 	@mkdir -p "$(dir $(MARKETPULSE_DUCKDB_PATH))"

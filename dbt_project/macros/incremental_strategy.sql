@@ -1,11 +1,16 @@
 {#
-    The incremental strategy of the large facts, per adapter: delete+insert on
-    the unique key (DuckDB, Postgres). Other adapters get their own version.
+    The incremental strategy of the daily marts, per adapter: delete+insert on
+    the unique key where the adapter has it (DuckDB, Postgres); merge on Spark
+    (Delta), which has no delete+insert.
 #}
-{% macro marts_incremental_strategy() -%}
-    {{ return(adapter.dispatch('marts_incremental_strategy', 'marketpulse')()) }}
+{% macro incremental_strategy() -%}
+    {{ return(adapter.dispatch('incremental_strategy', 'marketpulse')()) }}
 {%- endmacro %}
 
-{% macro default__marts_incremental_strategy() -%}
+{% macro default__incremental_strategy() -%}
     {{ return('delete+insert') }}
+{%- endmacro %}
+
+{% macro spark__incremental_strategy() -%}
+    {{ return('merge') }}
 {%- endmacro %}

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key=['symbol', 'trading_date'],
-        incremental_strategy=marts_incremental_strategy(),
+        incremental_strategy=incremental_strategy(),
         on_schema_change='append_new_columns',
     )
 }}
