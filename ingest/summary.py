@@ -38,6 +38,8 @@ DATE_COLUMNS |= {
     "fct_drawdown_episodes": "peak_date",
     "fct_sector_rotation": "trading_date",
 }
+MARTS += ("fct_technical_indicators",)
+DATE_COLUMNS |= {"fct_technical_indicators": "trading_date"}
 
 
 def mart_stats(warehouse: Warehouse) -> dict[str, dict[str, Any]]:
