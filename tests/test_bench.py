@@ -2,7 +2,7 @@
 assertions: performance is only ever reported, as ratios, by the bench itself).
 
 Nine years (2,268 sessions) also take every recursion across a chunk boundary of the closed
-form (docs/decisions/0005-recursive-indicators.md), which the sample data is too short to do;
+form (docs/decisions/0010-recursive-indicators.md), which the sample data is too short to do;
 the warehouse the bench leaves behind is checked against TA-Lib.
 """
 

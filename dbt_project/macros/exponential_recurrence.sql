@@ -1,7 +1,7 @@
 {#
     Exponential smoothing y_t = alpha * y_(t-1) + beta * x_t without a
     recursive CTE and in O(n) per partition (see
-    docs/decisions/0005-recursive-indicators.md).
+    docs/decisions/0010-recursive-indicators.md).
 
     Renders CTEs (a with-clause fragment, preceded and followed by commas in
     the caller) ending in one named `name` with columns

@@ -9,7 +9,7 @@
 
 {#
     Technical indicators on adjusted OHLCV, equal to TA-Lib (see the yml and
-    docs/decisions/0005-recursive-indicators.md).
+    docs/decisions/0010-recursive-indicators.md).
 
     observation_number counts a symbol's sessions from 1; every warm-up rule
     is on it. Recursive indicators (EMA, RSI, ATR, MACD) restart from an
