@@ -17,6 +17,7 @@ export DBT_PROFILES_DIR := $(ROOT)
 .PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir
 .PHONY: grant-bi prune
 .PHONY: health
+.PHONY: bench
 .PHONY: watch serve bench-live market-open
 
 help: ## list the targets
@@ -71,6 +72,9 @@ docs: setup warehouse-dir ## build the static dbt docs site into dbt_project/tar
 
 docs-serve: docs ## serve the dbt docs site on http://localhost:8080
 	@$(DBT) docs serve --port 8080
+
+bench: setup ## time the indicator/risk/rotation marts on a synthetic universe vs TA-Lib and pandas
+	@$(PY) -m bench $(BENCH_ARGS)
 
 grant-bi: setup ## Postgres: (re)create the read-only BI role (MARKETPULSE_BI_ROLE/_PASSWORD) on marts
 	@$(PY) -m ingest grant-bi

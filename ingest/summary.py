@@ -38,6 +38,8 @@ DATE_COLUMNS |= {
     "fct_drawdown_episodes": "peak_date",
     "fct_sector_rotation": "trading_date",
 }
+MARTS += ("fct_technical_indicators",)
+DATE_COLUMNS |= {"fct_technical_indicators": "trading_date"}
 MARTS += ("fct_prices_intraday", "fct_intraday_snapshot")
 DATE_COLUMNS |= {"fct_prices_intraday": "session_date", "fct_intraday_snapshot": "session_date"}
 

@@ -23,6 +23,7 @@ from tests.conftest import ROOT
 MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
 MARTS += ("fct_macro_asof_daily", "fct_macro_lens_monthly", "fct_yield_curve_daily")
 MARTS += ("fct_trends", "fct_news_sentiment", "fct_sentiment_daily", "fct_sentiment_divergence")
+MARTS += ("fct_technical_indicators",)
 MARTS += ("fct_data_quality",)
 MARTS += (  # risk and rotation (issue 3)
     "fct_risk_metrics",

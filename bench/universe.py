@@ -1,0 +1,155 @@
+"""A deterministic synthetic universe in the raw Yahoo shape, loaded through dlt.
+
+Prices are geometric Brownian motions (per-symbol drift and volatility), with consistent
+open/high/low, log-normal volume and quarterly dividends on most symbols, on the NYSE sessions
+that end on END_DATE. The same (seed, symbols, years) always gives the same rows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import dlt
+import exchange_calendars
+import numpy as np
+import pandas as pd
+
+from ingest import runner
+from ingest.config import IngestConfig
+from ingest.loading import MERGE, to_arrow
+from ingest.report import Progress
+from ingest.warehouse import Warehouse
+from ingest.yahoo import settings
+
+END_DATE = date(2018, 12, 31)
+SESSIONS_PER_YEAR = 252
+ORIGIN = "sample_simulated"
+
+
+def sessions(years: int) -> pd.DatetimeIndex:
+    calendar = exchange_calendars.get_calendar("XNYS", start="1995-01-01", end="2030-12-31")
+    days = calendar.sessions[calendar.sessions <= END_DATE.isoformat()]
+    return days[-years * SESSIONS_PER_YEAR :]
+
+
+def symbol_names(count: int) -> list[str]:
+    return [f"SYN{number:04d}" for number in range(count)]
+
+
+def generate(symbols: int, years: int, seed: int = 20260101) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(prices, dividends) in the columns of raw_yahoo.prices_daily / corporate_actions."""
+    days = sessions(years)
+    dates = days.date
+    count = len(days)
+    price_frames, action_frames = [], []
+    for number, symbol in enumerate(symbol_names(symbols)):
+        rng = np.random.default_rng([seed, number])
+        drift = rng.normal(0.07, 0.05) / SESSIONS_PER_YEAR
+        volatility = rng.uniform(0.15, 0.5) / np.sqrt(SESSIONS_PER_YEAR)
+        log_returns = rng.normal(drift - volatility**2 / 2, volatility, count)
+        close = rng.uniform(10, 500) * np.exp(np.cumsum(log_returns))
+        open_ = np.concatenate([[close[0]], close[:-1]]) * np.exp(rng.normal(0, 0.003, count))
+        high = np.maximum(open_, close) * np.exp(np.abs(rng.normal(0, 0.006, count)))
+        low = np.minimum(open_, close) * np.exp(-np.abs(rng.normal(0, 0.006, count)))
+        volume = np.round(np.exp(rng.normal(14, 0.6, count))).astype("int64")
+        price_frames.append(
+            pd.DataFrame(
+                {
+                    "symbol": symbol,
+                    "trading_date": dates,
+                    "open": open_,
+                    "high": high,
+                    "low": low,
+                    "close": close,
+                    "adj_close": close,
+                    "volume": volume,
+                }
+            )
+        )
+        if rng.uniform() < 0.6:
+            ex_rows = np.arange(int(rng.integers(20, 63)), count, 63)
+            action_frames.append(
+                pd.DataFrame(
+                    {
+                        "symbol": symbol,
+                        "ex_date": dates[ex_rows],
+                        "action_type": "dividend",
+                        "value": np.round(close[ex_rows] * rng.uniform(0.002, 0.01), 4),
+                    }
+                )
+            )
+    return pd.concat(price_frames, ignore_index=True), pd.concat(action_frames, ignore_index=True)
+
+
+def load_yahoo(warehouse: Warehouse, prices: pd.DataFrame, actions: pd.DataFrame) -> None:
+    """Into raw_yahoo exactly as the Yahoo pipeline lands it (same hints, merge, Arrow)."""
+    loaded_at = datetime.now(UTC)
+    prices = prices.assign(
+        exchange_timezone="America/New_York", data_origin=ORIGIN, _loaded_at=loaded_at
+    )
+    actions = actions.assign(data_origin=ORIGIN, _loaded_at=loaded_at)
+    symbols = sorted(prices["symbol"].unique())
+    symbol_rows = [
+        {
+            "symbol": symbol,
+            "name": f"Synthetic {symbol}",
+            "quote_type": "EQUITY",
+            "sector": "Synthetic",
+            "industry": "Synthetic",
+            "currency": "USD",
+            "exchange": "NYQ",
+            "exchange_name": "NYSE",
+            "exchange_timezone": "America/New_York",
+            "data_origin": ORIGIN,
+            "_loaded_at": loaded_at,
+        }
+        for symbol in symbols
+    ]
+    pipeline = dlt.pipeline(
+        pipeline_name="marketpulse_bench_yahoo",
+        destination=warehouse.dlt_destination(),
+        dataset_name="raw_yahoo",
+        pipelines_dir=str(warehouse.pipelines_dir()),
+    )
+    resources = [
+        dlt.resource(
+            to_arrow(prices, ("symbol", "trading_date")),
+            name=settings.PRICES_TABLE,
+            write_disposition=MERGE,
+            primary_key=("symbol", "trading_date"),
+            columns=settings.PRICE_HINTS,
+        ),
+        dlt.resource(
+            symbol_rows,
+            name=settings.SYMBOLS_TABLE,
+            write_disposition=MERGE,
+            primary_key="symbol",
+            columns=settings.SYMBOL_HINTS,
+        ),
+    ]
+    if len(actions):
+        resources.append(
+            dlt.resource(
+                to_arrow(actions, ("symbol", "ex_date", "action_type")),
+                name=settings.ACTIONS_TABLE,
+                write_disposition=MERGE,
+                primary_key=("symbol", "ex_date", "action_type"),
+                columns=settings.ACTION_HINTS,
+            )
+        )
+    file_format = "parquet" if warehouse.kind == "duckdb" else "csv"
+    pipeline.run(resources, loader_file_format=file_format)
+
+
+def load_fred_sample(warehouse: Warehouse) -> None:
+    """The bundled FRED sample (risk-free rate and macro series) through the real pipeline."""
+    reports = runner.run(
+        IngestConfig.load(),
+        warehouse,
+        runner.sample_clients(),
+        sources=("fred",),
+        progress=Progress(quiet=True),
+    )
+    failed = [report for report in reports if not report.ok]
+    if failed:
+        raise RuntimeError(f"FRED sample load failed: {failed}")
