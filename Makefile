@@ -18,6 +18,7 @@ export DBT_PROFILES_DIR := $(ROOT)
 .PHONY: grant-bi prune
 .PHONY: health
 .PHONY: bench
+.PHONY: watch serve bench-live market-open
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -80,6 +81,22 @@ grant-bi: setup ## Postgres: (re)create the read-only BI role (MARKETPULSE_BI_RO
 
 prune: setup ## report raw rows past their retention (.dlt/config.toml); APPLY=1 deletes them
 	@$(PY) -m ingest prune $(if $(APPLY),--apply)
+
+# Intraday (issue 7): watch mode, the live service and its benchmark.
+INTERVAL ?= 60
+LIVE_PORT ?= 8765
+
+market-open: setup ## is the NYSE open now? exit 0 "open", exit 3 "closed: next open ..."
+	@$(PY) -m ingest market-open
+
+watch: setup ## while the NYSE is open: 30-minute bars -> dbt every $$INTERVAL s (Ctrl-C stops cleanly)
+	@$(PY) -m ingest watch --interval $(INTERVAL) --notify ws://127.0.0.1:$(LIVE_PORT)/
+
+serve: setup ## live WebSocket service on ws://127.0.0.1:$$LIVE_PORT/ (GET /health)
+	@$(PY) -m ingest serve --port $(LIVE_PORT)
+
+bench-live: setup ## measure bar -> snapshot -> subscriber latency and 1,000-subscriber fan-out
+	@$(PY) scripts/bench_live.py
 
 warehouse-dir:
 	@mkdir -p "$(dir $(MARKETPULSE_DUCKDB_PATH))"

@@ -40,6 +40,8 @@ DATE_COLUMNS |= {
 }
 MARTS += ("fct_technical_indicators",)
 DATE_COLUMNS |= {"fct_technical_indicators": "trading_date"}
+MARTS += ("fct_prices_intraday", "fct_intraday_snapshot")
+DATE_COLUMNS |= {"fct_prices_intraday": "session_date", "fct_intraday_snapshot": "session_date"}
 
 
 def mart_stats(warehouse: Warehouse) -> dict[str, dict[str, Any]]:
