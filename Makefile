@@ -15,6 +15,7 @@ export DBT_PROJECT_DIR := $(ROOT)/dbt_project
 export DBT_PROFILES_DIR := $(ROOT)
 
 .PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir
+.PHONY: dashboard bench-dashboard
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,6 +62,13 @@ docs: setup warehouse-dir ## build the static dbt docs site into dbt_project/tar
 
 docs-serve: docs ## serve the dbt docs site on http://localhost:8080
 	@$(DBT) docs serve --port 8080
+
+dashboard: setup ## the Streamlit dashboard on http://localhost:8501 (PORT=..., REFRESH_MINUTES=...)
+	@cd "$(ROOT)" && MARKETPULSE_DASHBOARD_REFRESH_MINUTES=$${REFRESH_MINUTES:-$${MARKETPULSE_DASHBOARD_REFRESH_MINUTES:-30}} \
+		$(PY) -m dashboard --server.port $${PORT:-8501}
+
+bench-dashboard: setup ## time every dashboard view (Streamlit AppTest) on $$WAREHOUSE; SYNTHETIC=1 for 500 x 10
+	@$(PY) scripts/bench_dashboard.py $${SYNTHETIC:+--synthetic}
 
 warehouse-dir:
 	@mkdir -p "$(dir $(MARKETPULSE_DUCKDB_PATH))"

@@ -1,0 +1,1093 @@
+"""The dashboard's only way into the warehouse: every query it runs, against schema `marts` only.
+
+Each function aggregates in SQL, filters by symbol and date range with bound parameters, and is
+cached (`st.cache_data`, TTL = the refresh interval). Connections are short-lived and read-only;
+on DuckDB a lock held by a writer (ingest or dbt) is retried with backoff.
+
+A mart or column that is not in the warehouse raises `NoData`, which the views show as a
+"no data yet: run ..." notice instead of an error.
+
+Marts still being built on other branches are read when present. Until they land, a few views
+fall back to figures computed here from `fct_prices_daily` / `fct_macro_observations`; every
+such query is marked FALLBACK below and is used only when the real mart is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterable, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ingest.warehouse import Warehouse
+
+SCHEMA = "marts"
+DEFAULT_REFRESH_MINUTES = 30.0
+
+
+def refresh_minutes() -> float:
+    """MARKETPULSE_DASHBOARD_REFRESH_MINUTES (default 30): auto-refresh and cache lifetime."""
+    raw = os.environ.get("MARKETPULSE_DASHBOARD_REFRESH_MINUTES", "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_REFRESH_MINUTES
+    except ValueError:
+        value = DEFAULT_REFRESH_MINUTES
+    return max(value, 0.1)
+
+
+CACHE_TTL = timedelta(minutes=refresh_minutes())
+
+
+class NoData(Exception):
+    """A mart or column the view needs is not in the warehouse (yet)."""
+
+    def __init__(self, what: str, hint: str = "make build") -> None:
+        super().__init__(f"No data yet: {what}. Run `{hint}` (or `make demo`) to build it.")
+        self.what = what
+        self.hint = hint
+
+
+# ---------------------------------------------------------------------------------------------
+# Connections and query execution
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which warehouse to read, as a hashable cache key (never includes the password)."""
+
+    kind: str
+    location: str
+
+    @classmethod
+    def from_env(cls) -> Target:
+        warehouse = Warehouse.from_env()
+        return cls(warehouse.kind, warehouse.describe())
+
+
+_PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+
+
+def _bind(kind: str, sql: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """`:name` placeholders to the driver's style; a list/tuple expands to `(:n_0, :n_1, ...)`."""
+    bound: dict[str, Any] = {}
+
+    def placeholder(name: str) -> str:
+        return f"${name}" if kind == "duckdb" else f"%({name})s"
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        value = params[name]
+        if isinstance(value, list | tuple):
+            if not value:
+                return "(null)"
+            names = [f"{name}_{i}" for i in range(len(value))]
+            bound.update(zip(names, value, strict=True))
+            return "(" + ", ".join(placeholder(n) for n in names) + ")"
+        bound[name] = value
+        return placeholder(name)
+
+    return _PARAM.sub(replace, sql), bound
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflict" in text or "could not set" in text)
+
+
+def run_query(target: Target, sql: str, **params: Any) -> pd.DataFrame:
+    """Run one query on a short-lived read-only connection; retry while a writer holds DuckDB."""
+    warehouse = Warehouse.from_env()
+    text, bound = _bind(target.kind, sql, params)
+    delay = 0.2
+    for attempt in range(8):
+        try:
+            with closing(warehouse.connect(read_only=True, timeout=10)) as connection:
+                cursor = connection.cursor()
+                if target.kind == "postgres":
+                    connection.set_session(readonly=True, autocommit=True)
+                cursor.execute(text, bound)
+                rows = cursor.fetchall()
+                columns = [column[0] for column in cursor.description]
+            return pd.DataFrame.from_records(rows, columns=columns)
+        except Exception as exc:
+            if target.kind == "duckdb" and _is_lock_error(exc) and attempt < 7:
+                time.sleep(delay)
+                delay = min(delay * 2, 3.0)
+                continue
+            raise
+    raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------------------------------------
+# What is in the warehouse
+# ---------------------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def catalog(target: Target) -> dict[str, frozenset[str]]:
+    """Every mart and its columns; an unreachable or empty warehouse gives an empty dict."""
+    try:
+        frame = run_query(
+            target,
+            "select table_name, column_name from information_schema.columns"
+            " where table_schema = :schema",
+            schema=SCHEMA,
+        )
+    except Exception as exc:
+        if target.kind == "duckdb" and not Warehouse.from_env().duckdb_path.exists():
+            return {}
+        raise WarehouseError(f"cannot read {target.location}: {exc}") from exc
+    tables: dict[str, set[str]] = {}
+    for table, column in frame.itertuples(index=False):
+        tables.setdefault(str(table), set()).add(str(column))
+    return {table: frozenset(columns) for table, columns in tables.items()}
+
+
+class WarehouseError(Exception):
+    """The warehouse exists but cannot be read (down, wrong password, locked for too long)."""
+
+
+def has(target: Target, mart: str, columns: Iterable[str] = ()) -> bool:
+    found = catalog(target).get(mart)
+    return found is not None and set(columns) <= found
+
+
+def require(target: Target, mart: str, columns: Iterable[str] = (), hint: str = "make build"):
+    """Raise NoData unless the mart (and those columns) exist."""
+    found = catalog(target).get(mart)
+    if found is None:
+        raise NoData(f"`{SCHEMA}.{mart}` is not in the warehouse", hint)
+    missing = sorted(set(columns) - found)
+    if missing:
+        raise NoData(f"`{SCHEMA}.{mart}` has no column {', '.join(missing)}", hint)
+
+
+def pick(target: Target, mart: str, *candidates: str) -> str:
+    """The first of several spellings a column of a newly landing mart may have."""
+    found = catalog(target).get(mart, frozenset())
+    for name in candidates:
+        if name in found:
+            return name
+    raise NoData(f"`{SCHEMA}.{mart}` has none of the columns {', '.join(candidates)}")
+
+
+def _nonempty(frame: pd.DataFrame, what: str, hint: str = "make build") -> pd.DataFrame:
+    if frame.empty:
+        raise NoData(what, hint)
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared: universe, date range, freshness
+# ---------------------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def symbols(target: Target) -> pd.DataFrame:
+    require(target, "dim_symbol")
+    require(target, "fct_prices_daily")
+    return run_query(
+        target,
+        """
+        select symbol, name, asset_class, sector, is_benchmark
+        from marts.dim_symbol
+        where symbol in (select distinct symbol from marts.fct_prices_daily)
+        order by is_benchmark desc, asset_class, symbol
+        """,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def data_range(target: Target) -> tuple[date, date]:
+    require(target, "fct_prices_daily")
+    frame = run_query(
+        target,
+        "select min(trading_date) as first, max(trading_date) as last from marts.fct_prices_daily",
+    )
+    first, last = frame.iloc[0]
+    if first is None or pd.isna(first):
+        raise NoData("`marts.fct_prices_daily` is empty", "make ingest && make build")
+    return pd.Timestamp(first).date(), pd.Timestamp(last).date()
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def freshness(target: Target) -> dict[str, Any]:
+    """Latest trading date and macro observation in the marts, and when we looked."""
+    prices = run_query(target, "select max(trading_date) as last from marts.fct_prices_daily")
+    macro = (
+        run_query(target, "select max(observation_date) as last from marts.fct_macro_observations")
+        if has(target, "fct_macro_observations")
+        else pd.DataFrame({"last": [None]})
+    )
+    return {
+        "prices_as_of": _as_date(prices.iloc[0, 0]),
+        "macro_as_of": _as_date(macro.iloc[0, 0]),
+        "checked_at": datetime.now(UTC).replace(microsecond=0),
+    }
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or (not isinstance(value, date) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value).date()
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def quality_summary(target: Target) -> pd.DataFrame:
+    """Latest quality score per entity from fct_data_quality (issue 5), grade counts."""
+    require(target, "fct_data_quality", ("quality_score", "quality_grade", "as_of_date"))
+    window = pick(target, "fct_data_quality", "window_name", "window")
+    return _nonempty(
+        run_query(
+            target,
+            f"""
+            with latest as (
+                select max(as_of_date) as as_of_date from marts.fct_data_quality
+            ),
+            scores as (
+                select quality.quality_score, quality.quality_grade, quality.as_of_date
+                from marts.fct_data_quality as quality
+                inner join latest on quality.as_of_date = latest.as_of_date
+                where quality.{window} = (
+                    select min({window}) from marts.fct_data_quality
+                    where as_of_date = (select as_of_date from latest)
+                )
+            )
+            select
+                max(as_of_date) as as_of_date,
+                count(*) as entities,
+                avg(quality_score) as mean_score,
+                min(quality_score) as min_score,
+                sum(case when quality_score < 0.7 then 1 else 0 end) as below_threshold
+            from scores
+            """,
+        ),
+        "`marts.fct_data_quality` is empty",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Overview
+# ---------------------------------------------------------------------------------------------
+
+PERIODS: tuple[tuple[str, str], ...] = (
+    ("1D", "change_1d"),
+    ("1W", "change_1w"),
+    ("1M", "change_1m"),
+    ("3M", "change_3m"),
+    ("YTD", "change_ytd"),
+    ("1Y", "change_1y"),
+)
+
+
+def _anchor_dates(as_of: date) -> dict[str, date]:
+    """Reference dates for each period: the last trading day on or before each of these."""
+    stamp = pd.Timestamp(as_of)
+    return {
+        "w_anchor": (stamp - pd.DateOffset(weeks=1)).date(),
+        "m_anchor": (stamp - pd.DateOffset(months=1)).date(),
+        "q_anchor": (stamp - pd.DateOffset(months=3)).date(),
+        "y_anchor": (stamp - pd.DateOffset(years=1)).date(),
+        "ytd_anchor": date(as_of.year - 1, 12, 31),
+    }
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def period_returns(target: Target, symbol_list: tuple[str, ...], as_of: date) -> pd.DataFrame:
+    """Last close and 1D/1W/1M/3M/YTD/1Y total-return change per symbol, as of a date."""
+    require(target, "fct_prices_daily")
+    anchors = _anchor_dates(as_of)
+    start = min(anchors["y_anchor"], anchors["ytd_anchor"]) - timedelta(days=10)
+    frame = run_query(
+        target,
+        """
+        with prices as (
+            select symbol, trading_date, close, adj_close
+            from marts.fct_prices_daily
+            where symbol in :symbols and trading_date between :start and :as_of
+        ),
+        last_dates as (
+            select symbol, max(trading_date) as d0 from prices group by symbol
+        ),
+        anchors as (
+            select
+                prices.symbol,
+                last_dates.d0,
+                max(case when prices.trading_date < last_dates.d0 then prices.trading_date end) as d_1d,
+                max(case when prices.trading_date <= :w_anchor then prices.trading_date end) as d_1w,
+                max(case when prices.trading_date <= :m_anchor then prices.trading_date end) as d_1m,
+                max(case when prices.trading_date <= :q_anchor then prices.trading_date end) as d_3m,
+                max(case when prices.trading_date <= :ytd_anchor then prices.trading_date end) as d_ytd,
+                max(case when prices.trading_date <= :y_anchor then prices.trading_date end) as d_1y
+            from prices
+            inner join last_dates on prices.symbol = last_dates.symbol
+            group by prices.symbol, last_dates.d0
+        )
+        select
+            anchors.symbol,
+            anchors.d0 as last_date,
+            p0.close as last_close,
+            p0.adj_close / p1d.adj_close - 1 as change_1d,
+            p0.adj_close / p1w.adj_close - 1 as change_1w,
+            p0.adj_close / p1m.adj_close - 1 as change_1m,
+            p0.adj_close / p3m.adj_close - 1 as change_3m,
+            p0.adj_close / pytd.adj_close - 1 as change_ytd,
+            p0.adj_close / p1y.adj_close - 1 as change_1y
+        from anchors
+        inner join prices as p0 on anchors.symbol = p0.symbol and anchors.d0 = p0.trading_date
+        left join prices as p1d on anchors.symbol = p1d.symbol and anchors.d_1d = p1d.trading_date
+        left join prices as p1w on anchors.symbol = p1w.symbol and anchors.d_1w = p1w.trading_date
+        left join prices as p1m on anchors.symbol = p1m.symbol and anchors.d_1m = p1m.trading_date
+        left join prices as p3m on anchors.symbol = p3m.symbol and anchors.d_3m = p3m.trading_date
+        left join prices as pytd on anchors.symbol = pytd.symbol and anchors.d_ytd = pytd.trading_date
+        left join prices as p1y on anchors.symbol = p1y.symbol and anchors.d_1y = p1y.trading_date
+        order by anchors.symbol
+        """,
+        symbols=list(symbol_list),
+        start=start,
+        as_of=as_of,
+        **anchors,
+    )
+    return _nonempty(frame, f"no prices on or before {as_of} for {', '.join(symbol_list)}")
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def macro_latest(target: Target, indicator_ids: tuple[str, ...], as_of: date) -> pd.DataFrame:
+    """Latest observation on or before as_of, and the one a month earlier, per indicator."""
+    require(target, "fct_macro_observations")
+    month_ago = (pd.Timestamp(as_of) - pd.DateOffset(months=1)).date()
+    return run_query(
+        target,
+        """
+        with observations as (
+            select indicator_id, observation_date, value
+            from marts.fct_macro_observations
+            where indicator_id in :ids and observation_date <= :as_of
+                and observation_date >= :since
+        ),
+        anchors as (
+            select
+                indicator_id,
+                max(observation_date) as d0,
+                max(case when observation_date <= :month_ago then observation_date end) as d_1m
+            from observations
+            group by indicator_id
+        )
+        select anchors.indicator_id, anchors.d0 as observation_date, o0.value, o1.value as value_1m_ago
+        from anchors
+        inner join observations as o0
+            on anchors.indicator_id = o0.indicator_id and anchors.d0 = o0.observation_date
+        left join observations as o1
+            on anchors.indicator_id = o1.indicator_id and anchors.d_1m = o1.observation_date
+        """,
+        ids=list(indicator_ids),
+        as_of=as_of,
+        since=as_of - timedelta(days=120),
+        month_ago=month_ago,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def cpi_yoy_latest(target: Target, as_of: date) -> pd.DataFrame:
+    """CPI YoY as known at as_of: fct_macro_lens_monthly when present."""
+    if has(target, "fct_macro_lens_monthly", ("cpi_yoy",)):
+        month = pick(target, "fct_macro_lens_monthly", "month_end_date", "month_end", "month_date")
+        return _nonempty(
+            run_query(
+                target,
+                f"""
+                select {month} as month_end, cpi_yoy
+                from marts.fct_macro_lens_monthly
+                where {month} <= :as_of and cpi_yoy is not null
+                order by {month} desc
+                limit 2
+                """,
+                as_of=as_of,
+            ),
+            f"no CPI YoY known on {as_of}",
+        ).assign(point_in_time=True)
+    # FALLBACK until fct_macro_lens_monthly lands: CPI YoY by observation month (not as known).
+    require(target, "fct_macro_observations")
+    return _nonempty(
+        run_query(
+            target,
+            """
+            with cpi as (
+                select observation_date, value
+                from marts.fct_macro_observations
+                where indicator_id = 'CPIAUCSL' and observation_date <= :as_of
+                    and observation_date >= :since
+            )
+            select current_month.observation_date as month_end,
+                current_month.value / year_ago.value - 1 as cpi_yoy
+            from cpi as current_month
+            inner join cpi as year_ago
+                on year_ago.observation_date = current_month.observation_date - interval '1 year'
+            order by current_month.observation_date desc
+            limit 2
+            """,
+            as_of=as_of,
+            since=as_of - timedelta(days=500),
+        ),
+        f"no CPIAUCSL observations in the 13 months before {as_of}",
+        "make ingest && make build",
+    ).assign(point_in_time=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sector rotation
+# ---------------------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def sector_etfs(target: Target) -> pd.DataFrame:
+    require(target, "dim_symbol")
+    return _nonempty(
+        run_query(
+            target,
+            """
+            select symbol, sector from marts.dim_symbol
+            where asset_class = 'etf' and sector is not null
+                and symbol in (select distinct symbol from marts.fct_prices_daily)
+            order by sector
+            """,
+        ),
+        "no sector ETFs in `marts.dim_symbol`",
+        "make ingest && make build",
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def weekly_performance(
+    target: Target, symbol_list: tuple[str, ...], start: date, end: date
+) -> pd.DataFrame:
+    """Cumulative total return since `start`, sampled at each week's last trading day."""
+    require(target, "fct_prices_daily")
+    return _nonempty(
+        run_query(
+            target,
+            """
+            with prices as (
+                select symbol, trading_date, adj_close
+                from marts.fct_prices_daily
+                where symbol in :symbols and trading_date between :start and :end
+            ),
+            first_close as (
+                select prices.symbol, prices.adj_close as base
+                from prices
+                inner join (
+                    select symbol, min(trading_date) as first_date from prices group by symbol
+                ) as firsts on prices.symbol = firsts.symbol and prices.trading_date = firsts.first_date
+            ),
+            week_ends as (
+                select symbol, max(trading_date) as trading_date
+                from prices
+                group by symbol, date_trunc('week', trading_date)
+            )
+            select prices.symbol, prices.trading_date, prices.adj_close / first_close.base - 1 as cumulative_return
+            from prices
+            inner join week_ends
+                on prices.symbol = week_ends.symbol and prices.trading_date = week_ends.trading_date
+            inner join first_close on prices.symbol = first_close.symbol
+            order by prices.symbol, prices.trading_date
+            """,
+            symbols=list(symbol_list),
+            start=start,
+            end=end,
+        ),
+        f"no prices between {start} and {end}",
+    )
+
+
+def _rotation_columns(target: Target) -> dict[str, str]:
+    mart = "fct_sector_rotation"
+    return {
+        "symbol": pick(target, mart, "symbol", "sector_symbol"),
+        "date": pick(target, mart, "trading_date", "as_of_date", "rotation_date", "date_day"),
+        "rs_ratio": pick(target, mart, "rs_ratio"),
+        "rs_momentum": pick(target, mart, "rs_momentum"),
+        "rank": pick(target, mart, "momentum_rank", "rank", "sector_rank", "rank_3m"),
+        "return_3m": pick(target, mart, "return_3m", "return_63d"),
+    }
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def rotation(target: Target, benchmark: str, start: date, end: date) -> tuple[pd.DataFrame, bool]:
+    """Weekly RS ratio, RS momentum, 3-month return and its rank among sectors per sector ETF.
+
+    Returns (frame, from_mart). From fct_sector_rotation when present (sampled weekly).
+    """
+    if has(target, "fct_sector_rotation"):
+        cols = _rotation_columns(target)
+        frame = run_query(
+            target,
+            f"""
+            with rotation as (
+                select {cols["symbol"]} as symbol, {cols["date"]} as trading_date,
+                    rs_ratio, rs_momentum, {cols["rank"]} as momentum_rank,
+                    {cols["return_3m"]} as return_3m
+                from marts.fct_sector_rotation
+                where {cols["date"]} between :start and :end
+            ),
+            week_ends as (
+                select symbol, max(trading_date) as trading_date
+                from rotation group by symbol, date_trunc('week', trading_date)
+            )
+            select rotation.*
+            from rotation
+            inner join week_ends
+                on rotation.symbol = week_ends.symbol and rotation.trading_date = week_ends.trading_date
+            order by rotation.trading_date, rotation.symbol
+            """,
+            start=start,
+            end=end,
+        )
+        return _nonempty(frame, f"`marts.fct_sector_rotation` has no rows in {start}..{end}"), True
+    # FALLBACK until fct_sector_rotation lands: weekly relative strength vs the benchmark.
+    # rs = sector / benchmark (adjusted closes); rs_ratio = 100 * rs / its 10-week mean;
+    # rs_momentum = 100 * rs_ratio / rs_ratio a week earlier; rank by 13-week (3-month) return.
+    require(target, "fct_prices_daily")
+    frame = run_query(
+        target,
+        """
+        with sectors as (
+            select symbol from marts.dim_symbol where asset_class = 'etf' and sector is not null
+        ),
+        prices as (
+            select symbol, trading_date, adj_close
+            from marts.fct_prices_daily
+            where (symbol in (select symbol from sectors) or symbol = :benchmark)
+                and trading_date between :warmup and :end
+        ),
+        week_ends as (
+            select symbol, max(trading_date) as trading_date
+            from prices group by symbol, date_trunc('week', trading_date)
+        ),
+        weekly as (
+            select prices.symbol, prices.trading_date, prices.adj_close
+            from prices
+            inner join week_ends
+                on prices.symbol = week_ends.symbol and prices.trading_date = week_ends.trading_date
+        ),
+        relative as (
+            select sector.symbol, sector.trading_date,
+                sector.adj_close / bench.adj_close as rs,
+                sector.adj_close / lag(sector.adj_close, 13) over (
+                    partition by sector.symbol order by sector.trading_date
+                ) - 1 as return_3m
+            from weekly as sector
+            inner join weekly as bench
+                on bench.symbol = :benchmark and sector.trading_date = bench.trading_date
+            where sector.symbol <> :benchmark
+        ),
+        ratio as (
+            select symbol, trading_date, return_3m,
+                100 * rs / avg(rs) over (
+                    partition by symbol order by trading_date rows between 9 preceding and current row
+                ) as rs_ratio
+            from relative
+        ),
+        momentum as (
+            select symbol, trading_date, return_3m, rs_ratio,
+                100 * rs_ratio / lag(rs_ratio) over (partition by symbol order by trading_date)
+                    as rs_momentum
+            from ratio
+        )
+        select symbol, trading_date, rs_ratio, rs_momentum,
+            rank() over (partition by trading_date order by return_3m desc) as momentum_rank,
+            return_3m
+        from momentum
+        where trading_date between :start and :end and return_3m is not null
+        order by trading_date, symbol
+        """,
+        benchmark=benchmark,
+        warmup=start - timedelta(days=140),
+        start=start,
+        end=end,
+    )
+    return _nonempty(frame, f"no sector ETF and {benchmark} prices in {start}..{end}"), False
+
+
+# ---------------------------------------------------------------------------------------------
+# Macro lens
+# ---------------------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def macro_monthly(target: Target, start: date, end: date) -> tuple[pd.DataFrame, bool]:
+    """Month-end S&P 500 beside CPI YoY, core CPI YoY, unemployment, fed funds, spreads."""
+    if has(target, "fct_macro_lens_monthly"):
+        mart = "fct_macro_lens_monthly"
+        month = pick(target, mart, "month_end_date", "month_end", "month_date")
+        cols = {
+            "gspc_close": pick(
+                target, mart, "gspc_close", "sp500_close", "spx_close", "gspc_level"
+            ),
+            "gspc_return_1m": pick(
+                target, mart, "gspc_return_1m", "sp500_return_1m", "gspc_return"
+            ),
+            "cpi_yoy": pick(target, mart, "cpi_yoy"),
+            "core_cpi_yoy": pick(target, mart, "core_cpi_yoy"),
+            "unemployment_rate": pick(target, mart, "unemployment_rate", "unrate"),
+            "fed_funds_rate": pick(target, mart, "fed_funds_rate", "fedfunds"),
+        }
+        select = ", ".join(f"{column} as {alias}" for alias, column in cols.items())
+        frame = run_query(
+            target,
+            f"""
+            select {month} as month_end, {select}
+            from marts.{mart}
+            where {month} between :start and :end
+            order by {month}
+            """,
+            start=start,
+            end=end,
+        )
+        return _nonempty(frame, f"`marts.{mart}` has no rows in {start}..{end}"), True
+    # FALLBACK until fct_macro_lens_monthly lands: by observation month, NOT point in time.
+    require(target, "fct_macro_observations")
+    require(target, "fct_prices_daily")
+    frame = run_query(
+        target,
+        """
+        with gspc as (
+            select trading_date, close
+            from marts.fct_prices_daily
+            where symbol = '^GSPC' and trading_date between :warmup and :end
+        ),
+        month_ends as (
+            select max(trading_date) as trading_date from gspc
+            group by date_trunc('month', trading_date)
+        ),
+        index_monthly as (
+            select date_trunc('month', gspc.trading_date) as month_start,
+                gspc.trading_date as month_end, gspc.close as gspc_close,
+                gspc.close / lag(gspc.close) over (order by gspc.trading_date) - 1 as gspc_return_1m
+            from gspc inner join month_ends on gspc.trading_date = month_ends.trading_date
+        ),
+        series as (
+            select indicator_id, date_trunc('month', observation_date) as month_start,
+                avg(value) as value
+            from marts.fct_macro_observations
+            where indicator_id in ('CPIAUCSL', 'CPILFESL', 'UNRATE', 'FEDFUNDS')
+                and observation_date between :warmup and :end
+            group by indicator_id, date_trunc('month', observation_date)
+        ),
+        wide as (
+            select month_start,
+                max(case when indicator_id = 'CPIAUCSL' then value end) as cpi,
+                max(case when indicator_id = 'CPILFESL' then value end) as core_cpi,
+                max(case when indicator_id = 'UNRATE' then value end) as unemployment_rate,
+                max(case when indicator_id = 'FEDFUNDS' then value end) as fed_funds_rate
+            from series group by month_start
+        ),
+        yoy as (
+            select month_start, unemployment_rate, fed_funds_rate,
+                cpi / lag(cpi, 12) over (order by month_start) - 1 as cpi_yoy,
+                core_cpi / lag(core_cpi, 12) over (order by month_start) - 1 as core_cpi_yoy
+            from wide
+        )
+        select index_monthly.month_end, index_monthly.gspc_close, index_monthly.gspc_return_1m,
+            yoy.cpi_yoy, yoy.core_cpi_yoy, yoy.unemployment_rate, yoy.fed_funds_rate
+        from index_monthly
+        left join yoy on index_monthly.month_start = yoy.month_start
+        where index_monthly.month_end between :start and :end
+        order by index_monthly.month_end
+        """,
+        warmup=start - timedelta(days=400),
+        start=start,
+        end=end,
+    )
+    return _nonempty(
+        frame, f"no ^GSPC prices in {start}..{end}", "make ingest && make build"
+    ), False
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def yield_spreads(target: Target, start: date, end: date) -> tuple[pd.DataFrame, bool]:
+    """Daily 10Y-2Y and 10Y-3M spreads (percentage points)."""
+    if has(target, "fct_yield_curve_daily"):
+        mart = "fct_yield_curve_daily"
+        day = pick(target, mart, "trading_date", "observation_date", "date_day")
+        s2 = pick(target, mart, "spread_10y_2y", "spread_10y2y", "t10y2y")
+        s3 = pick(target, mart, "spread_10y_3m", "spread_10y3m", "t10y3m")
+        frame = run_query(
+            target,
+            f"""
+            select {day} as observation_date, {s2} as spread_10y_2y, {s3} as spread_10y_3m
+            from marts.{mart}
+            where {day} between :start and :end
+            order by {day}
+            """,
+            start=start,
+            end=end,
+        )
+        return _nonempty(frame, f"`marts.{mart}` has no rows in {start}..{end}"), True
+    # FALLBACK until fct_yield_curve_daily lands: FRED's published spreads T10Y2Y and T10Y3M.
+    require(target, "fct_macro_observations")
+    frame = run_query(
+        target,
+        """
+        select observation_date,
+            max(case when indicator_id = 'T10Y2Y' then value end) as spread_10y_2y,
+            max(case when indicator_id = 'T10Y3M' then value end) as spread_10y_3m
+        from marts.fct_macro_observations
+        where indicator_id in ('T10Y2Y', 'T10Y3M') and observation_date between :start and :end
+        group by observation_date
+        order by observation_date
+        """,
+        start=start,
+        end=end,
+    )
+    return _nonempty(
+        frame, f"no T10Y2Y/T10Y3M in {start}..{end}", "make ingest && make build"
+    ), False
+
+
+# ---------------------------------------------------------------------------------------------
+# Trends and sentiment (marts of issue 4; no fallback: there is no other source)
+# ---------------------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def trends(target: Target, start: date, end: date) -> pd.DataFrame:
+    """Weekly mean search interest per keyword (all geos averaged)."""
+    require(target, "fct_trends", ("keyword", "interest_score"))
+    day = pick(target, "fct_trends", "observed_date", "observation_date", "trend_date")
+    frame = run_query(
+        target,
+        f"""
+        select keyword, min({day}) as observed_date, avg(interest_score) as interest_score
+        from marts.fct_trends
+        where {day} between :start and :end
+        group by keyword, date_trunc('week', {day})
+        order by keyword, observed_date
+        """,
+        start=start,
+        end=end,
+    )
+    return _nonempty(frame, f"`marts.fct_trends` has no rows in {start}..{end}", "make ingest")
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def daily_closes(target: Target, symbol: str, start: date, end: date) -> pd.DataFrame:
+    require(target, "fct_prices_daily")
+    return _nonempty(
+        run_query(
+            target,
+            """
+            select trading_date, adj_close from marts.fct_prices_daily
+            where symbol = :symbol and trading_date between :start and :end
+            order by trading_date
+            """,
+            symbol=symbol,
+            start=start,
+            end=end,
+        ),
+        f"no {symbol} prices in {start}..{end}",
+    )
+
+
+def _sentiment_columns(target: Target) -> dict[str, str]:
+    mart = "fct_sentiment_daily"
+    return {
+        "date": pick(target, mart, "sentiment_date", "published_date", "date_day", "trading_date"),
+        "count": pick(target, mart, "article_count"),
+        "compound": pick(target, mart, "mean_compound", "avg_compound", "mean_vader_compound"),
+        "positive": pick(target, mart, "positive_share", "pct_positive", "share_positive"),
+        "negative": pick(target, mart, "negative_share", "pct_negative", "share_negative"),
+    }
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def sentiment_daily(
+    target: Target, symbol_list: tuple[str, ...], start: date, end: date
+) -> pd.DataFrame:
+    require(target, "fct_sentiment_daily", ("symbol",))
+    cols = _sentiment_columns(target)
+    frame = run_query(
+        target,
+        f"""
+        select symbol, {cols["date"]} as sentiment_date, {cols["count"]} as article_count,
+            {cols["compound"]} as mean_compound, {cols["positive"]} as positive_share,
+            {cols["negative"]} as negative_share
+        from marts.fct_sentiment_daily
+        where symbol in :symbols and {cols["date"]} between :start and :end
+        order by symbol, sentiment_date
+        """,
+        symbols=list(symbol_list),
+        start=start,
+        end=end,
+    )
+    return _nonempty(
+        frame, f"no news sentiment for {', '.join(symbol_list)} in {start}..{end}", "make ingest"
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def sentiment_divergence(
+    target: Target, symbol_list: tuple[str, ...], start: date, end: date
+) -> pd.DataFrame:
+    mart = "fct_sentiment_divergence"
+    require(target, mart, ("symbol",))
+    day = pick(target, mart, "sentiment_date", "trading_date", "date_day", "divergence_date")
+    sent = pick(target, mart, "sentiment_5d", "mean_compound_5d", "compound_5d")
+    ret = pick(target, mart, "return_5d", "price_return_5d")
+    flag = pick(target, mart, "is_divergent", "is_divergence", "has_divergence")
+    frame = run_query(
+        target,
+        f"""
+        select symbol, {day} as divergence_date, {sent} as sentiment_5d, {ret} as return_5d
+        from marts.{mart}
+        where symbol in :symbols and {day} between :start and :end and {flag}
+        order by {day} desc, symbol
+        limit 200
+        """,
+        symbols=list(symbol_list),
+        start=start,
+        end=end,
+    )
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Volatility and risk
+# ---------------------------------------------------------------------------------------------
+
+WARMUP_DAYS = 420  # calendar days before the range: covers the 252-day windows and SMA 200
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def price_indicators(
+    target: Target, symbol: str, start: date, end: date
+) -> tuple[pd.DataFrame, bool]:
+    """Adjusted OHLCV with SMA 20/50/200 and Bollinger (20, 2); RSI and MACD when the mart has them."""
+    if has(target, "fct_technical_indicators"):
+        frame = run_query(
+            target,
+            """
+            select prices.trading_date, prices.adj_open, prices.adj_high, prices.adj_low,
+                prices.adj_close, prices.volume,
+                indicators.sma_20, indicators.sma_50, indicators.sma_200,
+                indicators.bb_upper, indicators.bb_middle, indicators.bb_lower,
+                indicators.rsi_14, indicators.macd, indicators.macd_signal, indicators.macd_hist
+            from marts.fct_prices_daily as prices
+            left join marts.fct_technical_indicators as indicators
+                on prices.symbol = indicators.symbol and prices.trading_date = indicators.trading_date
+            where prices.symbol = :symbol and prices.trading_date between :start and :end
+            order by prices.trading_date
+            """,
+            symbol=symbol,
+            start=start,
+            end=end,
+        )
+        return _nonempty(frame, f"no {symbol} prices in {start}..{end}"), True
+    # FALLBACK until fct_technical_indicators lands: SMA and Bollinger (population stddev, as
+    # TA-Lib) over window functions; RSI and MACD (recursive) only come from the mart.
+    require(target, "fct_prices_daily")
+    frame = run_query(
+        target,
+        """
+        with prices as (
+            select trading_date, adj_open, adj_high, adj_low, adj_close, volume
+            from marts.fct_prices_daily
+            where symbol = :symbol and trading_date between :warmup and :end
+        ),
+        windows as (
+            select *,
+                count(*) over last_20 as n_20,
+                avg(adj_close) over last_20 as mean_20,
+                stddev_pop(adj_close) over last_20 as sd_20,
+                count(*) over last_50 as n_50,
+                avg(adj_close) over last_50 as mean_50,
+                count(*) over last_200 as n_200,
+                avg(adj_close) over last_200 as mean_200
+            from prices
+            window
+                last_20 as (order by trading_date rows between 19 preceding and current row),
+                last_50 as (order by trading_date rows between 49 preceding and current row),
+                last_200 as (order by trading_date rows between 199 preceding and current row)
+        )
+        select trading_date, adj_open, adj_high, adj_low, adj_close, volume,
+            case when n_20 = 20 then mean_20 end as sma_20,
+            case when n_50 = 50 then mean_50 end as sma_50,
+            case when n_200 = 200 then mean_200 end as sma_200,
+            case when n_20 = 20 then mean_20 + 2 * sd_20 end as bb_upper,
+            case when n_20 = 20 then mean_20 end as bb_middle,
+            case when n_20 = 20 then mean_20 - 2 * sd_20 end as bb_lower
+        from windows
+        where trading_date between :start and :end
+        order by trading_date
+        """,
+        symbol=symbol,
+        warmup=start - timedelta(days=WARMUP_DAYS),
+        start=start,
+        end=end,
+    )
+    return _nonempty(frame, f"no {symbol} prices in {start}..{end}"), False
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def rolling_volatility(
+    target: Target, symbol_list: tuple[str, ...], start: date, end: date
+) -> tuple[pd.DataFrame, bool]:
+    """Annualised rolling 63-day volatility of daily simple returns per symbol."""
+    if has(target, "fct_rolling_risk"):
+        mart = "fct_rolling_risk"
+        day = pick(target, mart, "trading_date", "as_of_date", "date_day")
+        vol = pick(
+            target, mart, "volatility_63d", "rolling_volatility_63d", "annual_volatility_63d"
+        )
+        frame = run_query(
+            target,
+            f"""
+            select symbol, {day} as trading_date, {vol} as volatility_63d
+            from marts.{mart}
+            where symbol in :symbols and {day} between :start and :end
+            order by symbol, {day}
+            """,
+            symbols=list(symbol_list),
+            start=start,
+            end=end,
+        )
+        return _nonempty(frame, f"`marts.{mart}` has no rows for the selection"), True
+    # FALLBACK until fct_rolling_risk lands: sample stddev of 63 daily returns x sqrt(252).
+    require(target, "fct_prices_daily")
+    frame = run_query(
+        target,
+        """
+        with prices as (
+            select symbol, trading_date, adj_close
+            from marts.fct_prices_daily
+            where symbol in :symbols and trading_date between :warmup and :end
+        ),
+        returns as (
+            select symbol, trading_date,
+                adj_close / lag(adj_close) over (partition by symbol order by trading_date) - 1
+                    as return_1d
+            from prices
+        ),
+        rolling as (
+            select symbol, trading_date,
+                count(return_1d) over last_63 as n_63,
+                stddev_samp(return_1d) over last_63 as sd_63
+            from returns
+            window last_63 as (
+                partition by symbol order by trading_date rows between 62 preceding and current row
+            )
+        )
+        select symbol, trading_date, sd_63 * sqrt(252) as volatility_63d
+        from rolling
+        where trading_date between :start and :end and n_63 = 63
+        order by symbol, trading_date
+        """,
+        symbols=list(symbol_list),
+        warmup=start - timedelta(days=WARMUP_DAYS),
+        start=start,
+        end=end,
+    )
+    return _nonempty(frame, "not enough history for a 63-day volatility"), False
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def drawdowns(
+    target: Target, symbol_list: tuple[str, ...], start: date, end: date
+) -> tuple[pd.DataFrame, bool]:
+    """Daily drawdown from the running peak (all history up to each day) per symbol."""
+    if has(target, "fct_drawdowns"):
+        mart = "fct_drawdowns"
+        day = pick(target, mart, "trading_date", "date_day")
+        depth = pick(target, mart, "drawdown", "drawdown_pct", "drawdown_ratio")
+        frame = run_query(
+            target,
+            f"""
+            select symbol, {day} as trading_date, {depth} as drawdown
+            from marts.{mart}
+            where symbol in :symbols and {day} between :start and :end
+            order by symbol, {day}
+            """,
+            symbols=list(symbol_list),
+            start=start,
+            end=end,
+        )
+        return _nonempty(frame, f"`marts.{mart}` has no rows for the selection"), True
+    # FALLBACK until fct_drawdowns lands.
+    require(target, "fct_prices_daily")
+    frame = run_query(
+        target,
+        """
+        with prices as (
+            select symbol, trading_date, adj_close
+            from marts.fct_prices_daily
+            where symbol in :symbols and trading_date <= :end
+        ),
+        peaks as (
+            select symbol, trading_date, adj_close,
+                max(adj_close) over (
+                    partition by symbol order by trading_date
+                    rows between unbounded preceding and current row
+                ) as running_peak
+            from prices
+        )
+        select symbol, trading_date, adj_close / running_peak - 1 as drawdown
+        from peaks
+        where trading_date between :start and :end
+        order by symbol, trading_date
+        """,
+        symbols=list(symbol_list),
+        start=start,
+        end=end,
+    )
+    return _nonempty(frame, "no prices for the selection"), False
+
+
+RISK_COLUMNS: tuple[str, ...] = (
+    "annual_return",
+    "annual_volatility",
+    "sharpe_ratio",
+    "sortino_ratio",
+    "max_drawdown",
+    "calmar_ratio",
+    "var_95",
+    "cvar_95",
+    "beta",
+    "correlation",
+)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def risk_metrics(target: Target, symbol_list: tuple[str, ...], window_name: str) -> pd.DataFrame:
+    """Latest risk metrics per symbol for one window (fct_risk_metrics, issue 3)."""
+    mart = "fct_risk_metrics"
+    require(target, mart, ("symbol", "window_name", "as_of_date", *RISK_COLUMNS), hint="make build")
+    frame = run_query(
+        target,
+        f"""
+        select risk.symbol, risk.as_of_date, risk.n_observations, {", ".join("risk." + c for c in RISK_COLUMNS)},
+            risk.benchmark_symbol
+        from marts.{mart} as risk
+        inner join (
+            select symbol, max(as_of_date) as as_of_date from marts.{mart}
+            where symbol in :symbols and window_name = :window_name
+            group by symbol
+        ) as latest on risk.symbol = latest.symbol and risk.as_of_date = latest.as_of_date
+        where risk.window_name = :window_name
+        order by risk.symbol
+        """,
+        symbols=list(symbol_list),
+        window_name=window_name,
+    )
+    return _nonempty(frame, f"no {window_name} risk metrics for {', '.join(symbol_list)}")
+
+
+def as_tuple(values: Sequence[str]) -> tuple[str, ...]:
+    """Cache keys must be hashable and order-stable."""
+    return tuple(dict.fromkeys(values))
