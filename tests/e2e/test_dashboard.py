@@ -1,0 +1,288 @@
+"""The dashboard on the demo warehouse: every view through Streamlit's AppTest.
+
+Figures on screen are checked against independent references: SQL straight at the marts, then
+pandas or TA-Lib for the arithmetic, never the dashboard's own data module.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+import talib
+from streamlit.testing.v1 import AppTest
+
+from ingest.warehouse import Warehouse
+from tests.conftest import ROOT
+from tests.e2e.conftest import Demo, query
+
+APP = str(ROOT / "dashboard" / "app.py")
+LAST = date(2018, 12, 31)  # the sample's last trading day: the default end of the range
+FIRST = date(2017, 12, 31)  # default start: one year before
+
+
+def use(monkeypatch: pytest.MonkeyPatch, warehouse: Warehouse) -> None:
+    monkeypatch.setenv("WAREHOUSE", warehouse.kind)
+    if warehouse.kind == "duckdb":
+        monkeypatch.setenv("MARKETPULSE_DUCKDB_PATH", str(warehouse.duckdb_path))
+    else:
+        monkeypatch.setenv("PGDATABASE", warehouse.pg["database"])
+
+
+def run_view(view: str) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params["view"] = view
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    return app
+
+
+def charts(app: AppTest) -> dict[str, dict[str, Any]]:
+    figures = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    return {figure["layout"]["title"]["text"]: figure for figure in figures}
+
+
+def chart(app: AppTest, prefix: str) -> dict[str, Any]:
+    found = [figure for title, figure in charts(app).items() if title.startswith(prefix)]
+    assert len(found) == 1, (prefix, list(charts(app)))
+    return found[0]
+
+
+def adj_closes(warehouse: Warehouse, symbol: str, until: date = LAST) -> pd.Series:
+    rows = query(
+        warehouse,
+        "select trading_date, adj_close from marts.fct_prices_daily"
+        f" where symbol = '{symbol}' and trading_date <= '{until}' order by trading_date",
+    )
+    return pd.Series([r[1] for r in rows], index=pd.to_datetime([r[0] for r in rows]))
+
+
+def macro(warehouse: Warehouse, indicator: str) -> pd.Series:
+    rows = query(
+        warehouse,
+        "select observation_date, value from marts.fct_macro_observations"
+        f" where indicator_id = '{indicator}' order by observation_date",
+    )
+    return pd.Series([r[1] for r in rows], index=pd.to_datetime([r[0] for r in rows]))
+
+
+def trace(figure: dict[str, Any], name: str) -> dict[str, Any]:
+    found = [t for t in figure["data"] if t.get("name") == name]
+    assert len(found) == 1, (name, [t.get("name") for t in figure["data"]])
+    return found[0]
+
+
+def ys(values: Any) -> np.ndarray:
+    """Plotly's JSON stores numeric arrays either as lists or as typed base64 blobs."""
+    if isinstance(values, dict) and "bdata" in values:
+        import base64
+
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+@pytest.fixture
+def demo(demo_duckdb: Demo, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
+    use(monkeypatch, demo_duckdb.warehouse)
+    return demo_duckdb.warehouse
+
+
+def test_overview(demo: Warehouse) -> None:
+    app = run_view("overview")
+    assert app.title[0].value == "Overview"
+    assert any("Data as of 2018-12-31" in c.value for c in app.caption)
+
+    metrics = {metric.label: metric for metric in app.metric}
+    assert set(metrics) == {"VIX", "10Y-2Y spread", "CPI YoY"}
+    vix = query(
+        demo,
+        "select close from marts.fct_prices_daily where symbol = '^VIX' and trading_date = '2018-12-31'",
+    )[0][0]
+    assert metrics["VIX"].value == f"{vix:.2f}"
+    spread = macro(demo, "T10Y2Y")
+    assert metrics["10Y-2Y spread"].value == f"{spread[:'2018-12-31'].iloc[-1]:.2f} pp"
+    cpi = macro(demo, "CPIAUCSL")
+    yoy = cpi.pct_change(12, fill_method=None)[:"2018-12-31"].dropna()
+    assert metrics["CPI YoY"].value == f"{yoy.iloc[-1] * 100:.1f}%"
+
+    snapshot = app.dataframe[0].value.set_index("symbol")
+    assert {"^GSPC", "^DJI", "^IXIC", "^RUT", "^VIX", "SPY", "AAPL", "MSFT"} <= set(snapshot.index)
+    spy = adj_closes(demo, "SPY")
+    assert math.isclose(
+        snapshot.loc["SPY", "change_1d"], spy.iloc[-1] / spy.iloc[-2] - 1, rel_tol=1e-9
+    )
+    ytd_base = spy[:"2017-12-31"].iloc[-1]
+    assert math.isclose(
+        snapshot.loc["SPY", "change_ytd"], spy.iloc[-1] / ytd_base - 1, rel_tol=1e-9
+    )
+
+    heatmap = chart(app, "Sector heatmap")["data"][0]
+    assert len(heatmap["y"]) == 11 and heatmap["x"] == ["1D", "1W", "1M", "3M", "YTD", "1Y"]
+    row = next(i for i, label in enumerate(heatmap["y"]) if label.endswith(" XLK"))
+    xlk = adj_closes(demo, "XLK")
+    z = heatmap["z"][row] if isinstance(heatmap["z"], list) else None
+    expected = (xlk.iloc[-1] / xlk[:"2017-12-31"].iloc[-1] - 1) * 100
+    if z is None:  # typed array: rows x 6
+        z = ys(heatmap["z"]).reshape(11, 6)[row]
+    assert math.isclose(z[4], expected, rel_tol=1e-9)
+
+    notes = " ".join(info.value for info in app.info)
+    assert "No data yet" in notes and "fct_data_quality" in notes
+
+
+def test_sector_rotation(demo: Warehouse) -> None:
+    app = run_view("sector-rotation")
+    performance = chart(app, "Sector performance vs SPY")
+    assert len(performance["data"]) == 12  # 11 sectors and the benchmark
+    spy = adj_closes(demo, "SPY")[str(FIRST) :]
+    assert math.isclose(
+        ys(trace(performance, "SPY")["y"])[-1], spy.iloc[-1] / spy.iloc[0] - 1, rel_tol=1e-9
+    )
+
+    rrg = chart(app, "Relative rotation graph vs SPY")
+    assert len(rrg["data"]) == 11
+    assert {a["text"] for a in rrg["layout"]["annotations"]} == {
+        "Leading",
+        "Weakening",
+        "Lagging",
+        "Improving",
+    }
+    assert all(len(ys(t["x"])) == 5 for t in rrg["data"])  # 5-week tails
+
+    ranks = chart(app, "Momentum rank over time")["data"][0]
+    z = ys(ranks["z"]) if isinstance(ranks["z"], dict) else np.array(ranks["z"], dtype=float)
+    last_week = z.reshape(11, -1)[:, -1]
+    assert sorted(last_week.tolist()) == list(range(1, 12))
+
+
+def test_macro_lens(demo: Warehouse) -> None:
+    app = run_view("macro-lens")
+    lens = chart(app, "CPI YoY vs S&P 500")
+    cpi = macro(demo, "CPIAUCSL").pct_change(12, fill_method=None)
+    cpi_trace = ys(trace(lens, "CPI YoY")["y"])
+    assert math.isclose(cpi_trace[-1], cpi[:"2018-12-31"].iloc[-1], rel_tol=1e-9)
+    gspc = query(
+        demo,
+        "select close from marts.fct_prices_daily where symbol = '^GSPC' order by trading_date desc limit 1",
+    )[0][0]
+    assert ys(trace(lens, "S&P 500 (month end)")["y"])[-1] == pytest.approx(gspc, rel=1e-12)
+
+    curve = chart(app, "Yield curve spreads")
+    spread = macro(demo, "T10Y2Y")[str(FIRST) : str(LAST)]
+    assert len(ys(trace(curve, "10Y-2Y")["y"])) == len(spread)
+    inverted = spread < 0
+    runs = int((inverted & ~inverted.shift(fill_value=False)).sum())
+    rects = [s for s in curve["layout"].get("shapes", []) if s.get("type") == "rect"]
+    assert len(rects) == runs
+
+    labour = chart(app, "Unemployment and the fed funds rate")
+    unrate = macro(demo, "UNRATE")
+    assert ys(trace(labour, "Unemployment rate")["y"])[-1] == pytest.approx(
+        unrate[:"2018-12-31"].iloc[-1]
+    )
+
+
+def test_trends_and_sentiment_say_what_to_run(demo: Warehouse) -> None:
+    app = run_view("trends-sentiment")
+    notes = [info.value for info in app.info]
+    for mart in ("fct_trends", "fct_sentiment_daily", "fct_sentiment_divergence"):
+        assert any(mart in note and "No data yet" in note and "Run `make" in note for note in notes)
+    assert not app.get("plotly_chart")
+
+
+def test_volatility_and_risk(demo: Warehouse) -> None:
+    app = run_view("volatility-risk")
+    candles = chart(app, "SPY: candlestick")
+    candle = next(t for t in candles["data"] if t["type"] == "candlestick")
+    days = query(
+        demo,
+        "select count(*) from marts.fct_prices_daily where symbol = 'SPY'"
+        f" and trading_date between '{FIRST}' and '{LAST}'",
+    )[0][0]
+    assert len(ys(candle["close"])) == days
+
+    closes = adj_closes(demo, "SPY").to_numpy(dtype=float)
+    upper, middle, lower = talib.BBANDS(closes, timeperiod=20, nbdevup=2, nbdevdn=2)
+    assert ys(trace(candles, "SMA 200")["y"])[-1] == pytest.approx(
+        talib.SMA(closes, 200)[-1], rel=1e-9
+    )
+    assert ys(trace(candles, "SMA 20")["y"])[-1] == pytest.approx(middle[-1], rel=1e-9)
+    assert ys(trace(candles, "BB upper")["y"])[-1] == pytest.approx(upper[-1], rel=1e-9)
+    assert ys(trace(candles, "BB lower")["y"])[-1] == pytest.approx(lower[-1], rel=1e-9)
+
+    vol = chart(app, "Rolling 63-day volatility")
+    returns = adj_closes(demo, "AAPL").pct_change()
+    expected = returns.rolling(63).std().iloc[-1] * math.sqrt(252)
+    assert ys(trace(vol, "AAPL")["y"])[-1] == pytest.approx(expected, rel=1e-9)
+
+    underwater = chart(app, "Drawdown from running peak")
+    msft = adj_closes(demo, "MSFT")
+    drawdown = (msft / msft.cummax() - 1)[str(FIRST) :]
+    assert ys(trace(underwater, "MSFT")["y"]).min() == pytest.approx(drawdown.min(), rel=1e-9)
+
+    notes = " ".join(info.value for info in app.info)
+    assert "fct_technical_indicators" in notes and "fct_risk_metrics" in notes
+
+
+def test_sidebar_selection_changes_the_charts(demo: Warehouse) -> None:
+    app = run_view("volatility-risk")
+    app.multiselect(key="symbols").set_value(["XOM", "SPY"])
+    app.date_input(key="date_range").set_value((date(2015, 1, 1), date(2015, 12, 31)))
+    app.run()
+    assert not app.exception
+    candles = chart(app, "XOM: candlestick")
+    candle = next(t for t in candles["data"] if t["type"] == "candlestick")
+    days = query(
+        demo,
+        "select count(*) from marts.fct_prices_daily where symbol = 'XOM'"
+        " and trading_date between '2015-01-01' and '2015-12-31'",
+    )[0][0]
+    assert len(ys(candle["close"])) == days
+    assert {t["name"] for t in chart(app, "Drawdown")["data"]} == {"XOM", "SPY"}
+
+
+def test_every_view_on_an_empty_warehouse_says_no_data_yet(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    monkeypatch.setenv("WAREHOUSE", "duckdb")
+    monkeypatch.setenv("MARKETPULSE_DUCKDB_PATH", str(empty))
+    for view, title in (
+        ("overview", "Overview"),
+        ("sector-rotation", "Sector Rotation"),
+        ("macro-lens", "Macro Lens"),
+        ("trends-sentiment", "Trends & Sentiment"),
+        ("volatility-risk", "Volatility & Risk"),
+    ):
+        app = run_view(view)
+        assert app.title[0].value == title
+        assert len(app.info) == 1
+        assert "No data yet: `marts.dim_symbol` is not in the warehouse" in app.info[0].value
+        assert "make demo" in app.info[0].value
+        assert not app.get("plotly_chart")
+
+
+@pytest.mark.postgres
+def test_every_view_on_postgres_matches_duckdb(
+    demo_duckdb: Demo, demo_postgres: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: dict[str, dict[str, Any]] = {}
+    for warehouse in (demo_duckdb.warehouse, demo_postgres):
+        use(monkeypatch, warehouse)
+        for view in ("overview", "sector-rotation", "macro-lens", "volatility-risk"):
+            app = run_view(view)
+            shown.setdefault(view, {})[warehouse.kind] = (
+                [(m.label, m.value) for m in app.metric],
+                sorted(charts(app)),
+            )
+    for view, pair in shown.items():
+        assert pair["duckdb"] == pair["postgres"], view
+        assert pair["duckdb"][1], view
