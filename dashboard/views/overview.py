@@ -28,11 +28,15 @@ def render(context: ui.Context) -> None:
         ui.no_data(exc)
         return
 
-    left, right = st.columns([5, 6])
+    left, right = st.columns([6, 5])
     with left:
         st.subheader("Market snapshot")
         snapshot = returns[returns["symbol"].isin([*indices, context.benchmark, *context.symbols])]
         snapshot = snapshot.merge(universe[["symbol", "name"]], on="symbol", how="left")
+        order = {
+            symbol: i for i, symbol in enumerate([*indices, context.benchmark, *context.symbols])
+        }
+        snapshot = snapshot.sort_values("symbol", key=lambda s: s.map(order))
         st.dataframe(
             snapshot[["symbol", "name", "last_close", "change_1d", "change_1m", "change_ytd"]],
             hide_index=True,

@@ -61,7 +61,6 @@ def render(context: ui.Context) -> None:
                         x=group["trading_date"],
                         y=group["drawdown"].astype(float),
                         name=str(name),
-                        fill="tozeroy" if index == 0 else None,
                         line={"color": ui.COLORWAY[index % len(ui.COLORWAY)]},
                     )
                 )
@@ -183,6 +182,7 @@ def _price_panels(prices, symbol: str, has_oscillators: bool) -> None:  # type: 
         figure.update_yaxes(title_text="RSI", range=[0, 100], row=2, col=1)
         figure.update_yaxes(title_text="MACD", row=3, col=1)
     figure.update_layout(xaxis_rangeslider_visible=False)
+    figure.update_xaxes(rangebreaks=[{"bounds": ["sat", "mon"]}])  # no empty weekends
     title = f"{symbol}: candlestick (adjusted) with SMA 20/50/200 and Bollinger bands"
     if has_oscillators:
         title += ", RSI 14 and MACD (12, 26, 9)"
