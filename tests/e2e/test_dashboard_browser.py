@@ -9,6 +9,7 @@ installs it): under CI=true its absence fails the test, elsewhere it skips.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,13 +22,28 @@ import pytest
 from tests.conftest import ROOT
 from tests.e2e.conftest import Demo
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; MARKETPULSE_CHROMIUM overrides
+
+
+def find_chromium() -> Path | None:
+    override = os.environ.get("MARKETPULSE_CHROMIUM")
+    if override:
+        return Path(override)
+    if CHROMIUM.exists():
+        return CHROMIUM
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    return Path(found) if found else None
+
+
 # view title in the sidebar -> (its ?view= slug, texts that must be visible once it rendered)
 VIEWS = {
     "Overview": ("overview", ("Market snapshot", "Sector heatmap: total return to 2018-12-31")),
     "Sector Rotation": ("sector-rotation", ("Relative rotation graph vs SPY", "Leading")),
     "Macro Lens": ("macro-lens", ("CPI YoY vs S&P 500", "Yield curve spreads")),
-    "Trends & Sentiment": ("trends-sentiment", ("No data yet: marts.fct_trends", "Divergence flags")),
+    "Trends & Sentiment": (
+        "trends-sentiment",
+        ("No data yet: marts.fct_trends", "Divergence flags"),
+    ),
     "Volatility & Risk": ("volatility-risk", ("SPY: candlestick", "Rolling 63-day volatility")),
 }
 
@@ -42,7 +58,9 @@ def wait_healthy(url: str, server: subprocess.Popen[str], timeout: float = 90) -
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise AssertionError(f"streamlit exited: {server.stdout.read() if server.stdout else ''}")
+            raise AssertionError(
+                f"streamlit exited: {server.stdout.read() if server.stdout else ''}"
+            )
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.read().decode().strip() == "ok":
@@ -54,12 +72,13 @@ def wait_healthy(url: str, server: subprocess.Popen[str], timeout: float = 90) -
 
 @pytest.fixture
 def chromium() -> Path:
-    if not CHROMIUM.exists():
+    found = find_chromium()
+    if found is None or not found.exists():
         message = f"{CHROMIUM} not found: apt-get install -y chromium (.ci/run does it)"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)
         pytest.skip(message)
-    return CHROMIUM
+    return found
 
 
 def test_every_view_renders_in_headless_chromium(
