@@ -122,21 +122,20 @@ def main() -> None:
 
     st.title(view.TITLE)
     st.caption(view.CAPTION)
-    try:
-        context = _sidebar(target)
-    except data.NoData as exc:
-        ui.no_data(exc)
-        st.stop()
-    except data.WarehouseError as exc:
-        st.error(str(exc), icon=":material/error:")
-        st.stop()
-
     if st.sidebar.button("Refresh now", icon=":material/refresh:"):
         st.cache_data.clear()
-        st.rerun()
-    _auto_refresh(data.refresh_minutes())
-    _as_of_line(target)
-    view.render(context)
+    with data.render_session():
+        try:
+            context = _sidebar(target)
+        except data.NoData as exc:
+            ui.no_data(exc)
+            return
+        except data.WarehouseError as exc:
+            st.error(str(exc), icon=":material/error:")
+            return
+        _auto_refresh(data.refresh_minutes())
+        _as_of_line(target)
+        view.render(context)
 
 
 main()

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
-from collections.abc import Iterable, Sequence
-from contextlib import closing
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -102,21 +103,35 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text and ("conflict" in text or "could not set" in text)
 
 
-def run_query(target: Target, sql: str, **params: Any) -> pd.DataFrame:
-    """Run one query on a short-lived read-only connection; retry while a writer holds DuckDB."""
+_render = threading.local()
+
+
+@contextmanager
+def render_session() -> Iterator[None]:
+    """One read-only connection for one page render, opened on the first query, closed at the end.
+
+    Opening a connection costs more than most of the dashboard's queries; a render issues several
+    (cold cache) or none (warm). Outside a render each query opens and closes its own.
+    """
+    _render.active, _render.connection = True, None
+    try:
+        yield
+    finally:
+        connection, _render.active, _render.connection = _render.connection, False, None
+        if connection is not None:
+            connection.close()
+
+
+def _connect(target: Target) -> Any:
+    """A read-only connection; while a writer holds the DuckDB file, retry with backoff (~10 s)."""
     warehouse = Warehouse.from_env()
-    text, bound = _bind(target.kind, sql, params)
     delay = 0.2
     for attempt in range(8):
         try:
-            with closing(warehouse.connect(read_only=True, timeout=10)) as connection:
-                cursor = connection.cursor()
-                if target.kind == "postgres":
-                    connection.set_session(readonly=True, autocommit=True)
-                cursor.execute(text, bound)
-                rows = cursor.fetchall()
-                columns = [column[0] for column in cursor.description]
-            return pd.DataFrame.from_records(rows, columns=columns)
+            connection = warehouse.connect(read_only=True, timeout=10)
+            if target.kind == "postgres":
+                connection.set_session(readonly=True, autocommit=True)
+            return connection
         except Exception as exc:
             if target.kind == "duckdb" and _is_lock_error(exc) and attempt < 7:
                 time.sleep(delay)
@@ -124,6 +139,25 @@ def run_query(target: Target, sql: str, **params: Any) -> pd.DataFrame:
                 continue
             raise
     raise AssertionError("unreachable")
+
+
+def run_query(target: Target, sql: str, **params: Any) -> pd.DataFrame:
+    """Run one query with bound parameters on a short-lived read-only connection."""
+    text, bound = _bind(target.kind, sql, params)
+    shared = getattr(_render, "active", False)
+    if shared and _render.connection is None:
+        _render.connection = _connect(target)
+    connection = _render.connection if shared else _connect(target)
+    try:
+        cursor = connection.cursor()
+        cursor.execute(text, bound)
+        rows = cursor.fetchall()
+        columns = [column[0] for column in cursor.description]
+        cursor.close()
+    finally:
+        if not shared:
+            connection.close()
+    return pd.DataFrame.from_records(rows, columns=columns)
 
 
 # ---------------------------------------------------------------------------------------------
