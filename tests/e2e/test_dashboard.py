@@ -286,3 +286,18 @@ def test_every_view_on_postgres_matches_duckdb(
     for view, pair in shown.items():
         assert pair["duckdb"] == pair["postgres"], view
         assert pair["duckdb"][1], view
+
+
+def test_demo_ends_by_saying_how_to_open_the_dashboard(demo_duckdb: Demo) -> None:
+    last = [line for line in demo_duckdb.first.stdout.splitlines() if line.strip()][-1]
+    assert "make dashboard" in last and "http://localhost:8501" in last
+
+
+def test_refresh_interval_is_configurable_and_shown(
+    demo: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = run_view("overview")
+    assert any("auto-refresh every 30 min" in c.value for c in app.caption)
+    monkeypatch.setenv("MARKETPULSE_DASHBOARD_REFRESH_MINUTES", "5")
+    app = run_view("overview")
+    assert any("auto-refresh every 5 min" in c.value for c in app.caption)
