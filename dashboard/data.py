@@ -344,45 +344,39 @@ def period_returns(target: Target, symbol_list: tuple[str, ...], as_of: date) ->
         target,
         """
         with prices as (
-            select symbol, trading_date, close, adj_close
+            select symbol, trading_date, close, adj_close,
+                max(trading_date) over (partition by symbol) as d0
             from marts.fct_prices_daily
             where symbol in :symbols and trading_date between :start and :as_of
         ),
-        last_dates as (
-            select symbol, max(trading_date) as d0 from prices group by symbol
-        ),
         anchors as (
             select
-                prices.symbol,
-                last_dates.d0,
-                max(case when prices.trading_date < last_dates.d0 then prices.trading_date end) as d_1d,
-                max(case when prices.trading_date <= :w_anchor then prices.trading_date end) as d_1w,
-                max(case when prices.trading_date <= :m_anchor then prices.trading_date end) as d_1m,
-                max(case when prices.trading_date <= :q_anchor then prices.trading_date end) as d_3m,
-                max(case when prices.trading_date <= :ytd_anchor then prices.trading_date end) as d_ytd,
-                max(case when prices.trading_date <= :y_anchor then prices.trading_date end) as d_1y
+                symbol,
+                d0,
+                max(case when trading_date < d0 then trading_date end) as d_1d,
+                max(case when trading_date <= :w_anchor then trading_date end) as d_1w,
+                max(case when trading_date <= :m_anchor then trading_date end) as d_1m,
+                max(case when trading_date <= :q_anchor then trading_date end) as d_3m,
+                max(case when trading_date <= :ytd_anchor then trading_date end) as d_ytd,
+                max(case when trading_date <= :y_anchor then trading_date end) as d_1y
             from prices
-            inner join last_dates on prices.symbol = last_dates.symbol
-            group by prices.symbol, last_dates.d0
+            group by symbol, d0
         )
+        -- conditional aggregation over one join: no self-joins, whatever the table statistics
         select
             anchors.symbol,
             anchors.d0 as last_date,
-            p0.close as last_close,
-            p0.adj_close / p1d.adj_close - 1 as change_1d,
-            p0.adj_close / p1w.adj_close - 1 as change_1w,
-            p0.adj_close / p1m.adj_close - 1 as change_1m,
-            p0.adj_close / p3m.adj_close - 1 as change_3m,
-            p0.adj_close / pytd.adj_close - 1 as change_ytd,
-            p0.adj_close / p1y.adj_close - 1 as change_1y
+            max(case when prices.trading_date = anchors.d0 then prices.close end) as last_close,
+            max(case when prices.trading_date = anchors.d0 then prices.adj_close end) as close_0,
+            max(case when prices.trading_date = anchors.d_1d then prices.adj_close end) as close_1d,
+            max(case when prices.trading_date = anchors.d_1w then prices.adj_close end) as close_1w,
+            max(case when prices.trading_date = anchors.d_1m then prices.adj_close end) as close_1m,
+            max(case when prices.trading_date = anchors.d_3m then prices.adj_close end) as close_3m,
+            max(case when prices.trading_date = anchors.d_ytd then prices.adj_close end) as close_ytd,
+            max(case when prices.trading_date = anchors.d_1y then prices.adj_close end) as close_1y
         from anchors
-        inner join prices as p0 on anchors.symbol = p0.symbol and anchors.d0 = p0.trading_date
-        left join prices as p1d on anchors.symbol = p1d.symbol and anchors.d_1d = p1d.trading_date
-        left join prices as p1w on anchors.symbol = p1w.symbol and anchors.d_1w = p1w.trading_date
-        left join prices as p1m on anchors.symbol = p1m.symbol and anchors.d_1m = p1m.trading_date
-        left join prices as p3m on anchors.symbol = p3m.symbol and anchors.d_3m = p3m.trading_date
-        left join prices as pytd on anchors.symbol = pytd.symbol and anchors.d_ytd = pytd.trading_date
-        left join prices as p1y on anchors.symbol = p1y.symbol and anchors.d_1y = p1y.trading_date
+        inner join prices on anchors.symbol = prices.symbol
+        group by anchors.symbol, anchors.d0
         order by anchors.symbol
         """,
         symbols=list(symbol_list),
@@ -390,7 +384,10 @@ def period_returns(target: Target, symbol_list: tuple[str, ...], as_of: date) ->
         as_of=as_of,
         **anchors,
     )
-    return _nonempty(frame, f"no prices on or before {as_of} for {', '.join(symbol_list)}")
+    frame = _nonempty(frame, f"no prices on or before {as_of} for {', '.join(symbol_list)}")
+    for _, column in PERIODS:
+        frame[column] = frame["close_0"] / frame["close_" + column.removeprefix("change_")] - 1
+    return frame.drop(columns=[c for c in frame.columns if c.startswith("close_")])
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -510,28 +507,21 @@ def weekly_performance(
             target,
             """
             with prices as (
-                select symbol, trading_date, adj_close
+                select symbol, trading_date, adj_close,
+                    first_value(adj_close) over (
+                        partition by symbol order by trading_date
+                    ) as base,
+                    row_number() over (
+                        partition by symbol, date_trunc('week', trading_date)
+                        order by trading_date desc
+                    ) as from_week_end
                 from marts.fct_prices_daily
                 where symbol in :symbols and trading_date between :start and :end
-            ),
-            first_close as (
-                select prices.symbol, prices.adj_close as base
-                from prices
-                inner join (
-                    select symbol, min(trading_date) as first_date from prices group by symbol
-                ) as firsts on prices.symbol = firsts.symbol and prices.trading_date = firsts.first_date
-            ),
-            week_ends as (
-                select symbol, max(trading_date) as trading_date
-                from prices
-                group by symbol, date_trunc('week', trading_date)
             )
-            select prices.symbol, prices.trading_date, prices.adj_close / first_close.base - 1 as cumulative_return
+            select symbol, trading_date, adj_close / base - 1 as cumulative_return
             from prices
-            inner join week_ends
-                on prices.symbol = week_ends.symbol and prices.trading_date = week_ends.trading_date
-            inner join first_close on prices.symbol = first_close.symbol
-            order by prices.symbol, prices.trading_date
+            where from_week_end = 1
+            order by symbol, trading_date
             """,
             symbols=list(symbol_list),
             start=start,
@@ -567,19 +557,18 @@ def rotation(target: Target, benchmark: str, start: date, end: date) -> tuple[pd
             with rotation as (
                 select {cols["symbol"]} as symbol, {cols["date"]} as trading_date,
                     rs_ratio, rs_momentum, {cols["rank"]} as momentum_rank,
-                    {cols["return_3m"]} as return_3m
+                    {cols["return_3m"]} as return_3m,
+                    row_number() over (
+                        partition by {cols["symbol"]}, date_trunc('week', {cols["date"]})
+                        order by {cols["date"]} desc
+                    ) as from_week_end
                 from marts.fct_sector_rotation
                 where {cols["date"]} between :start and :end
-            ),
-            week_ends as (
-                select symbol, max(trading_date) as trading_date
-                from rotation group by symbol, date_trunc('week', trading_date)
             )
-            select rotation.*
+            select symbol, trading_date, rs_ratio, rs_momentum, momentum_rank, return_3m
             from rotation
-            inner join week_ends
-                on rotation.symbol = week_ends.symbol and rotation.trading_date = week_ends.trading_date
-            order by rotation.trading_date, rotation.symbol
+            where from_week_end = 1
+            order by trading_date, symbol
             """,
             start=start,
             end=end,
@@ -596,31 +585,31 @@ def rotation(target: Target, benchmark: str, start: date, end: date) -> tuple[pd
             select symbol from marts.dim_symbol where asset_class = 'etf' and sector is not null
         ),
         prices as (
-            select symbol, trading_date, adj_close
+            select symbol, trading_date, adj_close,
+                row_number() over (
+                    partition by symbol, date_trunc('week', trading_date)
+                    order by trading_date desc
+                ) as from_week_end
             from marts.fct_prices_daily
             where (symbol in (select symbol from sectors) or symbol = :benchmark)
                 and trading_date between :warmup and :end
         ),
-        week_ends as (
-            select symbol, max(trading_date) as trading_date
-            from prices group by symbol, date_trunc('week', trading_date)
-        ),
         weekly as (
-            select prices.symbol, prices.trading_date, prices.adj_close
+            select symbol, trading_date, adj_close,
+                max(case when symbol = :benchmark then adj_close end) over (
+                    partition by trading_date
+                ) as benchmark_close
             from prices
-            inner join week_ends
-                on prices.symbol = week_ends.symbol and prices.trading_date = week_ends.trading_date
+            where from_week_end = 1
         ),
         relative as (
-            select sector.symbol, sector.trading_date,
-                sector.adj_close / bench.adj_close as rs,
-                sector.adj_close / lag(sector.adj_close, 13) over (
-                    partition by sector.symbol order by sector.trading_date
+            select symbol, trading_date,
+                adj_close / benchmark_close as rs,
+                adj_close / lag(adj_close, 13) over (
+                    partition by symbol order by trading_date
                 ) - 1 as return_3m
-            from weekly as sector
-            inner join weekly as bench
-                on bench.symbol = :benchmark and sector.trading_date = bench.trading_date
-            where sector.symbol <> :benchmark
+            from weekly
+            where symbol <> :benchmark and benchmark_close is not null
         ),
         ratio as (
             select symbol, trading_date, return_3m,
@@ -693,19 +682,19 @@ def macro_monthly(target: Target, start: date, end: date) -> tuple[pd.DataFrame,
         target,
         """
         with gspc as (
-            select trading_date, close
+            select trading_date, close,
+                row_number() over (
+                    partition by date_trunc('month', trading_date) order by trading_date desc
+                ) as from_month_end
             from marts.fct_prices_daily
             where symbol = '^GSPC' and trading_date between :warmup and :end
         ),
-        month_ends as (
-            select max(trading_date) as trading_date from gspc
-            group by date_trunc('month', trading_date)
-        ),
         index_monthly as (
-            select date_trunc('month', gspc.trading_date) as month_start,
-                gspc.trading_date as month_end, gspc.close as gspc_close,
-                gspc.close / lag(gspc.close) over (order by gspc.trading_date) - 1 as gspc_return_1m
-            from gspc inner join month_ends on gspc.trading_date = month_ends.trading_date
+            select date_trunc('month', trading_date) as month_start,
+                trading_date as month_end, close as gspc_close,
+                close / lag(close) over (order by trading_date) - 1 as gspc_return_1m
+            from gspc
+            where from_month_end = 1
         ),
         series as (
             select indicator_id, date_trunc('month', observation_date) as month_start,
