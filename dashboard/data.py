@@ -886,6 +886,57 @@ def sentiment_divergence(
 # ---------------------------------------------------------------------------------------------
 
 WARMUP_DAYS = 420  # calendar days before the range: covers the 252-day windows and SMA 200
+WEEKLY_AFTER_DAYS = 550  # longer ranges are drawn from weekly points, aggregated in SQL
+INDICATOR_COLUMNS = (
+    "sma_20, sma_50, sma_200, bb_upper, bb_middle, bb_lower, rsi_14, macd, macd_signal, macd_hist"
+)
+FALLBACK_INDICATOR_COLUMNS = "sma_20, sma_50, sma_200, bb_upper, bb_middle, bb_lower"
+
+
+def weekly_grain(start: date, end: date) -> bool:
+    """Over ~18 months a daily chart has more points than pixels: draw weekly bars instead."""
+    return (end - start).days > WEEKLY_AFTER_DAYS
+
+
+def _weekly_bars(daily_sql: str, columns: str) -> str:
+    """Weekly OHLCV bars from one symbol's daily rows; `columns` as of each week's last day."""
+    week = "date_trunc('week', trading_date)"
+    return f"""
+        with daily as ({daily_sql}),
+        marked as (
+            select daily.*,
+                row_number() over (partition by {week} order by trading_date desc) as from_week_end,
+                first_value(adj_open) over (partition by {week} order by trading_date) as week_open,
+                max(adj_high) over (partition by {week}) as week_high,
+                min(adj_low) over (partition by {week}) as week_low,
+                cast(sum(volume) over (partition by {week}) as bigint) as week_volume
+            from daily
+        )
+        select trading_date, week_open as adj_open, week_high as adj_high, week_low as adj_low,
+            adj_close, week_volume as volume, {columns}
+        from marked
+        where from_week_end = 1
+        order by trading_date
+    """
+
+
+def _week_ends(daily_sql: str, columns: str) -> str:
+    """Each symbol's rows on the last trading day of each week."""
+    return f"""
+        with daily as ({daily_sql}),
+        marked as (
+            select daily.*,
+                row_number() over (
+                    partition by symbol, date_trunc('week', trading_date) order by trading_date desc
+                ) as from_week_end
+            from daily
+        )
+        select {columns} from marked where from_week_end = 1 order by symbol, trading_date
+    """
+
+
+def _grain(sql: str, start: date, end: date, weekly, columns: str, order: str) -> str:  # type: ignore[no-untyped-def]
+    return weekly(sql, columns) if weekly_grain(start, end) else f"{sql} order by {order}"
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -894,9 +945,7 @@ def price_indicators(
 ) -> tuple[pd.DataFrame, bool]:
     """Adjusted OHLCV with SMA 20/50/200 and Bollinger (20, 2); RSI and MACD when the mart has them."""
     if has(target, "fct_technical_indicators"):
-        frame = run_query(
-            target,
-            """
+        daily = """
             select prices.trading_date, prices.adj_open, prices.adj_high, prices.adj_low,
                 prices.adj_close, prices.volume,
                 indicators.sma_20, indicators.sma_50, indicators.sma_200,
@@ -906,8 +955,10 @@ def price_indicators(
             left join marts.fct_technical_indicators as indicators
                 on prices.symbol = indicators.symbol and prices.trading_date = indicators.trading_date
             where prices.symbol = :symbol and prices.trading_date between :start and :end
-            order by prices.trading_date
-            """,
+        """
+        frame = run_query(
+            target,
+            _grain(daily, start, end, _weekly_bars, INDICATOR_COLUMNS, "trading_date"),
             symbol=symbol,
             start=start,
             end=end,
@@ -916,9 +967,7 @@ def price_indicators(
     # FALLBACK until fct_technical_indicators lands: SMA and Bollinger (population stddev, as
     # TA-Lib) over window functions; RSI and MACD (recursive) only come from the mart.
     require(target, "fct_prices_daily")
-    frame = run_query(
-        target,
-        """
+    daily = """
         with prices as (
             select trading_date, adj_open, adj_high, adj_low, adj_close, volume
             from marts.fct_prices_daily
@@ -948,8 +997,10 @@ def price_indicators(
             case when n_20 = 20 then mean_20 - 2 * sd_20 end as bb_lower
         from windows
         where trading_date between :start and :end
-        order by trading_date
-        """,
+    """
+    frame = run_query(
+        target,
+        _grain(daily, start, end, _weekly_bars, FALLBACK_INDICATOR_COLUMNS, "trading_date"),
         symbol=symbol,
         warmup=start - timedelta(days=WARMUP_DAYS),
         start=start,
@@ -969,14 +1020,21 @@ def rolling_volatility(
         vol = pick(
             target, mart, "volatility_63d", "rolling_volatility_63d", "annual_volatility_63d"
         )
-        frame = run_query(
-            target,
-            f"""
+        daily = f"""
             select symbol, {day} as trading_date, {vol} as volatility_63d
             from marts.{mart}
             where symbol in :symbols and {day} between :start and :end
-            order by symbol, {day}
-            """,
+        """
+        frame = run_query(
+            target,
+            _grain(
+                daily,
+                start,
+                end,
+                _week_ends,
+                "symbol, trading_date, volatility_63d",
+                "symbol, trading_date",
+            ),
             symbols=list(symbol_list),
             start=start,
             end=end,
@@ -984,9 +1042,7 @@ def rolling_volatility(
         return _nonempty(frame, f"`marts.{mart}` has no rows for the selection"), True
     # FALLBACK until fct_rolling_risk lands: sample stddev of 63 daily returns x sqrt(252).
     require(target, "fct_prices_daily")
-    frame = run_query(
-        target,
-        """
+    daily = """
         with prices as (
             select symbol, trading_date, adj_close
             from marts.fct_prices_daily
@@ -1010,8 +1066,17 @@ def rolling_volatility(
         select symbol, trading_date, sd_63 * sqrt(252) as volatility_63d
         from rolling
         where trading_date between :start and :end and n_63 = 63
-        order by symbol, trading_date
-        """,
+    """
+    frame = run_query(
+        target,
+        _grain(
+            daily,
+            start,
+            end,
+            _week_ends,
+            "symbol, trading_date, volatility_63d",
+            "symbol, trading_date",
+        ),
         symbols=list(symbol_list),
         warmup=start - timedelta(days=WARMUP_DAYS),
         start=start,
@@ -1029,14 +1094,21 @@ def drawdowns(
         mart = "fct_drawdowns"
         day = pick(target, mart, "trading_date", "date_day")
         depth = pick(target, mart, "drawdown", "drawdown_pct", "drawdown_ratio")
-        frame = run_query(
-            target,
-            f"""
+        daily = f"""
             select symbol, {day} as trading_date, {depth} as drawdown
             from marts.{mart}
             where symbol in :symbols and {day} between :start and :end
-            order by symbol, {day}
-            """,
+        """
+        frame = run_query(
+            target,
+            _grain(
+                daily,
+                start,
+                end,
+                _week_ends,
+                "symbol, trading_date, drawdown",
+                "symbol, trading_date",
+            ),
             symbols=list(symbol_list),
             start=start,
             end=end,
@@ -1044,9 +1116,7 @@ def drawdowns(
         return _nonempty(frame, f"`marts.{mart}` has no rows for the selection"), True
     # FALLBACK until fct_drawdowns lands.
     require(target, "fct_prices_daily")
-    frame = run_query(
-        target,
-        """
+    daily = """
         with prices as (
             select symbol, trading_date, adj_close
             from marts.fct_prices_daily
@@ -1063,8 +1133,12 @@ def drawdowns(
         select symbol, trading_date, adj_close / running_peak - 1 as drawdown
         from peaks
         where trading_date between :start and :end
-        order by symbol, trading_date
-        """,
+    """
+    frame = run_query(
+        target,
+        _grain(
+            daily, start, end, _week_ends, "symbol, trading_date, drawdown", "symbol, trading_date"
+        ),
         symbols=list(symbol_list),
         start=start,
         end=end,

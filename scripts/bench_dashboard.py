@@ -11,6 +11,8 @@ Reports the median of --repeat runs per view and scenario, as a table and as JSO
 --synthetic loads the bundled sample through the real dlt pipelines into a scratch DuckDB file,
 adds S synthetic symbols x Y years of deterministic random-walk prices to raw_yahoo, and runs
 `dbt seed` + `dbt run` there (tests skipped: this is a timing fixture, not a data check).
+With WAREHOUSE=postgres it builds the same universe in its own database on the configured
+server (marketpulse_bench_dashboard, dropped and recreated) and times the views there.
 """
 
 from __future__ import annotations
@@ -122,6 +124,71 @@ def build_synthetic(path: Path, symbols: int, years: int) -> None:
     )
 
 
+BENCH_PG_DATABASE = "marketpulse_bench_dashboard"
+
+
+def build_synthetic_postgres(duckdb_path: Path) -> None:
+    """The same universe on the configured PostgreSQL server, in its own database (recreated):
+    the sample through dlt, the synthetic rows copied from the DuckDB build, then dbt."""
+    import duckdb
+    import psycopg2
+
+    admin_db = os.environ.get("PGDATABASE", "postgres")
+    connect = {
+        "host": os.environ.get("PGHOST", "127.0.0.1"),
+        "port": int(os.environ.get("PGPORT", "5432")),
+        "user": os.environ.get("PGUSER", "postgres"),
+        "password": os.environ.get("PGPASSWORD") or None,
+    }
+    started = time.perf_counter()
+    admin = psycopg2.connect(dbname=admin_db, **connect)
+    admin.autocommit = True
+    admin.cursor().execute(f'drop database if exists "{BENCH_PG_DATABASE}" with (force)')
+    admin.cursor().execute(f'create database "{BENCH_PG_DATABASE}"')
+    admin.close()
+    env = {**os.environ, "WAREHOUSE": "postgres", "PGDATABASE": BENCH_PG_DATABASE}
+    env["DBT_TARGET_PATH"] = str(duckdb_path.parent / "target-postgres")
+    env["DBT_LOG_PATH"] = str(duckdb_path.parent / "logs")
+    subprocess.run(
+        [sys.executable, "-m", "ingest", "run", "--sample", "--quiet"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    exports = {}
+    with duckdb.connect(str(duckdb_path), read_only=True) as source:
+        for table in ("prices_daily", "symbols"):
+            target = duckdb_path.parent / f"synthetic_{table}.csv"
+            columns = [
+                row[0]
+                for row in source.execute(
+                    "select column_name from information_schema.columns"
+                    " where table_schema = 'raw_yahoo' and table_name = ? order by ordinal_position",
+                    [table],
+                ).fetchall()
+            ]
+            source.execute(
+                f"copy (select {', '.join(columns)} from raw_yahoo.{table}"
+                f" where _dlt_load_id = 'bench_synthetic') to '{target}' (header false)"
+            )
+            exports[table] = (target, columns)
+    with psycopg2.connect(dbname=BENCH_PG_DATABASE, **connect) as connection:
+        cursor = connection.cursor()
+        for table, (path, columns) in exports.items():
+            with path.open() as handle:
+                cursor.copy_expert(
+                    f"copy raw_yahoo.{table} ({', '.join(columns)}) from stdin with (format csv)",
+                    handle,
+                )
+    for command in (("seed", "--quiet"), ("run", "--quiet")):
+        subprocess.run(
+            [str(Path(sys.executable).parent / "dbt"), *command], cwd=ROOT, env=env, check=True
+        )
+    print(
+        f"synthetic postgres database {BENCH_PG_DATABASE} built in {time.perf_counter() - started:.0f}s"
+    )
+
+
 def time_views(repeat: int, heavy_symbols: list[str] | None) -> dict[str, dict[str, float]]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
@@ -195,8 +262,13 @@ def main(argv: list[str] | None = None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not (args.reuse and path.exists()):
             build_synthetic(path, args.symbols, args.years)
-        os.environ["WAREHOUSE"] = "duckdb"
-        os.environ["MARKETPULSE_DUCKDB_PATH"] = str(path)
+        if os.environ.get("WAREHOUSE", "duckdb") == "postgres":
+            if not args.reuse:
+                build_synthetic_postgres(path)
+            os.environ["PGDATABASE"] = BENCH_PG_DATABASE
+        else:
+            os.environ["WAREHOUSE"] = "duckdb"
+            os.environ["MARKETPULSE_DUCKDB_PATH"] = str(path)
         heavy = [f"SYN{i:04d}" for i in (1, 100, 200, 300, 400)]
     from ingest.warehouse import Warehouse
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -39,16 +38,18 @@ def render(context: ui.Context) -> None:
             label=performance["symbol"].map(lambda s: labels.get(s, s)),
             cumulative_return=performance["cumulative_return"].astype(float),
         )
-        figure = px.line(
-            performance,
-            x="trading_date",
-            y="cumulative_return",
-            color="label",
-            labels={"trading_date": "", "cumulative_return": "total return", "label": ""},
-        )
-        figure.update_traces(
-            selector={"name": context.benchmark}, line={"dash": "dash", "width": 3}
-        )
+        figure = go.Figure()
+        for label, group in performance.groupby("label", sort=False):
+            is_benchmark = label == context.benchmark
+            figure.add_trace(
+                go.Scatter(
+                    x=group["trading_date"],
+                    y=group["cumulative_return"],
+                    name=str(label),
+                    mode="lines",
+                    line={"dash": "dash", "width": 3, "color": "#1b2533"} if is_benchmark else {},
+                )
+            )
         figure.update_yaxes(tickformat=".0%")
         ui.chart(figure, f"Sector performance vs {context.benchmark} (weekly, total return)")
     except data.NoData as exc:

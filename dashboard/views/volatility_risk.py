@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
@@ -17,9 +16,11 @@ WINDOWS = ("1y", "3y", "5y", "full")
 def render(context: ui.Context) -> None:
     target = context.target
     symbol = context.symbols[0]
+    weekly = data.weekly_grain(context.start, context.end)
+    points = " (weekly points)" if weekly else ""
     try:
         prices, from_mart = data.price_indicators(target, symbol, context.start, context.end)
-        _price_panels(prices, symbol, has_oscillators=from_mart)
+        _price_panels(prices, symbol, has_oscillators=from_mart, weekly=weekly)
         if not from_mart:
             ui.fallback_note("fct_prices_daily (SMA, Bollinger)", "fct_technical_indicators")
             ui.no_data(
@@ -36,15 +37,18 @@ def render(context: ui.Context) -> None:
             vol, vol_from_mart = data.rolling_volatility(
                 target, context.symbols, context.start, context.end
             )
-            figure = px.line(
-                vol.assign(volatility_63d=vol["volatility_63d"].astype(float)),
-                x="trading_date",
-                y="volatility_63d",
-                color="symbol",
-                labels={"trading_date": "", "volatility_63d": "annualised", "symbol": ""},
-            )
+            figure = go.Figure()
+            for name, group in vol.groupby("symbol", sort=False):
+                figure.add_trace(
+                    go.Scatter(
+                        x=group["trading_date"],
+                        y=group["volatility_63d"].astype(float),
+                        name=str(name),
+                        mode="lines",
+                    )
+                )
             figure.update_yaxes(tickformat=".0%")
-            ui.chart(figure, "Rolling 63-day volatility (annualised)")
+            ui.chart(figure, f"Rolling 63-day volatility (annualised){points}")
             if not vol_from_mart:
                 ui.fallback_note("fct_prices_daily", "fct_rolling_risk")
         except data.NoData as exc:
@@ -65,7 +69,7 @@ def render(context: ui.Context) -> None:
                     )
                 )
             figure.update_yaxes(tickformat=".0%")
-            ui.chart(figure, "Drawdown from running peak (underwater)")
+            ui.chart(figure, f"Drawdown from running peak (underwater){points}")
             if not dd_from_mart:
                 ui.fallback_note("fct_prices_daily", "fct_drawdowns")
         except data.NoData as exc:
@@ -100,7 +104,7 @@ def render(context: ui.Context) -> None:
         ui.no_data(exc)
 
 
-def _price_panels(prices, symbol: str, has_oscillators: bool) -> None:  # type: ignore[no-untyped-def]
+def _price_panels(prices, symbol: str, has_oscillators: bool, weekly: bool) -> None:  # type: ignore[no-untyped-def]
     rows = 3 if has_oscillators else 1
     heights = [0.6, 0.2, 0.2] if has_oscillators else [1.0]
     figure = make_subplots(
@@ -183,7 +187,8 @@ def _price_panels(prices, symbol: str, has_oscillators: bool) -> None:  # type: 
         figure.update_yaxes(title_text="MACD", row=3, col=1)
     figure.update_layout(xaxis_rangeslider_visible=False)
     figure.update_xaxes(rangebreaks=[{"bounds": ["sat", "mon"]}])  # no empty weekends
-    title = f"{symbol}: candlestick (adjusted) with SMA 20/50/200 and Bollinger bands"
+    bars = "adjusted, weekly bars" if weekly else "adjusted"
+    title = f"{symbol}: candlestick ({bars}) with SMA 20/50/200 and Bollinger bands"
     if has_oscillators:
         title += ", RSI 14 and MACD (12, 26, 9)"
     ui.chart(figure, title, height=640 if has_oscillators else 460)

@@ -301,3 +301,31 @@ def test_refresh_interval_is_configurable_and_shown(
     monkeypatch.setenv("MARKETPULSE_DASHBOARD_REFRESH_MINUTES", "5")
     app = run_view("overview")
     assert any("auto-refresh every 5 min" in c.value for c in app.caption)
+
+
+def test_a_long_range_draws_weekly_bars_aggregated_in_sql(demo: Warehouse) -> None:
+    app = run_view("volatility-risk")
+    app.date_input(key="date_range").set_value((date(2013, 1, 2), LAST))
+    app.run()
+    assert not app.exception
+    candles = chart(app, "SPY: candlestick (adjusted, weekly bars)")
+    candle = next(t for t in candles["data"] if t["type"] == "candlestick")
+    rows = query(
+        demo,
+        "select trading_date, adj_open, adj_high, adj_low, adj_close from marts.fct_prices_daily"
+        " where symbol = 'SPY' order by trading_date",
+    )
+    daily = pd.DataFrame(rows, columns=["day", "open", "high", "low", "close"])
+    daily["week"] = pd.to_datetime(daily["day"]).dt.to_period("W-SUN")
+    weekly = daily.groupby("week").agg(
+        open=("open", "first"), high=("high", "max"), low=("low", "min"), close=("close", "last")
+    )
+    assert len(ys(candle["close"])) == len(weekly)
+    for field in ("open", "high", "low", "close"):
+        assert np.allclose(ys(candle[field]), weekly[field].to_numpy(), rtol=1e-12), field
+    sma = talib.SMA(daily["close"].to_numpy(dtype=float), 200)
+    week_end_rows = daily.groupby("week").tail(1).index
+    expected = sma[week_end_rows]
+    shown = ys(trace(candles, "SMA 200")["y"])
+    assert np.allclose(shown, expected, rtol=1e-9, equal_nan=True)
+    assert "weekly points" in " ".join(charts(app))
