@@ -226,46 +226,53 @@ def _nonempty(frame: pd.DataFrame, what: str, hint: str = "make build") -> pd.Da
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def symbols(target: Target) -> pd.DataFrame:
+    """The universe (dim_symbol holds only symbols the ingest loaded)."""
     require(target, "dim_symbol")
-    require(target, "fct_prices_daily")
-    return run_query(
-        target,
-        """
-        select symbol, name, asset_class, sector, is_benchmark
-        from marts.dim_symbol
-        where symbol in (select distinct symbol from marts.fct_prices_daily)
-        order by is_benchmark desc, asset_class, symbol
-        """,
+    return _nonempty(
+        run_query(
+            target,
+            """
+            select symbol, name, asset_class, sector, is_benchmark
+            from marts.dim_symbol
+            order by is_benchmark desc, asset_class, symbol
+            """,
+        ),
+        "`marts.dim_symbol` is empty",
+        "make ingest && make build",
     )
-
-
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def data_range(target: Target) -> tuple[date, date]:
-    require(target, "fct_prices_daily")
-    frame = run_query(
-        target,
-        "select min(trading_date) as first, max(trading_date) as last from marts.fct_prices_daily",
-    )
-    first, last = frame.iloc[0]
-    if first is None or pd.isna(first):
-        raise NoData("`marts.fct_prices_daily` is empty", "make ingest && make build")
-    return pd.Timestamp(first).date(), pd.Timestamp(last).date()
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def freshness(target: Target) -> dict[str, Any]:
-    """Latest trading date and macro observation in the marts, and when we looked."""
-    prices = run_query(target, "select max(trading_date) as last from marts.fct_prices_daily")
+    """First and last trading date, last macro observation, and when we looked: one scan."""
+    require(target, "fct_prices_daily")
     macro = (
-        run_query(target, "select max(observation_date) as last from marts.fct_macro_observations")
+        "(select max(observation_date) from marts.fct_macro_observations)"
         if has(target, "fct_macro_observations")
-        else pd.DataFrame({"last": [None]})
+        else "null"
     )
+    frame = run_query(
+        target,
+        f"""
+        select min(trading_date) as first_date, max(trading_date) as last_date,
+            {macro} as macro_date
+        from marts.fct_prices_daily
+        """,
+    )
+    first, last, macro_date = frame.iloc[0]
     return {
-        "prices_as_of": _as_date(prices.iloc[0, 0]),
-        "macro_as_of": _as_date(macro.iloc[0, 0]),
+        "prices_from": _as_date(first),
+        "prices_as_of": _as_date(last),
+        "macro_as_of": _as_date(macro_date),
         "checked_at": datetime.now(UTC).replace(microsecond=0),
     }
+
+
+def data_range(target: Target) -> tuple[date, date]:
+    fresh = freshness(target)
+    if fresh["prices_from"] is None:
+        raise NoData("`marts.fct_prices_daily` is empty", "make ingest && make build")
+    return fresh["prices_from"], fresh["prices_as_of"]
 
 
 def _as_date(value: Any) -> date | None:
