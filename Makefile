@@ -56,6 +56,10 @@ lint: setup ## ruff and sqlfluff
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/sqlfluff lint dbt_project/models
 
+.PHONY: sentiment-eval
+sentiment-eval: setup ## accuracy and macro-F1 of VADER vs VADER + finance lexicon on the labelled headlines
+	@$(PY) scripts/evaluate_sentiment.py
+
 docs: setup warehouse-dir ## build the static dbt docs site into dbt_project/target/static_index.html
 	@$(DBT) docs generate --static
 	@echo "docs: $(DBT_PROJECT_DIR)/target/static_index.html (or: make docs-serve)"

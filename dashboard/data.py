@@ -7,9 +7,10 @@ on DuckDB a lock held by a writer (ingest or dbt) is retried with backoff.
 A mart or column that is not in the warehouse raises `NoData`, which the views show as a
 "no data yet: run ..." notice instead of an error.
 
-Marts still being built on other branches are read when present. Until they land, a few views
-fall back to figures computed here from `fct_prices_daily` / `fct_macro_observations`; every
-such query is marked FALLBACK below and is used only when the real mart is missing.
+Marts still being built on other branches (indicators, risk, rotation, quality) are read when
+present. Until they land, a few views fall back to figures computed here from
+`fct_prices_daily`; every such query is marked FALLBACK below and is used only when the real
+mart is missing. `pick()` accepts the plausible spellings of those marts' columns.
 """
 
 from __future__ import annotations
@@ -398,86 +399,58 @@ def period_returns(target: Target, symbol_list: tuple[str, ...], as_of: date) ->
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def macro_latest(target: Target, indicator_ids: tuple[str, ...], as_of: date) -> pd.DataFrame:
-    """Latest observation on or before as_of, and the one a month earlier, per indicator."""
-    require(target, "fct_macro_observations")
+def macro_latest(target: Target, indicator_id: str, as_of: date) -> pd.DataFrame:
+    """The value known on as_of (point in time) and the one known a month earlier."""
+    require(target, "fct_macro_asof_daily", ("trading_date", "indicator_id", "value"))
     month_ago = (pd.Timestamp(as_of) - pd.DateOffset(months=1)).date()
-    return run_query(
-        target,
-        """
-        with observations as (
-            select indicator_id, observation_date, value
-            from marts.fct_macro_observations
-            where indicator_id in :ids and observation_date <= :as_of
-                and observation_date >= :since
-        ),
-        anchors as (
+    return _nonempty(
+        run_query(
+            target,
+            """
+            with known as (
+                select trading_date, observation_date, value
+                from marts.fct_macro_asof_daily
+                where indicator_id = :indicator_id and trading_date <= :as_of
+                    and trading_date >= :since
+            )
             select
-                indicator_id,
-                max(observation_date) as d0,
-                max(case when observation_date <= :month_ago then observation_date end) as d_1m
-            from observations
-            group by indicator_id
-        )
-        select anchors.indicator_id, anchors.d0 as observation_date, o0.value, o1.value as value_1m_ago
-        from anchors
-        inner join observations as o0
-            on anchors.indicator_id = o0.indicator_id and anchors.d0 = o0.observation_date
-        left join observations as o1
-            on anchors.indicator_id = o1.indicator_id and anchors.d_1m = o1.observation_date
-        """,
-        ids=list(indicator_ids),
-        as_of=as_of,
-        since=as_of - timedelta(days=120),
-        month_ago=month_ago,
+                max(case when trading_date = (select max(trading_date) from known)
+                    then observation_date end) as observation_date,
+                max(case when trading_date = (select max(trading_date) from known)
+                    then value end) as value,
+                max(case when trading_date = (
+                    select max(trading_date) from known where trading_date <= :month_ago
+                ) then value end) as value_1m_ago
+            from known
+            """,
+            indicator_id=indicator_id,
+            as_of=as_of,
+            since=as_of - timedelta(days=60),
+            month_ago=month_ago,
+        ).dropna(subset=["value"]),
+        f"no {indicator_id} value known in the 60 days to {as_of}",
     )
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def cpi_yoy_latest(target: Target, as_of: date) -> pd.DataFrame:
-    """CPI YoY as known at as_of: fct_macro_lens_monthly when present."""
-    if has(target, "fct_macro_lens_monthly", ("cpi_yoy",)):
-        month = pick(target, "fct_macro_lens_monthly", "month_end_date", "month_end", "month_date")
-        return _nonempty(
-            run_query(
-                target,
-                f"""
-                select {month} as month_end, cpi_yoy
-                from marts.fct_macro_lens_monthly
-                where {month} <= :as_of and cpi_yoy is not null
-                order by {month} desc
-                limit 2
-                """,
-                as_of=as_of,
-            ),
-            f"no CPI YoY known on {as_of}",
-        ).assign(point_in_time=True)
-    # FALLBACK until fct_macro_lens_monthly lands: CPI YoY by observation month (not as known).
-    require(target, "fct_macro_observations")
+    """CPI YoY (fraction) as known at the last two month ends on or before as_of."""
+    require(target, "fct_macro_lens_monthly", ("month_end_date", "cpi_yoy_pct"))
     return _nonempty(
         run_query(
             target,
             """
-            with cpi as (
-                select observation_date, value
-                from marts.fct_macro_observations
-                where indicator_id = 'CPIAUCSL' and observation_date <= :as_of
-                    and observation_date >= :since
-            )
-            select current_month.observation_date as month_end,
-                current_month.value / year_ago.value - 1 as cpi_yoy
-            from cpi as current_month
-            inner join cpi as year_ago
-                on year_ago.observation_date = current_month.observation_date - interval '1 year'
-            order by current_month.observation_date desc
+            select month_end_date as month_end, cpi_observation_date,
+                cpi_yoy_pct / 100.0 as cpi_yoy
+            from marts.fct_macro_lens_monthly
+            where month_end_date <= :as_of and cpi_yoy_pct is not null
+            order by month_end_date desc
             limit 2
             """,
             as_of=as_of,
-            since=as_of - timedelta(days=500),
         ),
-        f"no CPIAUCSL observations in the 13 months before {as_of}",
-        "make ingest && make build",
-    ).assign(point_in_time=False)
+        f"no CPI YoY known on {as_of}",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -652,138 +625,50 @@ def rotation(target: Target, benchmark: str, start: date, end: date) -> tuple[pd
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def macro_monthly(target: Target, start: date, end: date) -> tuple[pd.DataFrame, bool]:
-    """Month-end S&P 500 beside CPI YoY, core CPI YoY, unemployment, fed funds, spreads."""
-    if has(target, "fct_macro_lens_monthly"):
-        mart = "fct_macro_lens_monthly"
-        month = pick(target, mart, "month_end_date", "month_end", "month_date")
-        cols = {
-            "gspc_close": pick(
-                target, mart, "gspc_close", "sp500_close", "spx_close", "gspc_level"
-            ),
-            "gspc_return_1m": pick(
-                target, mart, "gspc_return_1m", "sp500_return_1m", "gspc_return"
-            ),
-            "cpi_yoy": pick(target, mart, "cpi_yoy"),
-            "core_cpi_yoy": pick(target, mart, "core_cpi_yoy"),
-            "unemployment_rate": pick(target, mart, "unemployment_rate", "unrate"),
-            "fed_funds_rate": pick(target, mart, "fed_funds_rate", "fedfunds"),
-        }
-        select = ", ".join(f"{column} as {alias}" for alias, column in cols.items())
-        frame = run_query(
-            target,
-            f"""
-            select {month} as month_end, {select}
-            from marts.{mart}
-            where {month} between :start and :end
-            order by {month}
-            """,
-            start=start,
-            end=end,
-        )
-        return _nonempty(frame, f"`marts.{mart}` has no rows in {start}..{end}"), True
-    # FALLBACK until fct_macro_lens_monthly lands: by observation month, NOT point in time.
-    require(target, "fct_macro_observations")
-    require(target, "fct_prices_daily")
+def macro_monthly(target: Target, start: date, end: date) -> pd.DataFrame:
+    """Month-end S&P 500 beside CPI and core CPI YoY (fractions), unemployment and fed funds,
+    all as known at each month end (fct_macro_lens_monthly)."""
+    mart = "fct_macro_lens_monthly"
+    require(target, mart, ("month_end_date", "sp500_close", "cpi_yoy_pct", "core_cpi_yoy_pct"))
     frame = run_query(
         target,
         """
-        with gspc as (
-            select trading_date, close,
-                row_number() over (
-                    partition by date_trunc('month', trading_date) order by trading_date desc
-                ) as from_month_end
-            from marts.fct_prices_daily
-            where symbol = '^GSPC' and trading_date between :warmup and :end
-        ),
-        index_monthly as (
-            select date_trunc('month', trading_date) as month_start,
-                trading_date as month_end, close as gspc_close,
-                close / lag(close) over (order by trading_date) - 1 as gspc_return_1m
-            from gspc
-            where from_month_end = 1
-        ),
-        series as (
-            select indicator_id, date_trunc('month', observation_date) as month_start,
-                avg(value) as value
-            from marts.fct_macro_observations
-            where indicator_id in ('CPIAUCSL', 'CPILFESL', 'UNRATE', 'FEDFUNDS')
-                and observation_date between :warmup and :end
-            group by indicator_id, date_trunc('month', observation_date)
-        ),
-        wide as (
-            select month_start,
-                max(case when indicator_id = 'CPIAUCSL' then value end) as cpi,
-                max(case when indicator_id = 'CPILFESL' then value end) as core_cpi,
-                max(case when indicator_id = 'UNRATE' then value end) as unemployment_rate,
-                max(case when indicator_id = 'FEDFUNDS' then value end) as fed_funds_rate
-            from series group by month_start
-        ),
-        yoy as (
-            select month_start, unemployment_rate, fed_funds_rate,
-                cpi / lag(cpi, 12) over (order by month_start) - 1 as cpi_yoy,
-                core_cpi / lag(core_cpi, 12) over (order by month_start) - 1 as core_cpi_yoy
-            from wide
-        )
-        select index_monthly.month_end, index_monthly.gspc_close, index_monthly.gspc_return_1m,
-            yoy.cpi_yoy, yoy.core_cpi_yoy, yoy.unemployment_rate, yoy.fed_funds_rate
-        from index_monthly
-        left join yoy on index_monthly.month_start = yoy.month_start
-        where index_monthly.month_end between :start and :end
-        order by index_monthly.month_end
+        select month_end_date as month_end, sp500_close as gspc_close,
+            sp500_return_1m as gspc_return_1m,
+            cpi_yoy_pct / 100.0 as cpi_yoy, core_cpi_yoy_pct / 100.0 as core_cpi_yoy,
+            unemployment_rate, fed_funds_rate
+        from marts.fct_macro_lens_monthly
+        where month_end_date between :start and :end
+        order by month_end_date
         """,
-        warmup=start - timedelta(days=400),
         start=start,
         end=end,
     )
-    return _nonempty(
-        frame, f"no ^GSPC prices in {start}..{end}", "make ingest && make build"
-    ), False
+    return _nonempty(frame, f"`marts.{mart}` has no rows in {start}..{end}")
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def yield_spreads(target: Target, start: date, end: date) -> tuple[pd.DataFrame, bool]:
-    """Daily 10Y-2Y and 10Y-3M spreads (percentage points)."""
-    if has(target, "fct_yield_curve_daily"):
-        mart = "fct_yield_curve_daily"
-        day = pick(target, mart, "trading_date", "observation_date", "date_day")
-        s2 = pick(target, mart, "spread_10y_2y", "spread_10y2y", "t10y2y")
-        s3 = pick(target, mart, "spread_10y_3m", "spread_10y3m", "t10y3m")
-        frame = run_query(
-            target,
-            f"""
-            select {day} as observation_date, {s2} as spread_10y_2y, {s3} as spread_10y_3m
-            from marts.{mart}
-            where {day} between :start and :end
-            order by {day}
-            """,
-            start=start,
-            end=end,
-        )
-        return _nonempty(frame, f"`marts.{mart}` has no rows in {start}..{end}"), True
-    # FALLBACK until fct_yield_curve_daily lands: FRED's published spreads T10Y2Y and T10Y3M.
-    require(target, "fct_macro_observations")
+def yield_spreads(target: Target, start: date, end: date) -> pd.DataFrame:
+    """Daily 10Y-2Y and 10Y-3M spreads (percentage points) and the 10Y-2Y inversion flag."""
+    mart = "fct_yield_curve_daily"
+    require(target, mart, ("trading_date", "spread_10y2y", "spread_10y3m", "is_inverted_10y2y"))
     frame = run_query(
         target,
         """
-        select observation_date,
-            max(case when indicator_id = 'T10Y2Y' then value end) as spread_10y_2y,
-            max(case when indicator_id = 'T10Y3M' then value end) as spread_10y_3m
-        from marts.fct_macro_observations
-        where indicator_id in ('T10Y2Y', 'T10Y3M') and observation_date between :start and :end
-        group by observation_date
-        order by observation_date
+        select trading_date as observation_date, spread_10y2y as spread_10y_2y,
+            spread_10y3m as spread_10y_3m, is_inverted_10y2y
+        from marts.fct_yield_curve_daily
+        where trading_date between :start and :end
+        order by trading_date
         """,
         start=start,
         end=end,
     )
-    return _nonempty(
-        frame, f"no T10Y2Y/T10Y3M in {start}..{end}", "make ingest && make build"
-    ), False
+    return _nonempty(frame, f"`marts.{mart}` has no rows in {start}..{end}")
 
 
 # ---------------------------------------------------------------------------------------------
-# Trends and sentiment (marts of issue 4; no fallback: there is no other source)
+# Trends and sentiment
 # ---------------------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """`python -m ingest ...`: thin; parses arguments and calls the pipelines.
 
-python -m ingest run [--sources yahoo,fred] [--symbols AAPL,MSFT] [--sample]
+python -m ingest run [--sources yahoo,fred,trends,news] [--symbols AAPL,MSFT] [--sample]
 python -m ingest demo      # bundled sample data -> dlt -> dbt build -> summary
 python -m ingest summary   # rows and date range per mart
 """

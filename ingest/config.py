@@ -10,6 +10,8 @@ from datetime import date
 import dlt
 
 from ingest.fred import settings as fred_settings
+from ingest.news import settings as news_settings
+from ingest.trends import settings as trends_settings
 from ingest.warehouse import ConfigError
 from ingest.yahoo import settings as yahoo_settings
 
@@ -17,6 +19,14 @@ from ingest.yahoo import settings as yahoo_settings
 SYMBOL_PATTERN = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,14}$")
 SERIES_PATTERN = re.compile(r"^[A-Z0-9_]{1,40}$")
 YAHOO_GROUPS = ("indices", "benchmarks", "sector_etfs", "large_caps", "symbols")
+# Google Trends search terms: letters (any script), digits, spaces and ' & . - + only.
+KEYWORD_PATTERN = re.compile(r"^[\w][\w '&.\-+]{0,99}$")
+# ISO 3166-1 alpha-2 country, optionally with a subdivision (US-CA); "" is worldwide.
+GEO_PATTERN = re.compile(r"^([A-Z]{2}(-[A-Z0-9]{1,3})?)?$")
+# pytrends timeframes: `today 5-y`, `today 12-m`, `now 7-d`, `now 1-H`, `all`, or two dates.
+TIMEFRAME_PATTERN = re.compile(
+    r"^(all|today [1-9][0-9]?-[ym]|now [1-9][0-9]?-[dH]|\d{4}-\d{2}-\d{2} \d{4}-\d{2}-\d{2})$"
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,10 @@ class IngestConfig:
     fred_start: date
     fred_lag_days: int
     fred_api_key: str | None
+    trends_keywords: tuple[str, ...] = trends_settings.DEFAULT_KEYWORDS
+    trends_geo: str = trends_settings.DEFAULT_GEO
+    trends_timeframe: str = trends_settings.DEFAULT_TIMEFRAME
+    news_symbols: tuple[str, ...] = news_settings.DEFAULT_SYMBOLS
 
     @classmethod
     def load(cls) -> IngestConfig:
@@ -45,6 +59,16 @@ class IngestConfig:
             fred_api_key=os.environ.get("FRED_API_KEY")
             or dlt.secrets.get("sources.fred.api_key", str)
             or None,
+            trends_keywords=validate_keywords(
+                _list("sources.trends.keywords", trends_settings.DEFAULT_KEYWORDS)
+            ),
+            trends_geo=validate_geo(_str("sources.trends.geo", trends_settings.DEFAULT_GEO)),
+            trends_timeframe=validate_timeframe(
+                _str("sources.trends.timeframe", trends_settings.DEFAULT_TIMEFRAME)
+            ),
+            news_symbols=validate_symbols(
+                _list("sources.news.symbols", news_settings.DEFAULT_SYMBOLS)
+            ),
         )
 
 
@@ -62,6 +86,53 @@ def validate_series(series: list[str]) -> tuple[str, ...]:
     if bad:
         raise ConfigError(f"not a valid FRED series id: {bad[0]!r} (letters, digits, _ only)")
     return tuple(dict.fromkeys(cleaned))
+
+
+def validate_keywords(keywords: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    cleaned = [" ".join(str(keyword).split()) for keyword in keywords]
+    bad = [keyword for keyword in cleaned if not KEYWORD_PATTERN.match(keyword)]
+    if bad:
+        raise ConfigError(
+            f"not a valid Google Trends keyword: {bad[0]!r} "
+            "(letters, digits, spaces and ' & . - + only, at most 100 characters)"
+        )
+    if not cleaned:
+        raise ConfigError("sources.trends.keywords is empty; list at least one search term")
+    return tuple(dict.fromkeys(cleaned))
+
+
+def validate_geo(geo: str) -> str:
+    cleaned = str(geo).strip().upper()
+    if not GEO_PATTERN.match(cleaned):
+        raise ConfigError(
+            f"not a valid Google Trends geo: {geo!r} (a country code such as US, "
+            "a region such as US-CA, or empty for worldwide)"
+        )
+    return cleaned
+
+
+def validate_timeframe(timeframe: str) -> str:
+    cleaned = " ".join(str(timeframe).split())
+    if not TIMEFRAME_PATTERN.match(cleaned):
+        raise ConfigError(
+            f"not a valid Google Trends timeframe: {timeframe!r} "
+            "(e.g. 'today 5-y', 'today 3-m', 'now 7-d', 'all', '2018-01-01 2018-12-31')"
+        )
+    return cleaned
+
+
+def _list(key: str, default: tuple[str, ...]) -> list[str]:
+    value = dlt.config.get(key, list)
+    if value is None:
+        return list(default)
+    if isinstance(value, str) or not isinstance(value, list):
+        raise ConfigError(f'{key} must be a list of strings, e.g. ["a", "b"]')
+    return value
+
+
+def _str(key: str, default: str) -> str:
+    value = dlt.config.get(key, str)
+    return default if value is None else str(value)
 
 
 def _date(key: str, default: date) -> date:

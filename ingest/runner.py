@@ -12,14 +12,18 @@ from ingest.config import IngestConfig
 from ingest.errors import NoNetworkError
 from ingest.fred import fred_source
 from ingest.fred.client import FredApiClient, FredClient, FredCsvClient, ReplayFredClient
+from ingest.news import news_source
+from ingest.news.client import NewsClient, ReplayNewsClient, YahooNewsClient
 from ingest.origin import MixedOriginError
 from ingest.report import Progress, SourceReport
 from ingest.retry import RetryPolicy
+from ingest.trends import trends_source
+from ingest.trends.client import PyTrendsClient, ReplayTrendsClient, TrendsClient
 from ingest.warehouse import Warehouse
 from ingest.yahoo import yahoo_source
 from ingest.yahoo.client import ReplayYahooClient, YahooClient, YFinanceClient
 
-SOURCES = ("yahoo", "fred")
+SOURCES = ("yahoo", "fred", "trends", "news")
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 OFFLINE_HINT = "run `make demo` to try marketpulse offline with the bundled sample data"
 
@@ -77,30 +81,44 @@ def _explain(name: str, exc: BaseException, warehouse: Warehouse) -> str:
     return f"{type(last).__name__} while loading into {warehouse.describe()}: {message}"
 
 
-def live_clients(config: IngestConfig) -> tuple[YahooClient, FredClient]:
+def live_clients(
+    config: IngestConfig,
+) -> tuple[YahooClient, FredClient, TrendsClient, NewsClient]:
     fred: FredClient = (
         FredApiClient(config.fred_api_key) if config.fred_api_key else FredCsvClient()
     )
-    return YFinanceClient(), fred
+    return YFinanceClient(), fred, PyTrendsClient(), YahooNewsClient()
 
 
-def sample_clients(directory: Path = SAMPLE_DIR) -> tuple[YahooClient, FredClient]:
+def sample_clients(
+    directory: Path = SAMPLE_DIR,
+) -> tuple[YahooClient, FredClient, TrendsClient, NewsClient]:
     return (
         ReplayYahooClient(directory / "yahoo", origin="sample"),
         ReplayFredClient(directory / "fred", origin="sample"),
+        ReplayTrendsClient(directory / "trends", origin="sample"),
+        ReplayNewsClient(directory / "news", origin="sample"),
     )
 
 
 def run(
     config: IngestConfig,
     warehouse: Warehouse,
-    clients: tuple[YahooClient, FredClient],
-    sources: tuple[str, ...] = SOURCES,
+    clients: tuple[YahooClient, FredClient]
+    | tuple[YahooClient, FredClient, TrendsClient, NewsClient],
+    sources: tuple[str, ...] | None = None,
     progress: Progress | None = None,
     retry: RetryPolicy | None = None,
 ) -> list[SourceReport]:
+    """Load `sources` (default: every source that `clients` has a client for, in SOURCES order)."""
     progress = progress or Progress()
-    yahoo_client, fred_client = clients
+    yahoo_client, fred_client = clients[0], clients[1]
+    trends_client, news_client = (clients[2], clients[3]) if len(clients) == 4 else (None, None)
+    sources = SOURCES[: len(clients)] if sources is None else sources
+    given = dict(zip(SOURCES, clients, strict=False))
+    missing = [name for name in sources if given.get(name) is None]
+    if missing:
+        raise ValueError(f"no client for source {missing[0]!r}")
     check_warehouse(warehouse)
     builders: dict[str, Callable[[SourceReport], list[DltResource]]] = {
         "yahoo": lambda report: yahoo_source(
@@ -119,6 +137,22 @@ def run(
             progress,
             start_date=config.fred_start,
             lag_days=config.fred_lag_days,
+            retry=retry,
+        ),
+        "trends": lambda report: trends_source(
+            config.trends_keywords,
+            trends_client,  # type: ignore[arg-type]
+            report,
+            progress,
+            geo=config.trends_geo,
+            timeframe=config.trends_timeframe,
+            retry=retry,
+        ),
+        "news": lambda report: news_source(
+            config.news_symbols,
+            news_client,  # type: ignore[arg-type]
+            report,
+            progress,
             retry=retry,
         ),
     }

@@ -8,7 +8,20 @@ from typing import Any
 from ingest.warehouse import Warehouse
 
 MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
+MARTS += ("fct_macro_asof_daily", "fct_macro_lens_monthly", "fct_yield_curve_daily")
+MARTS += ("fct_trends", "fct_news_sentiment", "fct_sentiment_daily", "fct_sentiment_divergence")
 DATE_COLUMNS = {"fct_prices_daily": "trading_date", "fct_macro_observations": "observation_date"}
+DATE_COLUMNS |= {
+    "fct_macro_asof_daily": "trading_date",
+    "fct_macro_lens_monthly": "month_end_date",
+    "fct_yield_curve_daily": "trading_date",
+}
+DATE_COLUMNS |= {
+    "fct_trends": "observed_date",
+    "fct_news_sentiment": "published_at",
+    "fct_sentiment_daily": "published_date",
+    "fct_sentiment_divergence": "trading_date",
+}
 
 
 def mart_stats(warehouse: Warehouse) -> dict[str, dict[str, Any]]:

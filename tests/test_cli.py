@@ -46,6 +46,10 @@ def test_live_ingest_without_network_says_so_in_one_line_per_source(tmp_path: Pa
         "run `make demo` to try marketpulse offline with the bundled sample data",
         "fred: FAILED: no network: cannot reach FRED (no network); "
         "run `make demo` to try marketpulse offline with the bundled sample data",
+        "trends: FAILED: no network: cannot reach Google Trends (no network); "
+        "run `make demo` to try marketpulse offline with the bundled sample data",
+        "news: FAILED: no network: cannot reach Yahoo Finance (no network); "
+        "run `make demo` to try marketpulse offline with the bundled sample data",
     ]
 
 
@@ -60,7 +64,7 @@ def test_live_ingest_without_network_says_so_in_one_line_per_source(tmp_path: Pa
         (
             ("run", "--sources", "bloomberg"),
             {},
-            "error: unknown source 'bloomberg'; known: yahoo, fred",
+            "error: unknown source 'bloomberg'; known: yahoo, fred, trends, news",
         ),
         (
             ("run",),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-import streamlit as st
 from plotly.subplots import make_subplots
 
 from dashboard import data, ui
@@ -14,9 +13,10 @@ CAPTION = "Inflation, the yield curve and the labour market beside the S&P 500."
 
 
 def inversion_periods(frame: pd.DataFrame, column: str) -> list[tuple[object, object]]:
-    """Contiguous runs of days where the spread is below zero, as (first, last) dates."""
+    """Contiguous runs of days flagged inverted (a boolean column) or with a spread below zero."""
     series = frame[["observation_date", column]].dropna()
-    inverted = series[column].astype(float) < 0
+    values = series[column]
+    inverted = values.astype(bool) if values.dtype == bool else values.astype(float) < 0
     runs: list[tuple[object, object]] = []
     start = previous = None
     for day, flag in zip(series["observation_date"], inverted, strict=True):
@@ -34,10 +34,10 @@ def inversion_periods(frame: pd.DataFrame, column: str) -> list[tuple[object, ob
 def render(context: ui.Context) -> None:
     target = context.target
     try:
-        monthly, from_mart = data.macro_monthly(target, context.start, context.end)
+        monthly = data.macro_monthly(target, context.start, context.end)
     except data.NoData as exc:
         ui.no_data(exc)
-        monthly, from_mart = None, True
+        monthly = None
     if monthly is not None:
         figure = make_subplots(specs=[[{"secondary_y": True}]])
         figure.add_trace(
@@ -64,18 +64,12 @@ def render(context: ui.Context) -> None:
             )
         figure.update_yaxes(title_text="S&P 500", secondary_y=False)
         figure.update_yaxes(title_text="YoY", tickformat=".1%", secondary_y=True, showgrid=False)
-        basis = "as known at each month end" if from_mart else "by observation month"
-        ui.chart(figure, f"CPI YoY vs S&P 500 ({basis})")
-        if not from_mart:
-            st.caption(
-                "Not point in time yet: CPI is aligned by the month it measures, not the month it"
-                " was published. `marts.fct_macro_lens_monthly` replaces this when it lands."
-            )
+        ui.chart(figure, "CPI YoY vs S&P 500 (as known at each month end)")
 
     try:
-        spreads, spreads_from_mart = data.yield_spreads(target, context.start, context.end)
+        spreads = data.yield_spreads(target, context.start, context.end)
         figure = go.Figure()
-        for first, last in inversion_periods(spreads, "spread_10y_2y"):
+        for first, last in inversion_periods(spreads, "is_inverted_10y2y"):
             figure.add_vrect(x0=first, x1=last, fillcolor=ui.DOWN, opacity=0.12, line_width=0)
         figure.add_trace(
             go.Scatter(
@@ -96,8 +90,6 @@ def render(context: ui.Context) -> None:
         figure.add_hline(y=0, line={"color": ui.MUTED, "dash": "dot"})
         figure.update_yaxes(title_text="percentage points")
         ui.chart(figure, "Yield curve spreads (10Y-2Y inversions shaded)")
-        if not spreads_from_mart:
-            ui.fallback_note("fct_macro_observations (T10Y2Y, T10Y3M)", "fct_yield_curve_daily")
     except data.NoData as exc:
         ui.no_data(exc)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -96,17 +97,15 @@ def _kpis(context: ui.Context) -> None:
             ui.no_data(exc)
     with spread:
         try:
-            frame = data.macro_latest(target, ("T10Y2Y",), as_of)
-            if frame.empty:
-                raise data.NoData(f"no T10Y2Y observation in the 120 days to {as_of}")
-            row = frame.iloc[0]
-            change = row["value"] - row["value_1m_ago"] if row["value_1m_ago"] is not None else None
+            row = data.macro_latest(target, "T10Y2Y", as_of).iloc[0]
+            change = None if pd.isna(row["value_1m_ago"]) else row["value"] - row["value_1m_ago"]
             st.metric(
                 "10Y-2Y spread",
                 f"{row['value']:.2f} pp",
                 delta=None if change is None else f"{change:+.2f} pp 1M",
                 border=True,
-                help=f"FRED T10Y2Y on {row['observation_date']}; below 0 = inverted curve",
+                help=f"FRED T10Y2Y for {row['observation_date']}, as known on {as_of};"
+                " below 0 = inverted curve",
             )
         except data.NoData as exc:
             ui.no_data(exc)
@@ -118,18 +117,14 @@ def _kpis(context: ui.Context) -> None:
             delta = None
             if previous is not None:
                 delta = f"{(latest['cpi_yoy'] - previous['cpi_yoy']) * 100:+.2f} pp"
-            basis = (
-                "as known at month end"
-                if latest["point_in_time"]
-                else "by observation month (point-in-time mart not built yet)"
-            )
             st.metric(
                 "CPI YoY",
                 f"{latest['cpi_yoy'] * 100:.1f}%",
                 delta=delta,
                 delta_color="inverse",
                 border=True,
-                help=f"CPIAUCSL, {latest['month_end']:%b %Y}, {basis}",
+                help=f"CPIAUCSL for {latest['cpi_observation_date']:%b %Y} over a year earlier,"
+                f" as known at the {latest['month_end']} month end",
             )
         except data.NoData as exc:
             ui.no_data(exc)

@@ -1,13 +1,20 @@
-"""FRED: observations and series metadata for a configured list of series.
+"""FRED: observations (every vintage) and series metadata for a configured list of series.
 
-Per-series cursors with a lag: every run re-pulls the last `lag_days` of each series, so
-revisions to recent observations replace what was loaded (merge on the natural key).
+Raw observations are vintages, keyed (series_id, observation_date, realtime_start): a revision
+is a new row, never an overwrite (docs/decisions/0007-point-in-time-macro.md).
+
+Per-series cursors with a lag: every run re-pulls the last `lag_days` of observation dates.
+With an API key that re-pull returns every vintage of those dates, so revisions add rows and
+the superseded vintage's `realtime_end` closes (merge on the natural key). Keyless, fredgraph.csv
+only has the latest values: a value is stamped `realtime_start` = the UTC date this pipeline
+first saw it, a true "known by" date; values already seen are not re-stamped (resource state
+remembers the lag window's values), so a revision found keyless also adds a row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import dlt
@@ -16,17 +23,21 @@ from dlt.sources import DltResource
 
 from ingest.errors import NoNetworkError, SourceError
 from ingest.fred import settings
-from ingest.fred.client import FredClient
+from ingest.fred.client import VINTAGE_COLUMNS, FredClient
 from ingest.loading import MERGE, resume_from, to_arrow
 from ingest.origin import check_origin
 from ingest.report import Progress, SourceReport
 from ingest.retry import RetryPolicy, call_with_retry
 
-OBSERVATIONS_KEY = ("series_id", "observation_date")
+OBSERVATIONS_KEY = ("series_id", "observation_date", "realtime_start")
+OPEN = date.fromisoformat(settings.REALTIME_OPEN)
 
 OBSERVATION_HINTS = {
     "series_id": {"data_type": "text"},
     "observation_date": {"data_type": "date"},
+    "realtime_start": {"data_type": "date"},
+    "realtime_end": {"data_type": "date"},
+    "is_first_seen_stamp": {"data_type": "bool"},
     "value": {"data_type": "double", "nullable": True},
     "data_origin": {"data_type": "text"},
     "_loaded_at": {"data_type": "timestamp", "timezone": True},
@@ -50,10 +61,12 @@ def fred_source(
     start_date: date = settings.DEFAULT_START_DATE,
     lag_days: int = settings.DEFAULT_LAG_DAYS,
     retry: RetryPolicy | None = None,
+    seen_on: date | None = None,
 ) -> list[DltResource]:
+    """`seen_on` (default: today, UTC) stamps values whose vintage the client cannot tell."""
     retry = retry or RetryPolicy()
     observations = dlt.resource(
-        _observations(series_ids, client, report, progress, start_date, lag_days, retry),
+        _observations(series_ids, client, report, progress, start_date, lag_days, retry, seen_on),
         name=settings.OBSERVATIONS_TABLE,
         write_disposition=MERGE,
         primary_key=OBSERVATIONS_KEY,
@@ -77,16 +90,19 @@ def _observations(
     start_date: date,
     lag_days: int,
     retry: RetryPolicy,
+    seen_on: date | None,
 ) -> Iterator[pd.DataFrame]:
     state = dlt.current.resource_state()
     check_origin(state, "FRED", client.origin)
     cursors: dict[str, str] = state.setdefault("cursors", {})
+    seen: dict[str, dict[str, float | None]] = state.setdefault("seen", {})
     loaded_at = datetime.now(UTC)
+    seen_on = seen_on or loaded_at.date()
     for series_id in series_ids:
         cursor = cursors.get(series_id)
         start = resume_from(cursor, start_date, lag_days)
         try:
-            series = call_with_retry(
+            vintages = call_with_retry(
                 lambda s=series_id, d=start: client.observations(s, d),
                 retry,
                 what=f"fred {series_id}",
@@ -96,17 +112,38 @@ def _observations(
         except SourceError as exc:
             progress("fred", series_id, f"FAILED: {report.fail(series_id, exc)}")
             continue
-        rows = observation_rows(series_id, series, client.origin_of(series_id), loaded_at)
-        report.add_rows(settings.OBSERVATIONS_TABLE, len(rows))
         report.loaded.append(series_id)
-        if rows.empty:
+        if vintages.empty:
             progress("fred", series_id, f"no observations since {start}")
             continue
-        first, last = rows["observation_date"].min(), rows["observation_date"].max()
-        missing = int(rows["value"].isna().sum())
-        progress("fred", series_id, f"{len(rows):>6,} obs {first}..{last}, {missing} missing")
+        last = vintages["observation_date"].max()
+        rows = observation_rows(
+            series_id, vintages, client.origin_of(series_id), loaded_at, seen_on, seen
+        )
+        # Keyless: remember the values of the next run's window, to stamp only new values.
+        window_start = (last - timedelta(days=lag_days)).isoformat()
+        seen[series_id] = {
+            day.isoformat(): (None if pd.isna(value) else float(value))
+            for day, value, stamped in zip(
+                vintages["observation_date"],
+                vintages["value"],
+                vintages["realtime_start"].isna(),
+                strict=True,
+            )
+            if stamped and day.isoformat() >= window_start
+        }
         cursors[series_id] = last.isoformat()
-        yield to_arrow(rows, OBSERVATIONS_KEY)
+        report.add_rows(settings.OBSERVATIONS_TABLE, len(rows))
+        first = vintages["observation_date"].min()
+        missing = int(vintages["value"].isna().sum())
+        progress(
+            "fred",
+            series_id,
+            f"{len(vintages):>6,} vintages {first}..{last}, {missing} missing,"
+            f" {len(rows):,} rows new or changed",
+        )
+        if not rows.empty:
+            yield to_arrow(rows, OBSERVATIONS_KEY)
 
 
 def _series(
@@ -128,19 +165,51 @@ def _series(
 
 
 def observation_rows(
-    series_id: str, series: pd.Series, origin: str, loaded_at: datetime
+    series_id: str,
+    vintages: pd.DataFrame,
+    origin: str,
+    loaded_at: datetime,
+    seen_on: date,
+    seen: dict[str, dict[str, float | None]] | None = None,
 ) -> pd.DataFrame:
-    """Observations -> rows of raw_fred.observations. Missing values ('.') stay, as NULL."""
-    series = series[~series.index.duplicated(keep="last")].sort_index()
-    return pd.DataFrame(
-        {
-            "series_id": series_id,
-            "observation_date": pd.DatetimeIndex(series.index).date,
-            "value": series.to_numpy(dtype="float64"),
-            "data_origin": origin,
-            "_loaded_at": loaded_at,
-        }
-    )
+    """Vintages -> rows of raw_fred.observations. Missing values ('.') stay, as NULL.
+
+    Rows without a real-time period (keyless: latest values only) are stamped
+    realtime_start = `seen_on`, realtime_end open, is_first_seen_stamp = true, unless
+    `seen[series_id]` shows the same value was already recorded on an earlier run."""
+    frame = vintages.loc[:, list(VINTAGE_COLUMNS)].copy()
+    if "data_origin" in vintages:
+        frame["data_origin"] = vintages["data_origin"].fillna(origin)
+    else:
+        frame["data_origin"] = origin
+    stamped = frame["realtime_start"].isna()
+    if stamped.any():
+        known = (seen or {}).get(series_id, {})
+        unchanged = pd.Series(
+            [
+                stamp and day.isoformat() in known and _same(known[day.isoformat()], value)
+                for day, value, stamp in zip(
+                    frame["observation_date"], frame["value"], stamped, strict=True
+                )
+            ],
+            index=frame.index,
+            dtype=bool,
+        )
+        frame = frame[~unchanged]
+        stamped = stamped[~unchanged]
+        frame.loc[stamped, "realtime_start"] = seen_on
+        frame.loc[stamped, "realtime_end"] = OPEN
+    frame = frame.drop_duplicates(["observation_date", "realtime_start"], keep="last")
+    frame.insert(0, "series_id", series_id)
+    frame["is_first_seen_stamp"] = stamped.to_numpy(dtype=bool)
+    frame["_loaded_at"] = loaded_at
+    return frame.sort_values(["observation_date", "realtime_start"]).reset_index(drop=True)
+
+
+def _same(recorded: float | None, value: float) -> bool:
+    if recorded is None or pd.isna(value):
+        return recorded is None and pd.isna(value)
+    return recorded == float(value)
 
 
 def series_row(

@@ -11,6 +11,13 @@ DEFAULT_LAG_DAYS = 400
 API_URL = "https://api.stlouisfed.org/fred"
 CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 MISSING = "."
+# ALFRED's whole real-time axis: asking for it returns every vintage of every observation.
+REALTIME_FIRST = "1776-07-04"
+REALTIME_OPEN = "9999-12-31"
+API_PAGE_LIMIT = 100_000  # FRED's maximum rows per series/observations request
+API_VINTAGE_PAGE_LIMIT = 10_000  # FRED's maximum per series/vintagedates request
+# FRED refuses a real-time period holding more vintage dates than this (daily series do).
+API_MAX_VINTAGE_DATES = 2_000
 
 OBSERVATIONS_TABLE = "observations"
 SERIES_TABLE = "series"

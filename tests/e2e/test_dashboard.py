@@ -64,13 +64,21 @@ def adj_closes(warehouse: Warehouse, symbol: str, until: date = LAST) -> pd.Seri
     return pd.Series([r[1] for r in rows], index=pd.to_datetime([r[0] for r in rows]))
 
 
-def macro(warehouse: Warehouse, indicator: str) -> pd.Series:
+def known_on(warehouse: Warehouse, indicator: str, day: date) -> pd.Series:
+    """Every observation as known on `day`: the vintage current then, by definition."""
     rows = query(
         warehouse,
         "select observation_date, value from marts.fct_macro_observations"
-        f" where indicator_id = '{indicator}' order by observation_date",
+        f" where indicator_id = '{indicator}' and realtime_start <= '{day}'"
+        f" and realtime_end >= '{day}' order by observation_date",
     )
     return pd.Series([r[1] for r in rows], index=pd.to_datetime([r[0] for r in rows]))
+
+
+def cpi_yoy_known_on(warehouse: Warehouse, day: date) -> float:
+    cpi = known_on(warehouse, "CPIAUCSL", day)
+    latest = cpi.index[-1]
+    return cpi.iloc[-1] / cpi[latest - pd.DateOffset(years=1)] - 1
 
 
 def trace(figure: dict[str, Any], name: str) -> dict[str, Any]:
@@ -106,11 +114,9 @@ def test_overview(demo: Warehouse) -> None:
         "select close from marts.fct_prices_daily where symbol = '^VIX' and trading_date = '2018-12-31'",
     )[0][0]
     assert metrics["VIX"].value == f"{vix:.2f}"
-    spread = macro(demo, "T10Y2Y")
-    assert metrics["10Y-2Y spread"].value == f"{spread[:'2018-12-31'].iloc[-1]:.2f} pp"
-    cpi = macro(demo, "CPIAUCSL")
-    yoy = cpi.pct_change(12, fill_method=None)[:"2018-12-31"].dropna()
-    assert metrics["CPI YoY"].value == f"{yoy.iloc[-1] * 100:.1f}%"
+    spread = known_on(demo, "T10Y2Y", LAST)
+    assert metrics["10Y-2Y spread"].value == f"{spread.iloc[-1]:.2f} pp"
+    assert metrics["CPI YoY"].value == f"{cpi_yoy_known_on(demo, LAST) * 100:.1f}%"
 
     snapshot = app.dataframe[0].value.set_index("symbol")
     assert {"^GSPC", "^DJI", "^IXIC", "^RUT", "^VIX", "SPY", "AAPL", "MSFT"} <= set(snapshot.index)
@@ -164,10 +170,11 @@ def test_sector_rotation(demo: Warehouse) -> None:
 
 def test_macro_lens(demo: Warehouse) -> None:
     app = run_view("macro-lens")
-    lens = chart(app, "CPI YoY vs S&P 500")
-    cpi = macro(demo, "CPIAUCSL").pct_change(12, fill_method=None)
+    lens = chart(app, "CPI YoY vs S&P 500 (as known at each month end)")
     cpi_trace = ys(trace(lens, "CPI YoY")["y"])
-    assert math.isclose(cpi_trace[-1], cpi[:"2018-12-31"].iloc[-1], rel_tol=1e-9)
+    assert math.isclose(cpi_trace[-1], cpi_yoy_known_on(demo, LAST), rel_tol=1e-9)
+    november = cpi_yoy_known_on(demo, date(2018, 11, 30))
+    assert math.isclose(cpi_trace[-2], november, rel_tol=1e-9)
     gspc = query(
         demo,
         "select close from marts.fct_prices_daily where symbol = '^GSPC' order by trading_date desc limit 1",
@@ -175,26 +182,59 @@ def test_macro_lens(demo: Warehouse) -> None:
     assert ys(trace(lens, "S&P 500 (month end)")["y"])[-1] == pytest.approx(gspc, rel=1e-12)
 
     curve = chart(app, "Yield curve spreads")
-    spread = macro(demo, "T10Y2Y")[str(FIRST) : str(LAST)]
-    assert len(ys(trace(curve, "10Y-2Y")["y"])) == len(spread)
-    inverted = spread < 0
+    rows = query(
+        demo,
+        "select spread_10y2y, is_inverted_10y2y from marts.fct_yield_curve_daily"
+        f" where trading_date between '{FIRST}' and '{LAST}' order by trading_date",
+    )
+    assert np.allclose(ys(trace(curve, "10Y-2Y")["y"]), [r[0] for r in rows], equal_nan=True)
+    inverted = pd.Series([bool(r[1]) for r in rows])
     runs = int((inverted & ~inverted.shift(fill_value=False)).sum())
     rects = [s for s in curve["layout"].get("shapes", []) if s.get("type") == "rect"]
     assert len(rects) == runs
 
     labour = chart(app, "Unemployment and the fed funds rate")
-    unrate = macro(demo, "UNRATE")
-    assert ys(trace(labour, "Unemployment rate")["y"])[-1] == pytest.approx(
-        unrate[:"2018-12-31"].iloc[-1]
-    )
+    unrate = known_on(demo, "UNRATE", LAST)
+    assert ys(trace(labour, "Unemployment rate")["y"])[-1] == pytest.approx(unrate.iloc[-1])
 
 
-def test_trends_and_sentiment_say_what_to_run(demo: Warehouse) -> None:
+def test_trends_and_sentiment(demo: Warehouse) -> None:
     app = run_view("trends-sentiment")
-    notes = [info.value for info in app.info]
-    for mart in ("fct_trends", "fct_sentiment_daily", "fct_sentiment_divergence"):
-        assert any(mart in note and "No data yet" in note and "Run `make" in note for note in notes)
-    assert not app.get("plotly_chart")
+    interest = chart(app, "Search interest (weekly) vs SPY")
+    rows = query(
+        demo,
+        "select keyword, observed_date, interest_score from marts.fct_trends"
+        f" where observed_date between '{FIRST}' and '{LAST}'",
+    )
+    trends = pd.DataFrame(rows, columns=["keyword", "day", "score"])
+    trends["week"] = pd.to_datetime(trends["day"]).dt.to_period("W-SUN")
+    weekly = trends.groupby(["keyword", "week"])["score"].mean()
+    keywords = sorted(trends["keyword"].unique())
+    assert [t["name"] for t in interest["data"]] == [*keywords, "SPY"]
+    first = keywords[0]
+    assert np.allclose(ys(trace(interest, first)["y"]), weekly[first].to_numpy(), rtol=1e-12)
+
+    sentiment = chart(app, "Daily news sentiment per symbol")
+    for symbol in ("AAPL", "MSFT", "SPY"):
+        expected = query(
+            demo,
+            "select mean_vader_compound from marts.fct_sentiment_daily"
+            f" where symbol = '{symbol}' and published_date between '{FIRST}' and '{LAST}'"
+            " order by published_date",
+        )
+        if expected:
+            assert np.allclose(ys(trace(sentiment, symbol)["y"]), [r[0] for r in expected])
+
+    flagged = query(
+        demo,
+        "select count(*) from marts.fct_sentiment_divergence where is_divergent"
+        f" and symbol in ('SPY', 'AAPL', 'MSFT') and trading_date between '{FIRST}' and '{LAST}'",
+    )[0][0]
+    tables = [frame.value for frame in app.dataframe]
+    if flagged:
+        assert len(tables) == 1 and len(tables[0]) == min(flagged, 200)
+    else:
+        assert any("No divergence" in s.value for s in app.success)
 
 
 def test_volatility_and_risk(demo: Warehouse) -> None:
@@ -277,7 +317,13 @@ def test_every_view_on_postgres_matches_duckdb(
     shown: dict[str, dict[str, Any]] = {}
     for warehouse in (demo_duckdb.warehouse, demo_postgres):
         use(monkeypatch, warehouse)
-        for view in ("overview", "sector-rotation", "macro-lens", "volatility-risk"):
+        for view in (
+            "overview",
+            "sector-rotation",
+            "macro-lens",
+            "trends-sentiment",
+            "volatility-risk",
+        ):
             app = run_view(view)
             shown.setdefault(view, {})[warehouse.kind] = (
                 [(m.label, m.value) for m in app.metric],

@@ -42,7 +42,7 @@ VIEWS = {
     "Macro Lens": ("macro-lens", ("CPI YoY vs S&P 500", "Yield curve spreads")),
     "Trends & Sentiment": (
         "trends-sentiment",
-        ("No data yet: marts.fct_trends", "Divergence flags"),
+        ("Search interest (weekly) vs SPY", "Divergence flags"),
     ),
     "Volatility & Risk": ("volatility-risk", ("SPY: candlestick", "Rolling 63-day volatility")),
 }

@@ -46,11 +46,13 @@ def test_every_mart_is_filled(demo_duckdb: Demo) -> None:
     assert counts["fct_prices_daily"] == len(sample_history()) == 57_380
     assert counts["dim_symbol"] == 38
     assert counts["dim_indicator"] == 14
-    observed = 0
-    for path in (SAMPLE / "fred" / "observations").glob("*.csv"):
-        values = pd.read_csv(path, dtype=str).iloc[:, 1]
-        observed += int((values != ".").sum())
+    observed = 0  # every vintage with a value (test_macro_pit checks them row by row)
+    for path in (SAMPLE / "fred" / "vintages").glob("*.json"):
+        rows = json.loads(path.read_text())["observations"]
+        observed += sum(row["value"] != "." for row in rows)
     assert counts["fct_macro_observations"] == observed
+    assert counts["fct_macro_lens_monthly"] == 72
+    assert min(counts["fct_macro_asof_daily"], counts["fct_yield_curve_daily"]) > 1_000
     assert counts["dim_date"] == (date(2035, 12, 31) - date(1990, 1, 1)).days + 1
 
 
@@ -226,10 +228,12 @@ def test_source_freshness_is_configured_on_every_raw_table(demo_duckdb: Demo) ->
         "yahoo.symbols",
         "fred.observations",
         "fred.series",
+        "trends.interest_over_time",
+        "news.headlines",
     ):
         assert re.search(rf"PASS freshness of {re.escape(table)}\b", result.stdout), table
     sources = json.loads((demo_duckdb.tmp / "target" / "sources.json").read_text())
-    assert len(sources["results"]) == 5
+    assert len(sources["results"]) == 7  # news.headlines_quarantine has no freshness: a log
     for source in sources["results"]:
         assert (
             source["criteria"]["warn_after"]["count"] and source["criteria"]["error_after"]["count"]

@@ -21,6 +21,7 @@ from ingest.retry import RetryPolicy
 from ingest.warehouse import Warehouse
 from ingest.yahoo.client import ReplayYahooClient
 from tests.conftest import FIXTURES, fixture_config
+from tests.ingest.recorded_fred import RecordedFredJson
 
 RECORDED = ReplayYahooClient(FIXTURES / "yahoo", origin="live")
 
@@ -56,6 +57,11 @@ def test_live_clients_load_recorded_payloads(
 
     monkeypatch.setattr(yfinance, "Ticker", RecordedTicker)
     monkeypatch.setattr("fredapi.fred.urlopen", recorded_fred_api)
+    fred_json = RecordedFredJson()
+    monkeypatch.setattr(
+        "requests.Session.get",
+        lambda _session, url, params, timeout: fred_json.get(url, params, timeout),
+    )
     RecordedTicker.requests = []
     config = fixture_config(series=("DGS10",), fred_api_key="0123456789abcdef0123456789abcdef")
     clients = runner.live_clients(config)
@@ -64,6 +70,7 @@ def test_live_clients_load_recorded_payloads(
         config,
         duckdb_warehouse,
         clients,
+        sources=("yahoo", "fred"),  # trends and news: tests/ingest/test_trends.py, test_news.py
         progress=Progress(quiet=True),
         retry=RetryPolicy(attempts=1),
     )
@@ -81,9 +88,11 @@ def test_live_clients_load_recorded_payloads(
         ).fetchall()
         assert prices == [("AAPL", 8, "live"), ("SPY", 4, "live")]
         fred = connection.execute(
-            "select count(*), count(value) from raw_fred.observations where series_id = 'DGS10'"
+            "select count(*), count(value), min(realtime_start), bool_or(is_first_seen_stamp)"
+            " from raw_fred.observations where series_id = 'DGS10'"
         ).fetchall()
-        assert fred == [(6, 5)]
+        assert fred == [(6, 5, date(2014, 7, 1), False)]  # ALFRED's real-time periods
+        assert fred_json.calls[0][1]["file_type"] == "json"
         series = connection.execute(
             "select title, frequency_short, last_updated_at from raw_fred.series"
         ).fetchall()
