@@ -16,6 +16,7 @@ export DBT_PROFILES_DIR := $(ROOT)
 
 .PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir
 .PHONY: dashboard bench-dashboard
+.PHONY: grant-bi prune
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -73,6 +74,12 @@ dashboard: setup ## the Streamlit dashboard on http://localhost:8501 (PORT=..., 
 
 bench-dashboard: setup ## time every dashboard view (Streamlit AppTest) on $$WAREHOUSE; SYNTHETIC=1 for 500 x 10
 	@$(PY) scripts/bench_dashboard.py $${SYNTHETIC:+--synthetic}
+
+grant-bi: setup ## Postgres: (re)create the read-only BI role (MARKETPULSE_BI_ROLE/_PASSWORD) on marts
+	@$(PY) -m ingest grant-bi
+
+prune: setup ## report raw rows past their retention (.dlt/config.toml); APPLY=1 deletes them
+	@$(PY) -m ingest prune $(if $(APPLY),--apply)
 
 warehouse-dir:
 	@mkdir -p "$(dir $(MARKETPULSE_DUCKDB_PATH))"

@@ -284,34 +284,23 @@ def _as_date(value: Any) -> date | None:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def quality_summary(target: Target) -> pd.DataFrame:
-    """Latest quality score per entity from fct_data_quality (issue 5), grade counts."""
-    require(target, "fct_data_quality", ("quality_score", "quality_grade", "as_of_date"))
-    window = pick(target, "fct_data_quality", "window_name", "window")
+    """Quality scores over the 30-day window at the latest as_of_date (fct_data_quality)."""
+    require(target, "fct_data_quality", ("quality_score", "window_name", "as_of_date"))
     return _nonempty(
         run_query(
             target,
-            f"""
-            with latest as (
-                select max(as_of_date) as as_of_date from marts.fct_data_quality
-            ),
-            scores as (
-                select quality.quality_score, quality.quality_grade, quality.as_of_date
-                from marts.fct_data_quality as quality
-                inner join latest on quality.as_of_date = latest.as_of_date
-                where quality.{window} = (
-                    select min({window}) from marts.fct_data_quality
-                    where as_of_date = (select as_of_date from latest)
-                )
-            )
+            """
             select
                 max(as_of_date) as as_of_date,
                 count(*) as entities,
                 avg(quality_score) as mean_score,
                 min(quality_score) as min_score,
                 sum(case when quality_score < 0.7 then 1 else 0 end) as below_threshold
-            from scores
+            from marts.fct_data_quality
+            where window_name = '30d'
+                and as_of_date = (select max(as_of_date) from marts.fct_data_quality)
             """,
-        ),
+        ).dropna(subset=["as_of_date"]),
         "`marts.fct_data_quality` is empty",
     )
 

@@ -3,6 +3,8 @@
 python -m ingest run [--sources yahoo,fred,trends,news] [--symbols AAPL,MSFT] [--sample]
 python -m ingest demo      # bundled sample data -> dlt -> dbt build -> summary
 python -m ingest summary   # rows and date range per mart
+python -m ingest grant-bi  # Postgres: read-only BI role on `marts`
+python -m ingest prune [--apply] [--as-of YYYY-MM-DD]   # retention; dry run by default
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="offline: sample data -> dlt -> dbt build -> summary")
     demo.add_argument("--quiet", action="store_true")
     commands.add_parser("summary", help="rows and date range per mart")
+    commands.add_parser("grant-bi", help="Postgres: a login role that can only read `marts`")
+    prune = commands.add_parser(
+        "prune", help="report (or --apply: delete) raw rows older than the retention"
+    )
+    prune.add_argument("--apply", action="store_true", help="delete; without it, a dry run")
+    prune.add_argument("--as-of", help="YYYY-MM-DD the retention counts back from (default today)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -44,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         warehouse = Warehouse.from_env()
         if args.command == "summary":
             return _summary(warehouse)
+        if args.command == "grant-bi":
+            return _grant_bi(warehouse)
+        if args.command == "prune":
+            return _prune(warehouse, apply=args.apply, as_of=args.as_of)
         config = IngestConfig.load()
         if args.command == "demo":
             return _demo(config, warehouse, quiet=args.quiet)
@@ -99,6 +111,54 @@ def _summary(warehouse: Warehouse) -> int:
         )
         return 2
     return 0
+
+
+def _grant_bi(warehouse: Warehouse) -> int:
+    from ingest.grants import bi_role_settings, grant_bi
+
+    role, password = bi_role_settings()
+    try:
+        done = grant_bi(warehouse, role, password)
+    except ConfigError:
+        raise
+    except Exception as exc:  # psycopg2 errors: unreachable, not allowed to create roles
+        print(
+            f"error: grant-bi failed on {warehouse.describe()}: {_first_line(exc)}", file=sys.stderr
+        )
+        return 2
+    for line in done:
+        print(line)
+    return 0
+
+
+def _prune(warehouse: Warehouse, apply: bool, as_of: str | None) -> int:
+    from datetime import UTC, date, datetime
+
+    from ingest.retention import load_retention, prune
+
+    try:
+        today = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+    except ValueError as exc:
+        raise ConfigError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from exc
+    periods = load_retention()
+    try:
+        lines = prune(warehouse, periods, today, apply=apply)
+    except ConfigError:
+        raise
+    except Exception as exc:  # duckdb / psycopg2 errors: missing file, unreachable server
+        print(f"error: prune failed on {warehouse.describe()}: {_first_line(exc)}", file=sys.stderr)
+        return 2
+    print(f"retention as of {today.isoformat()} on {warehouse.describe()}:")
+    for line in lines:
+        print(f"  {line.describe()}")
+    if not apply:
+        print("dry run: nothing deleted; run `make prune APPLY=1` (or --apply) to delete")
+    return 0
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 if __name__ == "__main__":

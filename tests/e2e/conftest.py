@@ -23,6 +23,7 @@ from tests.conftest import ROOT
 MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
 MARTS += ("fct_macro_asof_daily", "fct_macro_lens_monthly", "fct_yield_curve_daily")
 MARTS += ("fct_trends", "fct_news_sentiment", "fct_sentiment_daily", "fct_sentiment_divergence")
+MARTS += ("fct_data_quality",)
 
 
 def query(warehouse: Warehouse, sql: str) -> list[tuple[Any, ...]]:

@@ -139,8 +139,15 @@ def test_overview(demo: Warehouse) -> None:
         z = ys(heatmap["z"]).reshape(11, 6)[row]
     assert math.isclose(z[4], expected, rel_tol=1e-9)
 
-    notes = " ".join(info.value for info in app.info)
-    assert "No data yet" in notes and "fct_data_quality" in notes
+    rows = query(
+        demo,
+        "select as_of_date, window_name, quality_score from marts.fct_data_quality",
+    )
+    quality = pd.DataFrame(rows, columns=["as_of", "window", "score"])
+    latest = quality[(quality["as_of"] == quality["as_of"].max()) & (quality["window"] == "30d")]
+    badge = " ".join(m.value for m in app.markdown if "Quality" in m.value)
+    assert f"Quality {latest['score'].mean():.2f} mean, {latest['score'].min():.2f} min" in badge
+    assert f"over {len(latest)} series ({int((latest['score'] < 0.7).sum())} below 0.7)" in badge
 
 
 def test_sector_rotation(demo: Warehouse) -> None:

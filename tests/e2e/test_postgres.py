@@ -17,6 +17,7 @@ KEYS = {
     "fct_macro_asof_daily": "indicator_id, trading_date",
     "fct_macro_lens_monthly": "month_end_date",
     "fct_yield_curve_daily": "trading_date",
+    "fct_data_quality": "entity_type, entity_id, window_name",
 }
 KEYS |= {
     "fct_trends": "keyword, geo, observed_date",

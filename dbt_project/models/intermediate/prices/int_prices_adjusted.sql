@@ -11,7 +11,7 @@
 
 with prices as (
 
-    select * from {{ ref('stg_yahoo__prices_daily') }}
+    select * from {{ ref('int_prices_validated') }}
 
 ),
 

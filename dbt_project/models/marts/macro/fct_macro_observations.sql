@@ -23,7 +23,7 @@ ranked as (
 ),
 
 -- FRED's "." (missing) rows stay visible in stg_fred__observations (is_missing);
--- the mart holds observed values only.
+-- the mart holds observed values only, and none int_macro_observations_quarantine rejects.
 final as (
 
     select
@@ -36,7 +36,9 @@ final as (
         vintage_number_from_latest = 1 as is_latest_vintage,
         vintage_number = 1 as is_first_release
     from ranked
-    where not is_missing
+    where
+        not is_missing
+        and not {{ marketpulse.fred_value_is_impossible('indicator_id', 'value') }}
 
 )
 

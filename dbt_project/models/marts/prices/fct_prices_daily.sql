@@ -1,6 +1,6 @@
-with prices_adjusted as (
+with prices_flagged as (
 
-    select * from {{ ref('int_prices_adjusted') }}
+    select * from {{ ref('int_prices_flagged') }}
 
 ),
 
@@ -20,8 +20,9 @@ final as (
         adj_open,
         adj_high,
         adj_low,
-        adj_close
-    from prices_adjusted
+        adj_close,
+        is_outlier
+    from prices_flagged
     where close is not null
 
 )

@@ -1,39 +1,10 @@
-with source as (
+with price_rows as (
 
-    select * from {{ source('yahoo', 'prices_daily') }}
-
-),
-
-renamed as (
-
-    select
-        cast(symbol as {{ dbt.type_string() }}) as symbol,
-        cast(trading_date as date) as trading_date,
-        cast(open as {{ marketpulse.type_double() }}) as open,
-        cast(high as {{ marketpulse.type_double() }}) as high,
-        cast(low as {{ marketpulse.type_double() }}) as low,
-        cast(close as {{ marketpulse.type_double() }}) as close,
-        cast(adj_close as {{ marketpulse.type_double() }}) as yahoo_adj_close,
-        cast(volume as {{ dbt.type_bigint() }}) as volume,
-        cast(exchange_timezone as {{ dbt.type_string() }}) as exchange_timezone,
-        cast(data_origin as {{ dbt.type_string() }}) as data_origin,
-        _loaded_at as loaded_at
-    from source
+    select * from {{ ref('stg_yahoo__prices_daily_rows') }}
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by symbol, trading_date
-            order by loaded_at desc
-        ) as load_rank
-    from renamed
-
-),
-
+-- One row per natural key: the latest load wins (see stg_yahoo__prices_daily_rows).
 final as (
 
     select
@@ -48,8 +19,8 @@ final as (
         exchange_timezone,
         data_origin,
         loaded_at
-    from ranked
-    where load_rank = 1
+    from price_rows
+    where key_row_number = 1
 
 )
 
