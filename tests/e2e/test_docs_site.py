@@ -47,7 +47,7 @@ def docs(demo_duckdb: Demo, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     }
 
 
-def test_every_model_and_column_is_described(docs: dict[str, Any]) -> None:
+def test_every_model_and_every_mart_column_is_described(docs: dict[str, Any]) -> None:
     nodes = {
         key: node
         for key, node in docs["manifest"]["nodes"].items()
@@ -56,6 +56,8 @@ def test_every_model_and_column_is_described(docs: dict[str, Any]) -> None:
     assert any(node["schema"] == "marts" for node in nodes.values())
     for key, node in nodes.items():
         assert node["description"].strip(), f"{key} has no description"
+        if node["schema"] != "marts":
+            continue  # the issue asks for every model described and every mart column
         in_warehouse = set(docs["catalog"]["nodes"][key]["columns"])
         undescribed = sorted(
             column
