@@ -17,6 +17,7 @@ export DBT_PROFILES_DIR := $(ROOT)
 .PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir
 .PHONY: dashboard bench-dashboard
 .PHONY: grant-bi prune
+.PHONY: health
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,13 +47,16 @@ demo: setup ## offline: load the bundled sample data, dbt build, print a summary
 ingest: setup ## load live data from Yahoo Finance and FRED into the raw schemas
 	@$(PY) -m ingest run
 
-build: setup warehouse-dir ## dbt build (models + tests) on $$WAREHOUSE
-	@$(DBT) build
+build: setup warehouse-dir ## dbt build (models + tests) on $$WAREHOUSE; recorded in the run audit, alerts on failure
+	@$(PY) -m ingest build
+
+health: setup ## warehouse, last runs, freshness, data quality; exits 1 when something is critical
+	@$(PY) -m ingest health
 
 test: setup tools ## the whole suite: pytest, incl. dbt build on DuckDB and Postgres
 	@$(PY) -m pytest
 
-lint: setup ## ruff and sqlfluff
+lint: setup warehouse-dir ## ruff and sqlfluff
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/sqlfluff lint dbt_project/models

@@ -5,6 +5,8 @@ python -m ingest demo      # bundled sample data -> dlt -> dbt build -> summary
 python -m ingest summary   # rows and date range per mart
 python -m ingest grant-bi  # Postgres: read-only BI role on `marts`
 python -m ingest prune [--apply] [--as-of YYYY-MM-DD]   # retention; dry run by default
+python -m ingest build [dbt args]   # dbt build, recorded in the run audit; alerts on failure
+python -m ingest health [--alert]   # warehouse, last runs, freshness, quality; exit 1 if critical
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ import sys
 import time
 from dataclasses import replace
 
-from ingest import runner
+from ingest import audit, runner
+from ingest.alerts import conditions as alert_conditions
+from ingest.alerts.dispatch import alert
+from ingest.build import build
 from ingest.config import IngestConfig, validate_series, validate_symbols
-from ingest.dbt import run_dbt
+from ingest.health import check as health_check
 from ingest.report import Progress, summary_lines
 from ingest.summary import print_summary
 from ingest.warehouse import ConfigError, Warehouse
@@ -45,7 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     prune.add_argument("--apply", action="store_true", help="delete; without it, a dry run")
     prune.add_argument("--as-of", help="YYYY-MM-DD the retention counts back from (default today)")
-    args = parser.parse_args(argv)
+    commands.add_parser(
+        "build", help="dbt build (extra arguments go to dbt), recorded in the run audit"
+    )
+    health = commands.add_parser("health", help="warehouse, last runs, freshness, quality")
+    health.add_argument("--alert", action="store_true", help="also send alerts for what it finds")
+    args, dbt_args = parser.parse_known_args(argv)
+    if dbt_args and args.command != "build":  # only `build` passes arguments through (to dbt)
+        parser.error(f"unrecognized arguments: {' '.join(dbt_args)}")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     try:
@@ -56,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
             return _grant_bi(warehouse)
         if args.command == "prune":
             return _prune(warehouse, apply=args.apply, as_of=args.as_of)
+        if args.command == "build":
+            return _build(warehouse, dbt_args)
+        if args.command == "health":
+            return _health(warehouse, send=args.alert)
         config = IngestConfig.load()
         if args.command == "demo":
             return _demo(config, warehouse, quiet=args.quiet)
@@ -71,14 +87,23 @@ def main(argv: list[str] | None = None) -> int:
         return _ingest(config, warehouse, clients, sources, quiet=args.quiet)
     except (ConfigError, runner.WarehouseUnreachableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        if isinstance(exc, runner.WarehouseUnreachableError):
+            alert(warehouse, alert_conditions.warehouse_unreachable(str(exc)))
         return 2
 
 
 def _ingest(config, warehouse, clients, sources, quiet: bool) -> int:  # type: ignore[no-untyped-def]
     started = time.monotonic()
-    reports = runner.run(config, warehouse, clients, sources, progress=Progress(quiet=quiet))
+    run_id = audit.new_run_id()
+    reports = runner.run(
+        config, warehouse, clients, sources, progress=Progress(quiet=quiet), run_id=run_id
+    )
     for line in summary_lines(reports):
         print(line, file=sys.stdout if "FAILED" not in line else sys.stderr)
+    for report in reports:
+        for note in report.notes:
+            print(f"{report.source}: note: {note}")
+    alert(warehouse, alert_conditions.from_reports(reports))
     print(f"ingest finished in {time.monotonic() - started:.1f}s")
     return 0 if all(report.ok for report in reports) else 1
 
@@ -91,12 +116,29 @@ def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
     if code != 0:
         return code
     print("marketpulse demo: dbt build")
-    code = run_dbt(warehouse, "build", "--quiet" if quiet else "--no-use-colors")
+    code = build(warehouse, "--quiet" if quiet else "--no-use-colors")
     if code != 0:
         print("error: dbt build failed; see the output above", file=sys.stderr)
         return code
     print_summary(warehouse)
     return 0
+
+
+def _build(warehouse: Warehouse, dbt_args: list[str]) -> int:
+    code = build(warehouse, *dbt_args)
+    if code != 0:
+        print("error: dbt build failed; see the output above", file=sys.stderr)
+    return code
+
+
+def _health(warehouse: Warehouse, send: bool) -> int:
+    """Exit 1 when a check is critical (see ingest/health.py for what is critical)."""
+    health = health_check(warehouse)
+    for line in health.table():
+        print(line)
+    if send:
+        alert(warehouse, health.alerts)
+    return 1 if health.critical else 0
 
 
 def _summary(warehouse: Warehouse) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TextIO
 
 
@@ -14,6 +15,9 @@ class SourceReport:
     loaded: list[str] = field(default_factory=list)  # symbols / series loaded
     failed: dict[str, str] = field(default_factory=dict)  # symbol / series -> one-line reason
     fatal: str | None = None  # the whole source failed (no network, warehouse down, ...)
+    started_at: datetime | None = None  # UTC, for the run audit
+    finished_at: datetime | None = None
+    notes: list[str] = field(default_factory=list)  # not failures: rows rejected, columns ignored
 
     @property
     def ok(self) -> bool:

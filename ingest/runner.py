@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dlt
 from dlt.sources import DltResource
 
+from ingest import audit
 from ingest.config import IngestConfig
 from ingest.errors import NoNetworkError
 from ingest.fred import fred_source
@@ -25,6 +28,7 @@ from ingest.yahoo.client import ReplayYahooClient, YahooClient, YFinanceClient
 
 SOURCES = ("yahoo", "fred", "trends", "news")
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+log = logging.getLogger(__name__)
 OFFLINE_HINT = "run `make demo` to try marketpulse offline with the bundled sample data"
 
 
@@ -51,7 +55,7 @@ def run_source(
     warehouse: Warehouse,
 ) -> SourceReport:
     """Extract and load one source; whatever goes wrong ends up in its report, not a traceback."""
-    report = SourceReport(name)
+    report = SourceReport(name, started_at=datetime.now(UTC))
     pipeline = dlt.pipeline(
         pipeline_name=f"marketpulse_{name}",
         destination=warehouse.dlt_destination(),
@@ -62,6 +66,7 @@ def run_source(
         pipeline.run(resources(report))
     except Exception as exc:  # dlt wraps everything in PipelineStepFailed: find the cause
         report.fatal = _explain(name, exc, warehouse)
+    report.finished_at = datetime.now(UTC)
     return report
 
 
@@ -109,8 +114,10 @@ def run(
     sources: tuple[str, ...] | None = None,
     progress: Progress | None = None,
     retry: RetryPolicy | None = None,
+    run_id: str | None = None,
 ) -> list[SourceReport]:
-    """Load `sources` (default: every source that `clients` has a client for, in SOURCES order)."""
+    """Load `sources` (default: every source that `clients` has a client for, in SOURCES order),
+    then write one audit row per source in raw_audit (ingest/audit.py)."""
     progress = progress or Progress()
     yahoo_client, fred_client = clients[0], clients[1]
     trends_client, news_client = (clients[2], clients[3]) if len(clients) == 4 else (None, None)
@@ -160,4 +167,10 @@ def run(
     for name in sources:
         progress(name, "", f"-> raw_{name} in {warehouse.describe()}")
         reports.append(run_source(name, builders[name], warehouse))
+    try:
+        audit.record(warehouse, run_id or audit.new_run_id(), reports, yahoo_client.origin)
+    except Exception as exc:  # the audit must never hide what the run itself did
+        log.warning(
+            "could not write the run audit: %s", (str(exc).strip() or repr(exc)).splitlines()[0]
+        )
     return reports

@@ -11,6 +11,7 @@ MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_mac
 MARTS += ("fct_macro_asof_daily", "fct_macro_lens_monthly", "fct_yield_curve_daily")
 MARTS += ("fct_trends", "fct_news_sentiment", "fct_sentiment_daily", "fct_sentiment_divergence")
 MARTS += ("fct_data_quality",)
+MARTS += ("fct_pipeline_runs", "fct_pipeline_loads", "fct_pipeline_failures")  # run audit
 DATE_COLUMNS = {"fct_prices_daily": "trading_date", "fct_macro_observations": "observation_date"}
 DATE_COLUMNS |= {
     "fct_macro_asof_daily": "trading_date",
@@ -22,6 +23,20 @@ DATE_COLUMNS |= {
     "fct_news_sentiment": "published_at",
     "fct_sentiment_daily": "published_date",
     "fct_sentiment_divergence": "trading_date",
+}
+MARTS += (  # risk and rotation (issue 3)
+    "fct_risk_metrics",
+    "fct_rolling_risk",
+    "fct_drawdowns",
+    "fct_drawdown_episodes",
+    "fct_sector_rotation",
+)
+DATE_COLUMNS |= {
+    "fct_risk_metrics": "as_of_date",
+    "fct_rolling_risk": "trading_date",
+    "fct_drawdowns": "trading_date",
+    "fct_drawdown_episodes": "peak_date",
+    "fct_sector_rotation": "trading_date",
 }
 
 

@@ -21,6 +21,7 @@ import dlt
 import pandas as pd
 from dlt.sources import DltResource
 
+from ingest.circuit import CircuitBreaker, CircuitOpenError
 from ingest.errors import NoNetworkError, SourceError
 from ingest.fred import settings
 from ingest.fred.client import VINTAGE_COLUMNS, FredClient
@@ -65,15 +66,18 @@ def fred_source(
 ) -> list[DltResource]:
     """`seen_on` (default: today, UTC) stamps values whose vintage the client cannot tell."""
     retry = retry or RetryPolicy()
+    breaker = CircuitBreaker("fred")
     observations = dlt.resource(
-        _observations(series_ids, client, report, progress, start_date, lag_days, retry, seen_on),
+        _observations(
+            series_ids, client, report, progress, start_date, lag_days, retry, seen_on, breaker
+        ),
         name=settings.OBSERVATIONS_TABLE,
         write_disposition=MERGE,
         primary_key=OBSERVATIONS_KEY,
         columns=OBSERVATION_HINTS,
     )
     series = dlt.resource(
-        _series(series_ids, client, report, retry),
+        _series(series_ids, client, report, retry, breaker),
         name=settings.SERIES_TABLE,
         write_disposition=MERGE,
         primary_key="series_id",
@@ -91,6 +95,7 @@ def _observations(
     lag_days: int,
     retry: RetryPolicy,
     seen_on: date | None,
+    breaker: CircuitBreaker,
 ) -> Iterator[pd.DataFrame]:
     state = dlt.current.resource_state()
     check_origin(state, "FRED", client.origin)
@@ -102,11 +107,17 @@ def _observations(
         cursor = cursors.get(series_id)
         start = resume_from(cursor, start_date, lag_days)
         try:
-            vintages = call_with_retry(
-                lambda s=series_id, d=start: client.observations(s, d),
-                retry,
-                what=f"fred {series_id}",
-            )
+            breaker.check(series_id)
+            try:
+                vintages = call_with_retry(
+                    lambda s=series_id, d=start: client.observations(s, d),
+                    retry,
+                    what=f"fred {series_id}",
+                )
+            except SourceError as exc:
+                breaker.record(exc)
+                raise
+            breaker.record(None)
         except NoNetworkError:
             raise
         except SourceError as exc:
@@ -147,17 +158,27 @@ def _observations(
 
 
 def _series(
-    series_ids: Sequence[str], client: FredClient, report: SourceReport, retry: RetryPolicy
+    series_ids: Sequence[str],
+    client: FredClient,
+    report: SourceReport,
+    retry: RetryPolicy,
+    breaker: CircuitBreaker,
 ) -> Iterator[dict[str, Any]]:
     loaded_at = datetime.now(UTC)
     for series_id in series_ids:
         try:
+            breaker.check(series_id)
             info = call_with_retry(
                 lambda s=series_id: client.series_info(s), retry, what=f"fred {series_id}"
             )
+            breaker.record(None)
         except NoNetworkError:
             raise
+        except CircuitOpenError as exc:
+            report.fail(series_id, exc, "metadata: ", secondary=True)
+            continue
         except SourceError as exc:
+            breaker.record(exc)
             report.fail(series_id, exc, "metadata: ", secondary=True)
             continue
         report.add_rows(settings.SERIES_TABLE, 1)

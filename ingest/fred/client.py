@@ -141,8 +141,10 @@ class FredApiClient:
     def _get_json(
         self, series_id: str, params: dict[str, str], endpoint: str = "series/observations"
     ) -> dict[str, Any]:
-        # Never put the URL (it carries the key) into an error: `from None` drops requests'
-        # own message, which quotes it.
+        # Never put the URL (it carries the key) into an error. requests' own message quotes it,
+        # and `from None` only hides it from a printed traceback: the exception still holds it
+        # as __context__, which dlt's trace (trace.pickle) records. So raise outside `except`.
+        failure: Exception | None = None
         try:
             response = self._session.get(
                 f"{settings.API_URL}/{endpoint}",
@@ -150,9 +152,11 @@ class FredApiClient:
                 timeout=self._timeout,
             )
         except requests.exceptions.Timeout:
-            raise TransientError(f"{series_id}: FRED timed out") from None
+            failure = TransientError(f"{series_id}: FRED timed out")
         except requests.exceptions.ConnectionError:
-            raise NoNetworkError("cannot reach FRED (no network)") from None
+            failure = NoNetworkError("cannot reach FRED (no network)")
+        if failure is not None:
+            raise failure
         message = _error_message(response.text)
         if response.status_code == 429:
             raise RateLimitedError(f"{series_id}: rate limited by FRED (HTTP 429)")
@@ -291,8 +295,12 @@ def parse_fredgraph_csv(text: str, series_id: str) -> pd.Series:
     if date_column is None or series_id not in frame.columns:
         raise PayloadError(f"{series_id}: unexpected FRED CSV header {list(frame.columns)}")
     values = frame[series_id].str.strip().replace({settings.MISSING: "", "NaN": ""})
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & (values != "")
+    if bad.any():  # like the JSON path: never coerce a garbled value into a silent NULL
+        raise PayloadError(f"{series_id}: non-numeric FRED value {values[bad].iloc[0]!r}")
     series = pd.Series(
-        pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64"),
+        numbers.to_numpy(dtype="float64"),
         index=pd.to_datetime(frame[date_column], format="%Y-%m-%d"),
         name=series_id,
     )

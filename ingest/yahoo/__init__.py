@@ -7,6 +7,7 @@ backfilled from the start date while the others only re-pull their lag window.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,6 +16,7 @@ import dlt
 import pandas as pd
 from dlt.sources import DltResource
 
+from ingest.circuit import CircuitBreaker, CircuitOpenError
 from ingest.errors import NoNetworkError, PayloadError, SourceError
 from ingest.loading import MERGE, resume_from, to_arrow
 from ingest.origin import check_origin
@@ -38,14 +40,15 @@ def yahoo_source(
 ) -> list[DltResource]:
     """The resources of the Yahoo source for one run, bound to one client."""
     retry = retry or RetryPolicy()
+    breaker = CircuitBreaker("yahoo")
     # One fetch per symbol feeds two tables: every item is dispatched with its table's hints.
     history = dlt.resource(
-        _history(symbols, client, report, progress, start_date, lag_days, retry),
+        _history(symbols, client, report, progress, start_date, lag_days, retry, breaker),
         name="history",
         write_disposition=MERGE,
     )
     metadata = dlt.resource(
-        _symbols(symbols, client, report, retry),
+        _symbols(symbols, client, report, retry, breaker),
         name=settings.SYMBOLS_TABLE,
         write_disposition=MERGE,
         primary_key="symbol",
@@ -62,6 +65,7 @@ def _history(
     start_date: date,
     lag_days: int,
     retry: RetryPolicy,
+    breaker: CircuitBreaker,
 ) -> Iterator[Any]:
     state = dlt.current.resource_state()
     check_origin(state, "Yahoo", client.origin)
@@ -80,11 +84,22 @@ def _history(
         primary_key=ACTIONS_KEY,
         columns=settings.ACTION_HINTS,
     )
+    rejected_hints = dlt.mark.make_hints(
+        table_name=settings.PRICES_REJECTED_TABLE,
+        write_disposition="append",
+        columns=settings.REJECTED_HINTS,
+    )
     for symbol in symbols:
         cursor = cursors.get(symbol)
         start = resume_from(cursor, start_date, lag_days)
         try:
-            frame = _fetch(client, symbol, start, retry)
+            breaker.check(symbol)
+            try:
+                frame = _fetch(client, symbol, start, retry)
+            except SourceError as exc:
+                breaker.record(exc)
+                raise
+            breaker.record(None)
             splits = _split_dates(frame)
             if cursor is not None and set(splits) - set(known_splits.get(symbol, [])):
                 # Yahoo restates all earlier prices by a new split: re-pull the whole history
@@ -92,12 +107,29 @@ def _history(
                 progress("yahoo", symbol, f"new split {sorted(splits)}: re-pulling history")
                 frame = _fetch(client, symbol, start_date, retry)
                 splits = _split_dates(frame)
+            rejected = rejected_price_rows(symbol, frame, client.origin_of(symbol), loaded_at)
             prices = price_rows(symbol, frame, client.origin_of(symbol), loaded_at)
             actions = action_rows(symbol, frame, client.origin_of(symbol), loaded_at)
         except NoNetworkError:
             raise
         except SourceError as exc:
             progress("yahoo", symbol, f"FAILED: {report.fail(symbol, exc)}")
+            continue
+        unexpected = sorted(set(map(str, frame.columns)) - settings.KNOWN_HISTORY_COLUMNS)
+        if unexpected:
+            report.notes.append(f"{symbol}: ignored unexpected history column(s) {unexpected}")
+        if len(rejected):
+            report.add_rows(settings.PRICES_REJECTED_TABLE, len(rejected))
+            report.notes.append(
+                f"{symbol}: {len(rejected)} bar(s) rejected into "
+                f"raw_yahoo.{settings.PRICES_REJECTED_TABLE} ({rejected['reason'].iloc[0]})"
+            )
+            yield dlt.mark.with_hints(
+                to_arrow(rejected, ()), rejected_hints, create_table_variant=True
+            )
+        if prices.empty:
+            empty = PayloadError(f"no valid bars since {start}")
+            progress("yahoo", symbol, f"FAILED: {report.fail(symbol, empty)}")
             continue
         report.add_rows(settings.PRICES_TABLE, len(prices))
         report.add_rows(settings.ACTIONS_TABLE, len(actions))
@@ -116,17 +148,27 @@ def _history(
 
 
 def _symbols(
-    symbols: Sequence[str], client: YahooClient, report: SourceReport, retry: RetryPolicy
+    symbols: Sequence[str],
+    client: YahooClient,
+    report: SourceReport,
+    retry: RetryPolicy,
+    breaker: CircuitBreaker,
 ) -> Iterator[dict[str, Any]]:
     loaded_at = datetime.now(UTC)
     for symbol in symbols:
         if symbol in report.failed:
             continue
         try:
+            breaker.check(symbol)
             info = call_with_retry(lambda s=symbol: client.info(s), retry, what=f"yahoo {symbol}")
+            breaker.record(None)
         except NoNetworkError:
             raise
+        except CircuitOpenError as exc:
+            report.fail(symbol, exc, "metadata: ", secondary=True)
+            continue
         except SourceError as exc:
+            breaker.record(exc)
             report.fail(symbol, exc, "metadata: ", secondary=True)
             continue
         report.add_rows(settings.SYMBOLS_TABLE, 1)
@@ -152,6 +194,8 @@ def price_rows(symbol: str, frame: pd.DataFrame, origin: str, loaded_at: datetim
     index = frame.index
     if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
         raise PayloadError(f"{symbol}: Yahoo history has no timezone-aware date index")
+    frame = frame[~_unparseable(frame).any(axis=1).to_numpy()]
+    index = frame.index
     rows = pd.DataFrame(
         {
             "symbol": symbol,
@@ -176,6 +220,51 @@ def price_rows(symbol: str, frame: pd.DataFrame, origin: str, loaded_at: datetim
     )
     # One bar per session: Yahoo occasionally repeats the last bar; keep the latest.
     return rows.drop_duplicates(subset=["trading_date"], keep="last").reset_index(drop=True)
+
+
+def _unparseable(frame: pd.DataFrame) -> pd.DataFrame:
+    """True where a numeric cell holds something (not NaN) that is not a number."""
+    columns = [c for c in settings.NUMERIC_HISTORY_COLUMNS if c in frame]
+    return pd.DataFrame(
+        {
+            column: frame[column].notna().to_numpy()
+            & pd.to_numeric(frame[column], errors="coerce").isna().to_numpy()
+            for column in columns
+        },
+        index=frame.index,
+    )
+
+
+def rejected_price_rows(
+    symbol: str, frame: pd.DataFrame, origin: str, loaded_at: datetime
+) -> pd.DataFrame:
+    """Bars with a value that is not a number: kept, as text, in prices_daily_rejected.
+
+    NaN is not a rejection (Yahoo sends NaN for a missing bar; it lands as NULL and dbt's
+    quarantine judges it); a string where a number belongs is.
+    """
+    bad = _unparseable(frame)
+    hits = bad.any(axis=1).to_numpy()
+    if not hits.any():
+        return pd.DataFrame(columns=list(settings.REJECTED_HINTS))
+    rows = frame[hits]
+    reasons = [
+        "not a number in " + ", ".join(c for c in bad.columns if flags[c])
+        for _, flags in bad[hits].iterrows()
+    ]
+    return pd.DataFrame(
+        {
+            "symbol": symbol,
+            "trading_date": pd.DatetimeIndex(rows.index).date,
+            "reason": reasons,
+            "raw_values": [
+                json.dumps({str(k): None if pd.isna(v) else str(v) for k, v in rec.items()})
+                for rec in rows.to_dict(orient="records")
+            ],
+            "data_origin": origin,
+            "_loaded_at": loaded_at,
+        }
+    )
 
 
 def action_rows(symbol: str, frame: pd.DataFrame, origin: str, loaded_at: datetime) -> pd.DataFrame:

@@ -11,10 +11,14 @@ DEFAULT_LAG_DAYS = 7
 
 PRICE_COLUMNS = {"Open": "open", "High": "high", "Low": "low", "Close": "close"}
 REQUIRED_HISTORY_COLUMNS = ("Open", "High", "Low", "Close", "Volume")
+NUMERIC_HISTORY_COLUMNS = ("Open", "High", "Low", "Close", "Adj Close", "Volume")
+# What yfinance's history frame may hold; anything else is reported as ignored.
+KNOWN_HISTORY_COLUMNS = {*NUMERIC_HISTORY_COLUMNS, "Dividends", "Stock Splits", "Capital Gains"}
 
 PRICES_TABLE = "prices_daily"
 ACTIONS_TABLE = "corporate_actions"
 SYMBOLS_TABLE = "symbols"
+PRICES_REJECTED_TABLE = "prices_daily_rejected"
 
 PRICE_HINTS = {
     "symbol": {"data_type": "text"},
@@ -34,6 +38,14 @@ ACTION_HINTS = {
     "ex_date": {"data_type": "date"},
     "action_type": {"data_type": "text"},
     "value": {"data_type": "double"},
+    "data_origin": {"data_type": "text"},
+    "_loaded_at": {"data_type": "timestamp", "timezone": True},
+}
+REJECTED_HINTS = {
+    "symbol": {"data_type": "text"},
+    "trading_date": {"data_type": "date", "nullable": True},
+    "reason": {"data_type": "text"},
+    "raw_values": {"data_type": "text"},
     "data_origin": {"data_type": "text"},
     "_loaded_at": {"data_type": "timestamp", "timezone": True},
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from ingest.warehouse import Warehouse
-from tests.e2e.conftest import MARTS, Demo, mart_counts, query
+from tests.e2e.conftest import MARTS, OPS_MARTS, Demo, mart_counts, query
 
 KEYS = {
     "dim_symbol": "symbol",
@@ -18,6 +18,11 @@ KEYS = {
     "fct_macro_lens_monthly": "month_end_date",
     "fct_yield_curve_daily": "trading_date",
     "fct_data_quality": "entity_type, entity_id, window_name",
+    "fct_risk_metrics": "symbol, window_name, as_of_date",
+    "fct_rolling_risk": "symbol, trading_date",
+    "fct_drawdowns": "symbol, trading_date",
+    "fct_drawdown_episodes": "symbol, peak_date",
+    "fct_sector_rotation": "symbol, trading_date",
 }
 KEYS |= {
     "fct_trends": "keyword, geo, observed_date",
@@ -38,7 +43,7 @@ def test_postgres_build_has_the_same_row_counts(
 def test_every_mart_value_equals_the_duckdb_build(
     demo_postgres: Warehouse, demo_duckdb: Demo
 ) -> None:
-    for mart in MARTS:
+    for mart in (mart for mart in MARTS if mart not in OPS_MARTS):  # run records differ
         sql = f"select {COLUMNS.get(mart, '*')} from marts.{mart} order by {KEYS[mart]}"
         pg_rows, duck_rows = query(demo_postgres, sql), query(demo_duckdb.warehouse, sql)
         assert len(pg_rows) == len(duck_rows), mart
