@@ -507,7 +507,9 @@ def _rotation_columns(target: Target) -> dict[str, str]:
         "date": pick(target, mart, "trading_date", "as_of_date", "rotation_date", "date_day"),
         "rs_ratio": pick(target, mart, "rs_ratio"),
         "rs_momentum": pick(target, mart, "rs_momentum"),
-        "rank": pick(target, mart, "momentum_rank", "rank", "sector_rank", "rank_3m"),
+        "rank": pick(
+            target, mart, "momentum_rank", "rank_return_3m", "rank", "sector_rank", "rank_3m"
+        ),
         "return_3m": pick(target, mart, "return_3m", "return_63d"),
     }
 

@@ -275,7 +275,18 @@ def test_volatility_and_risk(demo: Warehouse) -> None:
     assert ys(trace(underwater, "MSFT")["y"]).min() == pytest.approx(drawdown.min(), rel=1e-9)
 
     notes = " ".join(info.value for info in app.info)
-    assert "fct_technical_indicators" in notes and "fct_risk_metrics" in notes
+    assert "fct_technical_indicators" in notes
+    risk = app.dataframe[0].value.sort_values("symbol")
+    expected = query(
+        demo,
+        "select symbol, sharpe_ratio, max_drawdown from marts.fct_risk_metrics"
+        " where window_name = '1y' and symbol in ('SPY', 'AAPL', 'MSFT') and as_of_date ="
+        " (select max(as_of_date) from marts.fct_risk_metrics where window_name = '1y')"
+        " order by symbol",
+    )
+    assert risk["symbol"].tolist() == [r[0] for r in expected]
+    assert np.allclose(risk["sharpe_ratio"], [r[1] for r in expected], rtol=1e-12)
+    assert np.allclose(risk["max_drawdown"], [r[2] for r in expected], rtol=1e-12)
 
 
 def test_sidebar_selection_changes_the_charts(demo: Warehouse) -> None:
