@@ -15,6 +15,7 @@ export DBT_PROJECT_DIR := $(ROOT)/dbt_project
 export DBT_PROFILES_DIR := $(ROOT)
 
 .PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir
+.PHONY: dashboard bench-dashboard
 .PHONY: grant-bi prune
 .PHONY: health
 .PHONY: bench
@@ -75,6 +76,13 @@ docs-serve: docs ## serve the dbt docs site on http://localhost:8080
 
 bench: setup ## time the indicator/risk/rotation marts on a synthetic universe vs TA-Lib and pandas
 	@$(PY) -m bench $(BENCH_ARGS)
+
+dashboard: setup ## the Streamlit dashboard on http://localhost:8501 (PORT=..., REFRESH_MINUTES=...)
+	@cd "$(ROOT)" && MARKETPULSE_DASHBOARD_REFRESH_MINUTES=$${REFRESH_MINUTES:-$${MARKETPULSE_DASHBOARD_REFRESH_MINUTES:-30}} \
+		$(PY) -m dashboard --server.port $${PORT:-8501}
+
+bench-dashboard: setup ## time every dashboard view (Streamlit AppTest) on $$WAREHOUSE; SYNTHETIC=1 for 500 x 10
+	@$(PY) scripts/bench_dashboard.py $${SYNTHETIC:+--synthetic}
 
 grant-bi: setup ## Postgres: (re)create the read-only BI role (MARKETPULSE_BI_ROLE/_PASSWORD) on marts
 	@$(PY) -m ingest grant-bi

@@ -75,3 +75,5 @@ def print_summary(warehouse: Warehouse) -> None:
     )
     if warehouse.kind == "duckdb":
         print(f"  query schema `marts` with any DuckDB client, read-only: {warehouse.duckdb_path}")
+    print()
+    print("open the dashboard:  make dashboard   then browse http://localhost:8501")

@@ -13,7 +13,9 @@ import pytest
 
 from tests.conftest import ROOT
 
-WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+WORKFLOWS = sorted(
+    path for path in (ROOT / ".github" / "workflows").iterdir() if path.suffix in (".yml", ".yaml")
+)
 
 
 def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
@@ -35,7 +37,8 @@ def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_workflows_exist() -> None:
-    assert {"ci.yml", "etl-daily.yml", "etl-intraday.yml"} <= {path.name for path in WORKFLOWS}
+    names = [path.name for path in WORKFLOWS]
+    assert {"ci.yml", "docs.yml", "etl-daily.yml", "etl-intraday.yml"} <= set(names), names
 
 
 def test_workflows_pass_actionlint() -> None:
@@ -172,3 +175,28 @@ def test_daily_guard_lets_exactly_one_cron_through_each_day() -> None:
         ]
         assert len(passing) == 1, day
         assert local[passing[0]].tz_convert(new_york).hour == 6, day
+
+
+def test_docs_workflow_publishes_the_docs_site_from_main() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "docs.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as a boolean
+    assert triggers["push"]["branches"] == ["main"]
+    assert "pull_request" not in triggers
+    assert workflow["permissions"] == {}
+    assert workflow["concurrency"]["group"] == "pages"
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    assert build["permissions"] == {"contents": "read"}
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["needs"] == "build"
+    steps = build["steps"]
+    checkout = next(step for step in steps if step.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["persist-credentials"] is False
+    script = " ".join(step.get("run", "") for step in steps)
+    assert "make demo" in script and "make docs" in script
+    uses = [step["uses"] for job in (build, deploy) for step in job["steps"] if "uses" in step]
+    assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
+    assert any(u.startswith("actions/deploy-pages@") for u in uses)
+    for ref in uses:  # pinned to a full commit hash, not a movable tag
+        assert len(ref.split("@")[1]) == 40, ref
