@@ -7,10 +7,8 @@ on DuckDB a lock held by a writer (ingest or dbt) is retried with backoff.
 A mart or column that is not in the warehouse raises `NoData`, which the views show as a
 "no data yet: run ..." notice instead of an error.
 
-Marts still being built on other branches (indicators, risk, rotation, quality) are read when
-present. Until they land, a few views fall back to figures computed here from
-`fct_prices_daily`; every such query is marked FALLBACK below and is used only when the real
-mart is missing. `pick()` accepts the plausible spellings of those marts' columns.
+Every figure comes from the mart that owns it (indicators, risk, rotation, macro, trends,
+sentiment, quality); nothing is recomputed here that a mart already holds.
 """
 
 from __future__ import annotations
@@ -203,15 +201,6 @@ def require(target: Target, mart: str, columns: Iterable[str] = (), hint: str = 
     missing = sorted(set(columns) - found)
     if missing:
         raise NoData(f"`{SCHEMA}.{mart}` has no column {', '.join(missing)}", hint)
-
-
-def pick(target: Target, mart: str, *candidates: str) -> str:
-    """The first of several spellings a column of a newly landing mart may have."""
-    found = catalog(target).get(mart, frozenset())
-    for name in candidates:
-        if name in found:
-            return name
-    raise NoData(f"`{SCHEMA}.{mart}` has none of the columns {', '.join(candidates)}")
 
 
 def _nonempty(frame: pd.DataFrame, what: str, hint: str = "make build") -> pd.DataFrame:
@@ -500,114 +489,46 @@ def weekly_performance(
     )
 
 
-def _rotation_columns(target: Target) -> dict[str, str]:
-    mart = "fct_sector_rotation"
-    return {
-        "symbol": pick(target, mart, "symbol", "sector_symbol"),
-        "date": pick(target, mart, "trading_date", "as_of_date", "rotation_date", "date_day"),
-        "rs_ratio": pick(target, mart, "rs_ratio"),
-        "rs_momentum": pick(target, mart, "rs_momentum"),
-        "rank": pick(
-            target, mart, "momentum_rank", "rank_return_3m", "rank", "sector_rank", "rank_3m"
-        ),
-        "return_3m": pick(target, mart, "return_3m", "return_63d"),
-    }
+ROTATION_COLUMNS = (
+    "symbol",
+    "trading_date",
+    "rs_ratio",
+    "rs_momentum",
+    "rank_return_3m",
+    "return_3m",
+    "quadrant",
+    "benchmark_symbol",
+)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def rotation(target: Target, benchmark: str, start: date, end: date) -> tuple[pd.DataFrame, bool]:
-    """Weekly RS ratio, RS momentum, 3-month return and its rank among sectors per sector ETF.
-
-    Returns (frame, from_mart). From fct_sector_rotation when present (sampled weekly).
-    """
-    if has(target, "fct_sector_rotation"):
-        cols = _rotation_columns(target)
-        frame = run_query(
-            target,
-            f"""
-            with rotation as (
-                select {cols["symbol"]} as symbol, {cols["date"]} as trading_date,
-                    rs_ratio, rs_momentum, {cols["rank"]} as momentum_rank,
-                    {cols["return_3m"]} as return_3m,
-                    row_number() over (
-                        partition by {cols["symbol"]}, date_trunc('week', {cols["date"]})
-                        order by {cols["date"]} desc
-                    ) as from_week_end
-                from marts.fct_sector_rotation
-                where {cols["date"]} between :start and :end
-            )
-            select symbol, trading_date, rs_ratio, rs_momentum, momentum_rank, return_3m
-            from rotation
-            where from_week_end = 1
-            order by trading_date, symbol
-            """,
-            start=start,
-            end=end,
-        )
-        return _nonempty(frame, f"`marts.fct_sector_rotation` has no rows in {start}..{end}"), True
-    # FALLBACK until fct_sector_rotation lands: weekly relative strength vs the benchmark.
-    # rs = sector / benchmark (adjusted closes); rs_ratio = 100 * rs / its 10-week mean;
-    # rs_momentum = 100 * rs_ratio / rs_ratio a week earlier; rank by 13-week (3-month) return.
-    require(target, "fct_prices_daily")
+def rotation(target: Target, start: date, end: date) -> pd.DataFrame:
+    """Per sector ETF at each week's last session: RS ratio, RS momentum, quadrant, 3-month
+    return and its rank among sectors (fct_sector_rotation, against its benchmark_symbol)."""
+    require(target, "fct_sector_rotation", ROTATION_COLUMNS)
     frame = run_query(
         target,
         """
-        with sectors as (
-            select symbol from marts.dim_symbol where asset_class = 'etf' and sector is not null
-        ),
-        prices as (
-            select symbol, trading_date, adj_close,
+        with rotation as (
+            select symbol, trading_date, rs_ratio, rs_momentum, quadrant,
+                rank_return_3m as momentum_rank, return_3m, benchmark_symbol,
                 row_number() over (
                     partition by symbol, date_trunc('week', trading_date)
                     order by trading_date desc
                 ) as from_week_end
-            from marts.fct_prices_daily
-            where (symbol in (select symbol from sectors) or symbol = :benchmark)
-                and trading_date between :warmup and :end
-        ),
-        weekly as (
-            select symbol, trading_date, adj_close,
-                max(case when symbol = :benchmark then adj_close end) over (
-                    partition by trading_date
-                ) as benchmark_close
-            from prices
-            where from_week_end = 1
-        ),
-        relative as (
-            select symbol, trading_date,
-                adj_close / benchmark_close as rs,
-                adj_close / lag(adj_close, 13) over (
-                    partition by symbol order by trading_date
-                ) - 1 as return_3m
-            from weekly
-            where symbol <> :benchmark and benchmark_close is not null
-        ),
-        ratio as (
-            select symbol, trading_date, return_3m,
-                100 * rs / avg(rs) over (
-                    partition by symbol order by trading_date rows between 9 preceding and current row
-                ) as rs_ratio
-            from relative
-        ),
-        momentum as (
-            select symbol, trading_date, return_3m, rs_ratio,
-                100 * rs_ratio / lag(rs_ratio) over (partition by symbol order by trading_date)
-                    as rs_momentum
-            from ratio
+            from marts.fct_sector_rotation
+            where trading_date between :start and :end
         )
-        select symbol, trading_date, rs_ratio, rs_momentum,
-            rank() over (partition by trading_date order by return_3m desc) as momentum_rank,
-            return_3m
-        from momentum
-        where trading_date between :start and :end and return_3m is not null
+        select symbol, trading_date, rs_ratio, rs_momentum, quadrant, momentum_rank, return_3m,
+            benchmark_symbol
+        from rotation
+        where from_week_end = 1
         order by trading_date, symbol
         """,
-        benchmark=benchmark,
-        warmup=start - timedelta(days=140),
         start=start,
         end=end,
     )
-    return _nonempty(frame, f"no sector ETF and {benchmark} prices in {start}..{end}"), False
+    return _nonempty(frame, f"`marts.fct_sector_rotation` has no rows in {start}..{end}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -666,15 +587,14 @@ def yield_spreads(target: Target, start: date, end: date) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def trends(target: Target, start: date, end: date) -> pd.DataFrame:
     """Weekly mean search interest per keyword (all geos averaged)."""
-    require(target, "fct_trends", ("keyword", "interest_score"))
-    day = pick(target, "fct_trends", "observed_date", "observation_date", "trend_date")
+    require(target, "fct_trends", ("keyword", "observed_date", "interest_score"), "make ingest")
     frame = run_query(
         target,
-        f"""
-        select keyword, min({day}) as observed_date, avg(interest_score) as interest_score
+        """
+        select keyword, min(observed_date) as observed_date, avg(interest_score) as interest_score
         from marts.fct_trends
-        where {day} between :start and :end
-        group by keyword, date_trunc('week', {day})
+        where observed_date between :start and :end
+        group by keyword, date_trunc('week', observed_date)
         order by keyword, observed_date
         """,
         start=start,
@@ -702,31 +622,28 @@ def daily_closes(target: Target, symbol: str, start: date, end: date) -> pd.Data
     )
 
 
-def _sentiment_columns(target: Target) -> dict[str, str]:
-    mart = "fct_sentiment_daily"
-    return {
-        "date": pick(target, mart, "sentiment_date", "published_date", "date_day", "trading_date"),
-        "count": pick(target, mart, "article_count"),
-        "compound": pick(target, mart, "mean_compound", "avg_compound", "mean_vader_compound"),
-        "positive": pick(target, mart, "positive_share", "pct_positive", "share_positive"),
-        "negative": pick(target, mart, "negative_share", "pct_negative", "share_negative"),
-    }
+SENTIMENT_COLUMNS = (
+    "symbol",
+    "published_date",
+    "article_count",
+    "mean_vader_compound",
+    "positive_share",
+    "negative_share",
+)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def sentiment_daily(
     target: Target, symbol_list: tuple[str, ...], start: date, end: date
 ) -> pd.DataFrame:
-    require(target, "fct_sentiment_daily", ("symbol",))
-    cols = _sentiment_columns(target)
+    require(target, "fct_sentiment_daily", SENTIMENT_COLUMNS, "make ingest && make build")
     frame = run_query(
         target,
-        f"""
-        select symbol, {cols["date"]} as sentiment_date, {cols["count"]} as article_count,
-            {cols["compound"]} as mean_compound, {cols["positive"]} as positive_share,
-            {cols["negative"]} as negative_share
+        """
+        select symbol, published_date as sentiment_date, article_count,
+            mean_vader_compound as mean_compound, positive_share, negative_share
         from marts.fct_sentiment_daily
-        where symbol in :symbols and {cols["date"]} between :start and :end
+        where symbol in :symbols and published_date between :start and :end
         order by symbol, sentiment_date
         """,
         symbols=list(symbol_list),
@@ -742,38 +659,44 @@ def sentiment_daily(
 def sentiment_divergence(
     target: Target, symbol_list: tuple[str, ...], start: date, end: date
 ) -> pd.DataFrame:
-    mart = "fct_sentiment_divergence"
-    require(target, mart, ("symbol",))
-    day = pick(target, mart, "sentiment_date", "trading_date", "date_day", "divergence_date")
-    sent = pick(target, mart, "sentiment_5d", "mean_compound_5d", "compound_5d")
-    ret = pick(target, mart, "return_5d", "price_return_5d")
-    flag = pick(target, mart, "is_divergent", "is_divergence", "has_divergence")
-    frame = run_query(
+    """Flagged days (at most 200, latest first): 5-day sentiment against the 5-day return."""
+    require(
         target,
-        f"""
-        select symbol, {day} as divergence_date, {sent} as sentiment_5d, {ret} as return_5d
-        from marts.{mart}
-        where symbol in :symbols and {day} between :start and :end and {flag}
-        order by {day} desc, symbol
+        "fct_sentiment_divergence",
+        ("symbol", "trading_date", "sentiment_5d", "return_5d", "is_divergent"),
+    )
+    return run_query(
+        target,
+        """
+        select symbol, trading_date as divergence_date, sentiment_5d, return_5d
+        from marts.fct_sentiment_divergence
+        where symbol in :symbols and trading_date between :start and :end and is_divergent
+        order by trading_date desc, symbol
         limit 200
         """,
         symbols=list(symbol_list),
         start=start,
         end=end,
     )
-    return frame
 
 
 # ---------------------------------------------------------------------------------------------
 # Volatility and risk
 # ---------------------------------------------------------------------------------------------
 
-WARMUP_DAYS = 420  # calendar days before the range: covers the 252-day windows and SMA 200
 WEEKLY_AFTER_DAYS = 550  # longer ranges are drawn from weekly points, aggregated in SQL
 INDICATOR_COLUMNS = (
-    "sma_20, sma_50, sma_200, bb_upper, bb_middle, bb_lower, rsi_14, macd, macd_signal, macd_hist"
+    "sma_20",
+    "sma_50",
+    "sma_200",
+    "bb_upper",
+    "bb_middle",
+    "bb_lower",
+    "rsi_14",
+    "macd",
+    "macd_signal",
+    "macd_hist",
 )
-FALLBACK_INDICATOR_COLUMNS = "sma_20, sma_50, sma_200, bb_upper, bb_middle, bb_lower"
 
 
 def weekly_grain(start: date, end: date) -> bool:
@@ -823,132 +746,48 @@ def _grain(sql: str, start: date, end: date, weekly, columns: str, order: str) -
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def price_indicators(
-    target: Target, symbol: str, start: date, end: date
-) -> tuple[pd.DataFrame, bool]:
-    """Adjusted OHLCV with SMA 20/50/200 and Bollinger (20, 2); RSI and MACD when the mart has them."""
-    if has(target, "fct_technical_indicators"):
-        daily = """
-            select prices.trading_date, prices.adj_open, prices.adj_high, prices.adj_low,
-                prices.adj_close, prices.volume,
-                indicators.sma_20, indicators.sma_50, indicators.sma_200,
-                indicators.bb_upper, indicators.bb_middle, indicators.bb_lower,
-                indicators.rsi_14, indicators.macd, indicators.macd_signal, indicators.macd_hist
-            from marts.fct_prices_daily as prices
-            left join marts.fct_technical_indicators as indicators
-                on prices.symbol = indicators.symbol and prices.trading_date = indicators.trading_date
-            where prices.symbol = :symbol and prices.trading_date between :start and :end
-        """
-        frame = run_query(
-            target,
-            _grain(daily, start, end, _weekly_bars, INDICATOR_COLUMNS, "trading_date"),
-            symbol=symbol,
-            start=start,
-            end=end,
-        )
-        return _nonempty(frame, f"no {symbol} prices in {start}..{end}"), True
-    # FALLBACK until fct_technical_indicators lands: SMA and Bollinger (population stddev, as
-    # TA-Lib) over window functions; RSI and MACD (recursive) only come from the mart.
+def price_indicators(target: Target, symbol: str, start: date, end: date) -> pd.DataFrame:
+    """Adjusted OHLCV (fct_prices_daily) beside SMA 20/50/200, Bollinger (20, 2), RSI 14 and
+    MACD (12, 26, 9) from fct_technical_indicators; weekly bars over long ranges."""
     require(target, "fct_prices_daily")
-    daily = """
-        with prices as (
+    require(target, "fct_technical_indicators", ("symbol", "trading_date", *INDICATOR_COLUMNS))
+    picked = ", ".join(f"indicators.{column}" for column in INDICATOR_COLUMNS)
+    # Both sides filtered to the symbol and range before the join: no plan reads either mart whole.
+    daily = f"""
+        select prices.trading_date, prices.adj_open, prices.adj_high, prices.adj_low,
+            prices.adj_close, prices.volume, {picked}
+        from (
             select trading_date, adj_open, adj_high, adj_low, adj_close, volume
             from marts.fct_prices_daily
-            where symbol = :symbol and trading_date between :warmup and :end
-        ),
-        windows as (
-            select *,
-                count(*) over last_20 as n_20,
-                avg(adj_close) over last_20 as mean_20,
-                stddev_pop(adj_close) over last_20 as sd_20,
-                count(*) over last_50 as n_50,
-                avg(adj_close) over last_50 as mean_50,
-                count(*) over last_200 as n_200,
-                avg(adj_close) over last_200 as mean_200
-            from prices
-            window
-                last_20 as (order by trading_date rows between 19 preceding and current row),
-                last_50 as (order by trading_date rows between 49 preceding and current row),
-                last_200 as (order by trading_date rows between 199 preceding and current row)
-        )
-        select trading_date, adj_open, adj_high, adj_low, adj_close, volume,
-            case when n_20 = 20 then mean_20 end as sma_20,
-            case when n_50 = 50 then mean_50 end as sma_50,
-            case when n_200 = 200 then mean_200 end as sma_200,
-            case when n_20 = 20 then mean_20 + 2 * sd_20 end as bb_upper,
-            case when n_20 = 20 then mean_20 end as bb_middle,
-            case when n_20 = 20 then mean_20 - 2 * sd_20 end as bb_lower
-        from windows
-        where trading_date between :start and :end
+            where symbol = :symbol and trading_date between :start and :end
+        ) as prices
+        left join (
+            select trading_date, {", ".join(INDICATOR_COLUMNS)}
+            from marts.fct_technical_indicators
+            where symbol = :symbol and trading_date between :start and :end
+        ) as indicators on prices.trading_date = indicators.trading_date
     """
     frame = run_query(
         target,
-        _grain(daily, start, end, _weekly_bars, FALLBACK_INDICATOR_COLUMNS, "trading_date"),
+        _grain(daily, start, end, _weekly_bars, ", ".join(INDICATOR_COLUMNS), "trading_date"),
         symbol=symbol,
-        warmup=start - timedelta(days=WARMUP_DAYS),
         start=start,
         end=end,
     )
-    return _nonempty(frame, f"no {symbol} prices in {start}..{end}"), False
+    return _nonempty(frame, f"no {symbol} prices in {start}..{end}")
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def rolling_volatility(
     target: Target, symbol_list: tuple[str, ...], start: date, end: date
-) -> tuple[pd.DataFrame, bool]:
-    """Annualised rolling 63-day volatility of daily simple returns per symbol."""
-    if has(target, "fct_rolling_risk"):
-        mart = "fct_rolling_risk"
-        day = pick(target, mart, "trading_date", "as_of_date", "date_day")
-        vol = pick(
-            target, mart, "volatility_63d", "rolling_volatility_63d", "annual_volatility_63d"
-        )
-        daily = f"""
-            select symbol, {day} as trading_date, {vol} as volatility_63d
-            from marts.{mart}
-            where symbol in :symbols and {day} between :start and :end
-        """
-        frame = run_query(
-            target,
-            _grain(
-                daily,
-                start,
-                end,
-                _week_ends,
-                "symbol, trading_date, volatility_63d",
-                "symbol, trading_date",
-            ),
-            symbols=list(symbol_list),
-            start=start,
-            end=end,
-        )
-        return _nonempty(frame, f"`marts.{mart}` has no rows for the selection"), True
-    # FALLBACK until fct_rolling_risk lands: sample stddev of 63 daily returns x sqrt(252).
-    require(target, "fct_prices_daily")
+) -> pd.DataFrame:
+    """Annualised rolling 63-session volatility per symbol (fct_rolling_risk)."""
+    require(target, "fct_rolling_risk", ("symbol", "trading_date", "volatility_63d"))
     daily = """
-        with prices as (
-            select symbol, trading_date, adj_close
-            from marts.fct_prices_daily
-            where symbol in :symbols and trading_date between :warmup and :end
-        ),
-        returns as (
-            select symbol, trading_date,
-                adj_close / lag(adj_close) over (partition by symbol order by trading_date) - 1
-                    as return_1d
-            from prices
-        ),
-        rolling as (
-            select symbol, trading_date,
-                count(return_1d) over last_63 as n_63,
-                stddev_samp(return_1d) over last_63 as sd_63
-            from returns
-            window last_63 as (
-                partition by symbol order by trading_date rows between 62 preceding and current row
-            )
-        )
-        select symbol, trading_date, sd_63 * sqrt(252) as volatility_63d
-        from rolling
-        where trading_date between :start and :end and n_63 = 63
+        select symbol, trading_date, volatility_63d
+        from marts.fct_rolling_risk
+        where symbol in :symbols and trading_date between :start and :end
+            and volatility_63d is not null
     """
     frame = run_query(
         target,
@@ -961,61 +800,20 @@ def rolling_volatility(
             "symbol, trading_date",
         ),
         symbols=list(symbol_list),
-        warmup=start - timedelta(days=WARMUP_DAYS),
         start=start,
         end=end,
     )
-    return _nonempty(frame, "not enough history for a 63-day volatility"), False
+    return _nonempty(frame, "`marts.fct_rolling_risk` has no 63-day volatility for the selection")
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def drawdowns(
-    target: Target, symbol_list: tuple[str, ...], start: date, end: date
-) -> tuple[pd.DataFrame, bool]:
-    """Daily drawdown from the running peak (all history up to each day) per symbol."""
-    if has(target, "fct_drawdowns"):
-        mart = "fct_drawdowns"
-        day = pick(target, mart, "trading_date", "date_day")
-        depth = pick(target, mart, "drawdown", "drawdown_pct", "drawdown_ratio")
-        daily = f"""
-            select symbol, {day} as trading_date, {depth} as drawdown
-            from marts.{mart}
-            where symbol in :symbols and {day} between :start and :end
-        """
-        frame = run_query(
-            target,
-            _grain(
-                daily,
-                start,
-                end,
-                _week_ends,
-                "symbol, trading_date, drawdown",
-                "symbol, trading_date",
-            ),
-            symbols=list(symbol_list),
-            start=start,
-            end=end,
-        )
-        return _nonempty(frame, f"`marts.{mart}` has no rows for the selection"), True
-    # FALLBACK until fct_drawdowns lands.
-    require(target, "fct_prices_daily")
+def drawdowns(target: Target, symbol_list: tuple[str, ...], start: date, end: date) -> pd.DataFrame:
+    """Drawdown from the running peak (all history up to each day) per symbol (fct_drawdowns)."""
+    require(target, "fct_drawdowns", ("symbol", "trading_date", "drawdown"))
     daily = """
-        with prices as (
-            select symbol, trading_date, adj_close
-            from marts.fct_prices_daily
-            where symbol in :symbols and trading_date <= :end
-        ),
-        peaks as (
-            select symbol, trading_date, adj_close,
-                max(adj_close) over (
-                    partition by symbol order by trading_date
-                    rows between unbounded preceding and current row
-                ) as running_peak
-            from prices
-        )
-        select symbol, trading_date, adj_close / running_peak - 1 as drawdown
-        from peaks
-        where trading_date between :start and :end
+        select symbol, trading_date, drawdown
+        from marts.fct_drawdowns
+        where symbol in :symbols and trading_date between :start and :end
     """
     frame = run_query(
         target,
@@ -1026,7 +824,7 @@ def drawdowns(
         start=start,
         end=end,
     )
-    return _nonempty(frame, "no prices for the selection"), False
+    return _nonempty(frame, "`marts.fct_drawdowns` has no rows for the selection")
 
 
 RISK_COLUMNS: tuple[str, ...] = (

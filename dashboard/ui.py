@@ -69,10 +69,6 @@ def no_data(exc: data.NoData) -> None:
     st.info(str(exc), icon=":material/hourglass_empty:")
 
 
-def fallback_note(what: str, mart: str) -> None:
-    st.caption(f"Computed from `{what}` until `marts.{mart}` is in the warehouse.")
-
-
 def pct(value: float | None, digits: int = 1) -> str:
     if value is None or pd.isna(value):
         return "n/a"

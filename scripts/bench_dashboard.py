@@ -92,8 +92,10 @@ def build_synthetic(path: Path, symbols: int, years: int) -> None:
                  exchange_timezone, data_origin, _loaded_at, _dlt_load_id)
             select symbol, trading_date,
                 close * (1 + (u2 - 0.5) * 0.01) as open,
-                close * (1 + 0.002 + u1 * 0.01) as high,
-                close * (1 - 0.002 - u2 * 0.01) as low,
+                -- the open is within 0.5% of the close: high and low bracket both, so no row
+                -- is quarantined (open_outside_range) and the universe is the full S x Y
+                close * (1 + 0.006 + u1 * 0.01) as high,
+                close * (1 - 0.006 - u2 * 0.01) as low,
                 close, close as adj_close,
                 cast(1000000 + u1 * 5000000 as bigint) as volume,
                 'America/New_York', 'sample_simulated', now(), 'bench_synthetic'

@@ -56,14 +56,15 @@ def render(context: ui.Context) -> None:
         ui.no_data(exc)
 
     try:
-        rotation, from_mart = data.rotation(target, context.benchmark, context.start, context.end)
+        rotation = data.rotation(target, context.start, context.end)
     except data.NoData as exc:
         ui.no_data(exc)
         return
     rotation = rotation.assign(label=rotation["symbol"].map(lambda s: labels.get(s, s)))
+    benchmark = str(rotation["benchmark_symbol"].iloc[-1])
     left, right = st.columns(2)
     with left:
-        _rrg(rotation, context)
+        _rrg(rotation, benchmark, context)
     with right:
         ranks = rotation.pivot_table(
             index="label", columns="trading_date", values="momentum_rank", aggfunc="first"
@@ -82,11 +83,14 @@ def render(context: ui.Context) -> None:
         figure.update_yaxes(autorange="reversed")
         figure.update_layout(hovermode="closest")
         ui.chart(figure, "Momentum rank over time (1 = strongest 3-month return)", height=460)
-    if not from_mart:
-        ui.fallback_note("fct_prices_daily", "fct_sector_rotation")
+    if benchmark != context.benchmark:
+        st.caption(
+            f"Relative strength is measured against {benchmark}, the benchmark the rotation mart"
+            " is built on (dbt var `benchmark_symbol`), whichever benchmark the sidebar picks."
+        )
 
 
-def _rrg(rotation, context: ui.Context) -> None:  # type: ignore[no-untyped-def]
+def _rrg(rotation, benchmark: str, context: ui.Context) -> None:  # type: ignore[no-untyped-def]
     last_dates = sorted(rotation["trading_date"].unique())[-TAIL_WEEKS:]
     tails = rotation[rotation["trading_date"].isin(last_dates)].dropna(
         subset=["rs_ratio", "rs_momentum"]
@@ -122,8 +126,10 @@ def _rrg(rotation, context: ui.Context) -> None:  # type: ignore[no-untyped-def]
                 name=label,
                 line={"color": color, "width": 1.5},
                 marker={"size": [5] * (len(group) - 1) + [12], "color": color},
+                customdata=group[["trading_date", "quadrant"]].astype(str).to_numpy(),
                 hovertemplate=label
-                + "<br>RS ratio %{x:.2f}<br>RS momentum %{y:.2f}<extra></extra>",
+                + " %{customdata[0]}<br>RS ratio %{x:.2f}<br>RS momentum %{y:.2f}"
+                + "<br>%{customdata[1]}<extra></extra>",
             )
         )
     figure.update_xaxes(title="RS ratio", range=[100 - span_x, 100 + span_x])
@@ -131,6 +137,6 @@ def _rrg(rotation, context: ui.Context) -> None:  # type: ignore[no-untyped-def]
     figure.update_layout(hovermode="closest", showlegend=True)
     ui.chart(
         figure,
-        f"Relative rotation graph vs {context.benchmark} (last {TAIL_WEEKS} weeks to {context.end})",
+        f"Relative rotation graph vs {benchmark} (last {TAIL_WEEKS} weeks to {context.end})",
         height=460,
     )

@@ -19,24 +19,15 @@ def render(context: ui.Context) -> None:
     weekly = data.weekly_grain(context.start, context.end)
     points = " (weekly points)" if weekly else ""
     try:
-        prices, from_mart = data.price_indicators(target, symbol, context.start, context.end)
-        _price_panels(prices, symbol, has_oscillators=from_mart, weekly=weekly)
-        if not from_mart:
-            ui.fallback_note("fct_prices_daily (SMA, Bollinger)", "fct_technical_indicators")
-            ui.no_data(
-                data.NoData(
-                    "RSI and MACD come from `marts.fct_technical_indicators`, not built yet"
-                )
-            )
+        prices = data.price_indicators(target, symbol, context.start, context.end)
+        _price_panels(prices, symbol, weekly=weekly)
     except data.NoData as exc:
         ui.no_data(exc)
 
     left, right = st.columns(2)
     with left:
         try:
-            vol, vol_from_mart = data.rolling_volatility(
-                target, context.symbols, context.start, context.end
-            )
+            vol = data.rolling_volatility(target, context.symbols, context.start, context.end)
             figure = go.Figure()
             for name, group in vol.groupby("symbol", sort=False):
                 figure.add_trace(
@@ -49,15 +40,11 @@ def render(context: ui.Context) -> None:
                 )
             figure.update_yaxes(tickformat=".0%")
             ui.chart(figure, f"Rolling 63-day volatility (annualised){points}")
-            if not vol_from_mart:
-                ui.fallback_note("fct_prices_daily", "fct_rolling_risk")
         except data.NoData as exc:
             ui.no_data(exc)
     with right:
         try:
-            underwater, dd_from_mart = data.drawdowns(
-                target, context.symbols, context.start, context.end
-            )
+            underwater = data.drawdowns(target, context.symbols, context.start, context.end)
             figure = go.Figure()
             for index, (name, group) in enumerate(underwater.groupby("symbol", sort=False)):
                 figure.add_trace(
@@ -70,8 +57,6 @@ def render(context: ui.Context) -> None:
                 )
             figure.update_yaxes(tickformat=".0%")
             ui.chart(figure, f"Drawdown from running peak (underwater){points}")
-            if not dd_from_mart:
-                ui.fallback_note("fct_prices_daily", "fct_drawdowns")
         except data.NoData as exc:
             ui.no_data(exc)
 
@@ -104,16 +89,9 @@ def render(context: ui.Context) -> None:
         ui.no_data(exc)
 
 
-def _price_panels(prices, symbol: str, has_oscillators: bool, weekly: bool) -> None:  # type: ignore[no-untyped-def]
-    rows = 3 if has_oscillators else 1
-    heights = [0.6, 0.2, 0.2] if has_oscillators else [1.0]
+def _price_panels(prices, symbol: str, weekly: bool) -> None:  # type: ignore[no-untyped-def]
     figure = make_subplots(
-        rows=rows,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.04,
-        row_heights=heights,
-        subplot_titles=None,
+        rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.04, row_heights=[0.6, 0.2, 0.2]
     )
     day = prices["trading_date"]
     figure.add_trace(
@@ -160,35 +138,35 @@ def _price_panels(prices, symbol: str, has_oscillators: bool, weekly: bool) -> N
             row=1,
             col=1,
         )
-    if has_oscillators:
-        figure.add_trace(
-            go.Scatter(x=day, y=prices["rsi_14"], name="RSI 14", line={"color": "#9467bd"}),
-            row=2,
-            col=1,
-        )
-        for level in (30, 70):
-            figure.add_hline(y=level, line={"color": ui.MUTED, "dash": "dot"}, row=2, col=1)
-        figure.add_trace(
-            go.Bar(x=day, y=prices["macd_hist"], name="MACD hist", marker_color=ui.MUTED),
-            row=3,
-            col=1,
-        )
-        figure.add_trace(
-            go.Scatter(x=day, y=prices["macd"], name="MACD", line={"color": ui.PRIMARY}),
-            row=3,
-            col=1,
-        )
-        figure.add_trace(
-            go.Scatter(x=day, y=prices["macd_signal"], name="Signal", line={"color": "#f28e2b"}),
-            row=3,
-            col=1,
-        )
-        figure.update_yaxes(title_text="RSI", range=[0, 100], row=2, col=1)
-        figure.update_yaxes(title_text="MACD", row=3, col=1)
+    figure.add_trace(
+        go.Scatter(x=day, y=prices["rsi_14"], name="RSI 14", line={"color": "#9467bd"}),
+        row=2,
+        col=1,
+    )
+    for level in (30, 70):
+        figure.add_hline(y=level, line={"color": ui.MUTED, "dash": "dot"}, row=2, col=1)
+    figure.add_trace(
+        go.Bar(x=day, y=prices["macd_hist"], name="MACD hist", marker_color=ui.MUTED),
+        row=3,
+        col=1,
+    )
+    figure.add_trace(
+        go.Scatter(x=day, y=prices["macd"], name="MACD", line={"color": ui.PRIMARY}),
+        row=3,
+        col=1,
+    )
+    figure.add_trace(
+        go.Scatter(x=day, y=prices["macd_signal"], name="Signal", line={"color": "#f28e2b"}),
+        row=3,
+        col=1,
+    )
+    figure.update_yaxes(title_text="RSI", range=[0, 100], row=2, col=1)
+    figure.update_yaxes(title_text="MACD", row=3, col=1)
     figure.update_layout(xaxis_rangeslider_visible=False)
     figure.update_xaxes(rangebreaks=[{"bounds": ["sat", "mon"]}])  # no empty weekends
     bars = "adjusted, weekly bars" if weekly else "adjusted"
-    title = f"{symbol}: candlestick ({bars}) with SMA 20/50/200 and Bollinger bands"
-    if has_oscillators:
-        title += ", RSI 14 and MACD (12, 26, 9)"
-    ui.chart(figure, title, height=640 if has_oscillators else 460)
+    title = (
+        f"{symbol}: candlestick ({bars}) with SMA 20/50/200 and Bollinger bands,"
+        " RSI 14 and MACD (12, 26, 9)"
+    )
+    ui.chart(figure, title, height=640)

@@ -150,6 +150,35 @@ def test_overview(demo: Warehouse) -> None:
     assert f"over {len(latest)} series ({int((latest['score'] < 0.7).sum())} below 0.7)" in badge
 
 
+def sector_rotation_reference(warehouse: Warehouse) -> dict[str, pd.DataFrame]:
+    """docs/decisions/0006 in pandas, from fct_prices_daily: per sector ETF and session,
+    RS = adj_close / SPY adj_close, rs_ratio = 100 x RS / SMA(RS, 50), rs_momentum =
+    100 x rs_ratio / rs_ratio 50 sessions earlier, return_3m over 63 sessions and its rank
+    among sectors (1 = best, ties share the best rank)."""
+    sectors = dict(
+        query(
+            warehouse,
+            "select symbol, sector from marts.dim_symbol"
+            " where asset_class = 'etf' and sector is not null",
+        )
+    )
+    spy = adj_closes(warehouse, "SPY")
+    ratio, momentum, return_3m = {}, {}, {}
+    for symbol in sectors:
+        close = adj_closes(warehouse, symbol)
+        rs = close / spy.reindex(close.index)
+        ratio[symbol] = 100 * rs / rs.rolling(50).mean()
+        momentum[symbol] = 100 * ratio[symbol] / ratio[symbol].shift(50)
+        return_3m[symbol] = close / close.shift(63) - 1
+    returns = pd.DataFrame(return_3m)
+    return {
+        "sector": pd.Series(sectors),
+        "rs_ratio": pd.DataFrame(ratio),
+        "rs_momentum": pd.DataFrame(momentum),
+        "rank": returns.rank(axis=1, ascending=False, method="min"),
+    }
+
+
 def test_sector_rotation(demo: Warehouse) -> None:
     app = run_view("sector-rotation")
     performance = chart(app, "Sector performance vs SPY")
@@ -159,6 +188,16 @@ def test_sector_rotation(demo: Warehouse) -> None:
         ys(trace(performance, "SPY")["y"])[-1], spy.iloc[-1] / spy.iloc[0] - 1, rel_tol=1e-9
     )
 
+    reference = sector_rotation_reference(demo)
+    by_sector = {sector: symbol for symbol, sector in reference["sector"].items()}
+    in_range = reference["rs_ratio"][str(FIRST) : str(LAST)]
+    week_ends = (
+        pd.Series(in_range.index, index=in_range.index)
+        .groupby(in_range.index.to_period("W-SUN"))
+        .max()
+    )
+    tail = pd.DatetimeIndex(week_ends.iloc[-5:])
+
     rrg = chart(app, "Relative rotation graph vs SPY")
     assert len(rrg["data"]) == 11
     assert {a["text"] for a in rrg["layout"]["annotations"]} == {
@@ -167,12 +206,24 @@ def test_sector_rotation(demo: Warehouse) -> None:
         "Lagging",
         "Improving",
     }
-    assert all(len(ys(t["x"])) == 5 for t in rrg["data"])  # 5-week tails
+    for sector_trace in rrg["data"]:
+        symbol = by_sector[sector_trace["name"]]
+        expected_ratio = reference["rs_ratio"].loc[tail, symbol].to_numpy()
+        expected_momentum = reference["rs_momentum"].loc[tail, symbol].to_numpy()
+        assert len(ys(sector_trace["x"])) == 5  # 5-week tails
+        np.testing.assert_allclose(ys(sector_trace["x"]), expected_ratio, rtol=1e-9)
+        np.testing.assert_allclose(ys(sector_trace["y"]), expected_momentum, rtol=1e-9)
+    assert not np.isnan(expected_momentum).any()
 
     ranks = chart(app, "Momentum rank over time")["data"][0]
     z = ys(ranks["z"]) if isinstance(ranks["z"], dict) else np.array(ranks["z"], dtype=float)
-    last_week = z.reshape(11, -1)[:, -1]
-    assert sorted(last_week.tolist()) == list(range(1, 12))
+    z = z.reshape(11, -1)
+    assert sorted(z[:, -1].tolist()) == list(range(1, 12))
+    shown_weeks = pd.DatetimeIndex(pd.to_datetime(ranks["x"]))
+    assert shown_weeks.equals(pd.DatetimeIndex(week_ends.to_numpy())), "one column per week end"
+    for row, label in enumerate(ranks["y"]):
+        expected = reference["rank"].loc[shown_weeks, by_sector[label]].to_numpy()
+        np.testing.assert_array_equal(z[row], expected, err_msg=label)
 
 
 def test_macro_lens(demo: Warehouse) -> None:
@@ -256,13 +307,27 @@ def test_volatility_and_risk(demo: Warehouse) -> None:
     assert len(ys(candle["close"])) == days
 
     closes = adj_closes(demo, "SPY").to_numpy(dtype=float)
+    shown = slice(len(closes) - days, None)  # the range is the last `days` sessions
     upper, middle, lower = talib.BBANDS(closes, timeperiod=20, nbdevup=2, nbdevdn=2)
-    assert ys(trace(candles, "SMA 200")["y"])[-1] == pytest.approx(
-        talib.SMA(closes, 200)[-1], rel=1e-9
-    )
-    assert ys(trace(candles, "SMA 20")["y"])[-1] == pytest.approx(middle[-1], rel=1e-9)
-    assert ys(trace(candles, "BB upper")["y"])[-1] == pytest.approx(upper[-1], rel=1e-9)
-    assert ys(trace(candles, "BB lower")["y"])[-1] == pytest.approx(lower[-1], rel=1e-9)
+    rsi = talib.RSI(closes, timeperiod=14)
+    macd, signal, histogram = talib.MACD(closes, fastperiod=12, slowperiod=26, signalperiod=9)
+    for name, expected, panel in (
+        ("SMA 20", talib.SMA(closes, 20), "y"),
+        ("SMA 50", talib.SMA(closes, 50), "y"),
+        ("SMA 200", talib.SMA(closes, 200), "y"),
+        ("BB upper", upper, "y"),
+        ("BB lower", lower, "y"),
+        ("RSI 14", rsi, "y2"),
+        ("MACD", macd, "y3"),
+        ("Signal", signal, "y3"),
+        ("MACD hist", histogram, "y3"),
+    ):
+        drawn = trace(candles, name)
+        assert drawn.get("yaxis", "y") == panel, name  # RSI and MACD in panels of their own
+        np.testing.assert_allclose(ys(drawn["y"]), expected[shown], rtol=1e-9, err_msg=name)
+    np.testing.assert_allclose(ys(trace(candles, "SMA 20")["y"]), middle[shown], rtol=1e-9)
+    assert candles["layout"]["yaxis2"]["title"]["text"] == "RSI"
+    assert candles["layout"]["yaxis3"]["title"]["text"] == "MACD"
 
     vol = chart(app, "Rolling 63-day volatility")
     returns = adj_closes(demo, "AAPL").pct_change()
@@ -274,8 +339,7 @@ def test_volatility_and_risk(demo: Warehouse) -> None:
     drawdown = (msft / msft.cummax() - 1)[str(FIRST) :]
     assert ys(trace(underwater, "MSFT")["y"]).min() == pytest.approx(drawdown.min(), rel=1e-9)
 
-    notes = " ".join(info.value for info in app.info)
-    assert "fct_technical_indicators" in notes
+    assert not app.info, [info.value for info in app.info]  # every mart is there: no "no data"
     risk = app.dataframe[0].value.sort_values("symbol")
     expected = query(
         demo,

@@ -2,6 +2,10 @@
     config(
         materialized='incremental',
         unique_key=['symbol', 'trading_date'],
+        indexes=(
+            [{'columns': ['symbol', 'trading_date'], 'unique': true}]
+            if target.type == 'postgres' else []
+        ),
         incremental_strategy=incremental_strategy(),
         on_schema_change='append_new_columns',
     )

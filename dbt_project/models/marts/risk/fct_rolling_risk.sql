@@ -12,6 +12,10 @@
         materialized='incremental',
         incremental_strategy=marketpulse.incremental_strategy(),
         unique_key=['symbol', 'trading_date'],
+        indexes=(
+            [{'columns': ['symbol', 'trading_date'], 'unique': true}]
+            if target.type == 'postgres' else []
+        ),
         on_schema_change='fail',
     )
 }}

@@ -8,7 +8,7 @@
 with source as (
 
     {% if loaded -%}
-    select * from {{ raw }}
+        select * from {{ raw }}
     {%- else -%}
         select
             cast(null as {{ dbt.type_string() }}) as symbol,
