@@ -15,9 +15,11 @@ export DBT_PROJECT_DIR := $(ROOT)/dbt_project
 export DBT_PROFILES_DIR := $(ROOT)
 
 .PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir
+.PHONY: dashboard bench-dashboard
 .PHONY: grant-bi prune
 .PHONY: health
 .PHONY: bench
+.PHONY: watch serve bench-live market-open
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -75,11 +77,34 @@ docs-serve: docs ## serve the dbt docs site on http://localhost:8080
 bench: setup ## time the indicator/risk/rotation marts on a synthetic universe vs TA-Lib and pandas
 	@$(PY) -m bench $(BENCH_ARGS)
 
+dashboard: setup ## the Streamlit dashboard on http://localhost:8501 (PORT=..., REFRESH_MINUTES=...)
+	@cd "$(ROOT)" && MARKETPULSE_DASHBOARD_REFRESH_MINUTES=$${REFRESH_MINUTES:-$${MARKETPULSE_DASHBOARD_REFRESH_MINUTES:-30}} \
+		$(PY) -m dashboard --server.port $${PORT:-8501}
+
+bench-dashboard: setup ## time every dashboard view (Streamlit AppTest) on $$WAREHOUSE; SYNTHETIC=1 for 500 x 10
+	@$(PY) scripts/bench_dashboard.py $${SYNTHETIC:+--synthetic}
+
 grant-bi: setup ## Postgres: (re)create the read-only BI role (MARKETPULSE_BI_ROLE/_PASSWORD) on marts
 	@$(PY) -m ingest grant-bi
 
 prune: setup ## report raw rows past their retention (.dlt/config.toml); APPLY=1 deletes them
 	@$(PY) -m ingest prune $(if $(APPLY),--apply)
+
+# Intraday (issue 7): watch mode, the live service and its benchmark.
+INTERVAL ?= 60
+LIVE_PORT ?= 8765
+
+market-open: setup ## is the NYSE open now? exit 0 "open", exit 3 "closed: next open ..."
+	@$(PY) -m ingest market-open
+
+watch: setup ## while the NYSE is open: 30-minute bars -> dbt every $$INTERVAL s (Ctrl-C stops cleanly)
+	@$(PY) -m ingest watch --interval $(INTERVAL) --notify ws://127.0.0.1:$(LIVE_PORT)/
+
+serve: setup ## live WebSocket service on ws://127.0.0.1:$$LIVE_PORT/ (GET /health)
+	@$(PY) -m ingest serve --port $(LIVE_PORT)
+
+bench-live: setup ## measure bar -> snapshot -> subscriber latency and 1,000-subscriber fan-out
+	@$(PY) scripts/bench_live.py
 
 warehouse-dir:
 	@mkdir -p "$(dir $(MARKETPULSE_DUCKDB_PATH))"

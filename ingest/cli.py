@@ -7,6 +7,9 @@ python -m ingest grant-bi  # Postgres: read-only BI role on `marts`
 python -m ingest prune [--apply] [--as-of YYYY-MM-DD]   # retention; dry run by default
 python -m ingest build [dbt args]   # dbt build, recorded in the run audit; alerts on failure
 python -m ingest health [--alert]   # warehouse, last runs, freshness, quality; exit 1 if critical
+python -m ingest market-open [--at 2024-03-11T14:00:00Z]   # exit 0 open, 3 closed
+python -m ingest watch [--interval 60]   # intraday micro-batches while the market is open
+python -m ingest serve [--port 8765]     # live WebSocket service (ingest/live)
 """
 
 from __future__ import annotations
@@ -50,6 +53,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     prune.add_argument("--apply", action="store_true", help="delete; without it, a dry run")
     prune.add_argument("--as-of", help="YYYY-MM-DD the retention counts back from (default today)")
+    market_open = commands.add_parser(
+        "market-open", help="is the NYSE open? exit 0 and `open`, or exit 3 and the next open"
+    )
+    market_open.add_argument("--at", help="ISO 8601 time with offset (default: now)")
+    watch = commands.add_parser(
+        "watch", help="while the NYSE is open: intraday bars -> dbt every --interval seconds"
+    )
+    watch.add_argument("--interval", type=int, default=60, help="seconds between fetches")
+    watch.add_argument("--symbols", help="comma-separated Yahoo symbols instead of the universe")
+    watch.add_argument(
+        "--notify", help="ws://host:port of the live service to nudge after each micro-batch"
+    )
+    serve = commands.add_parser("serve", help="live WebSocket service pushing intraday updates")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--poll", type=float, default=30.0, help="seconds between snapshot reads")
     commands.add_parser(
         "build", help="dbt build (extra arguments go to dbt), recorded in the run audit"
     )
@@ -59,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     if dbt_args and args.command != "build":  # only `build` passes arguments through (to dbt)
         parser.error(f"unrecognized arguments: {' '.join(dbt_args)}")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "market-open":
+        return _market_open(args.at)
 
     try:
         warehouse = Warehouse.from_env()
@@ -72,13 +93,20 @@ def main(argv: list[str] | None = None) -> int:
             return _build(warehouse, dbt_args)
         if args.command == "health":
             return _health(warehouse, send=args.alert)
+        if args.command == "serve":
+            from ingest.live import server
+
+            return server.main(warehouse, args.host, args.port, args.poll)
         config = IngestConfig.load()
+        if args.command == "watch":
+            return _watch(config, warehouse, args)
         if args.command == "demo":
             return _demo(config, warehouse, quiet=args.quiet)
         sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
-        unknown = [s for s in sources if s not in runner.SOURCES]
+        unknown = [s for s in sources if s not in runner.ALL_SOURCES]
         if unknown:
-            raise ConfigError(f"unknown source {unknown[0]!r}; known: {', '.join(runner.SOURCES)}")
+            known = ", ".join(runner.ALL_SOURCES)
+            raise ConfigError(f"unknown source {unknown[0]!r}; known: {known}")
         if args.symbols:
             config = replace(config, symbols=validate_symbols(args.symbols.split(",")))
         if args.series:
@@ -112,7 +140,7 @@ def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
     if warehouse.kind != "duckdb":
         print(f"note: the demo is loading into {warehouse.describe()}")
     print("marketpulse demo: loading the bundled sample data through the dlt pipelines")
-    code = _ingest(config, warehouse, runner.sample_clients(), runner.SOURCES, quiet=quiet)
+    code = _ingest(config, warehouse, runner.sample_clients(), runner.ALL_SOURCES, quiet=quiet)
     if code != 0:
         return code
     print("marketpulse demo: dbt build")
@@ -139,6 +167,32 @@ def _health(warehouse: Warehouse, send: bool) -> int:
     if send:
         alert(warehouse, health.alerts)
     return 1 if health.critical else 0
+
+
+def _market_open(at: str | None) -> int:
+    from datetime import UTC, datetime
+
+    from ingest import market_hours
+
+    try:
+        instant = market_hours.parse_instant(at) if at else datetime.now(UTC)
+    except ValueError as exc:
+        print(f"error: --at {exc}", file=sys.stderr)
+        return 2
+    code, line = market_hours.status_line(instant)
+    print(line)
+    return code
+
+
+def _watch(config: IngestConfig, warehouse: Warehouse, args: argparse.Namespace) -> int:
+    from ingest import watch
+
+    if args.interval < 1:
+        raise ConfigError("--interval must be at least 1 second")
+    if args.symbols:
+        config = replace(config, symbols=validate_symbols(args.symbols.split(",")))
+    runner.check_warehouse(warehouse)
+    return watch.main(config, warehouse, interval=args.interval, notify=args.notify)
 
 
 def _summary(warehouse: Warehouse) -> int:

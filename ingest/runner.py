@@ -25,8 +25,15 @@ from ingest.trends.client import PyTrendsClient, ReplayTrendsClient, TrendsClien
 from ingest.warehouse import Warehouse
 from ingest.yahoo import yahoo_source
 from ingest.yahoo.client import ReplayYahooClient, YahooClient, YFinanceClient
+from ingest.yahoo.intraday import yahoo_intraday_source
 
 SOURCES = ("yahoo", "fred", "trends", "news")
+# Loaded on request (`--sources intraday`, watch mode, the workflows) and by the demo, not by a
+# plain `run`: the 30-minute bars are Yahoo data kept in raw_yahoo, with a pipeline (and
+# state) of their own so watch mode can load them every minute without the daily pipeline.
+ALL_SOURCES = (*SOURCES, "intraday")
+# Sources landing in another source's raw schema (default: raw_<name>).
+DATASETS = {"intraday": "raw_yahoo"}
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 log = logging.getLogger(__name__)
 OFFLINE_HINT = "run `make demo` to try marketpulse offline with the bundled sample data"
@@ -59,7 +66,7 @@ def run_source(
     pipeline = dlt.pipeline(
         pipeline_name=f"marketpulse_{name}",
         destination=warehouse.dlt_destination(),
-        dataset_name=f"raw_{name}",
+        dataset_name=DATASETS.get(name, f"raw_{name}"),
         pipelines_dir=str(warehouse.pipelines_dir()),
     )
     try:
@@ -123,6 +130,7 @@ def run(
     trends_client, news_client = (clients[2], clients[3]) if len(clients) == 4 else (None, None)
     sources = SOURCES[: len(clients)] if sources is None else sources
     given = dict(zip(SOURCES, clients, strict=False))
+    given["intraday"] = yahoo_client  # the 30-minute bars come from the Yahoo client
     missing = [name for name in sources if given.get(name) is None]
     if missing:
         raise ValueError(f"no client for source {missing[0]!r}")
@@ -162,10 +170,18 @@ def run(
             progress,
             retry=retry,
         ),
+        "intraday": lambda report: yahoo_intraday_source(
+            config.symbols,
+            yahoo_client,
+            report,
+            progress,
+            start_date=config.yahoo_start,
+            retry=retry,
+        ),
     }
     reports = []
     for name in sources:
-        progress(name, "", f"-> raw_{name} in {warehouse.describe()}")
+        progress(name, "", f"-> {DATASETS.get(name, f'raw_{name}')} in {warehouse.describe()}")
         reports.append(run_source(name, builders[name], warehouse))
     try:
         audit.record(warehouse, run_id or audit.new_run_id(), reports, yahoo_client.origin)

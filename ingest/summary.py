@@ -40,6 +40,8 @@ DATE_COLUMNS |= {
 }
 MARTS += ("fct_technical_indicators",)
 DATE_COLUMNS |= {"fct_technical_indicators": "trading_date"}
+MARTS += ("fct_prices_intraday", "fct_intraday_snapshot")
+DATE_COLUMNS |= {"fct_prices_intraday": "session_date", "fct_intraday_snapshot": "session_date"}
 
 
 def mart_stats(warehouse: Warehouse) -> dict[str, dict[str, Any]]:
@@ -73,3 +75,5 @@ def print_summary(warehouse: Warehouse) -> None:
     )
     if warehouse.kind == "duckdb":
         print(f"  query schema `marts` with any DuckDB client, read-only: {warehouse.duckdb_path}")
+    print()
+    print("open the dashboard:  make dashboard   then browse http://localhost:8501")

@@ -6,6 +6,10 @@ Both clients return exactly what yfinance returns:
   Close, Adj Close, Volume, Dividends, Stock Splits (ETFs may add Capital Gains).
   Yahoo's Close is split-adjusted but not dividend-adjusted; the adjustment is done in dbt.
 - `info()`: the `Ticker.info` dict.
+- `intraday()`: `yf.Ticker(symbol).history(interval="30m", auto_adjust=False, prepost=False,
+  actions=False)`, a DataFrame indexed by a tz-aware `Datetime` (bar start, exchange timezone)
+  with columns Open, High, Low, Close, Adj Close, Volume. Yahoo keeps about 60 days of 30-minute
+  bars; during a session the last bar is the one still forming.
 Library exceptions are translated into `ingest.errors` types here, and nowhere else.
 """
 
@@ -13,13 +17,16 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
 
 from ingest.errors import NoNetworkError, NotFoundError, RateLimitedError, TransientError
+
+INTRADAY_INTERVAL = "30m"
+INTRADAY_MAX_DAYS = 59
 
 
 class YahooClient(Protocol):
@@ -29,7 +36,11 @@ class YahooClient(Protocol):
 
     def info(self, symbol: str) -> dict[str, Any]: ...
 
+    def intraday(self, symbol: str, start: date) -> pd.DataFrame: ...
+
     def origin_of(self, symbol: str) -> str: ...
+
+    def intraday_origin_of(self, symbol: str) -> str: ...
 
 
 class YFinanceClient:
@@ -48,6 +59,9 @@ class YFinanceClient:
     def origin_of(self, symbol: str) -> str:
         return "live"
 
+    def intraday_origin_of(self, symbol: str) -> str:
+        return "live"
+
     def history(self, symbol: str, start: date, end: date | None = None) -> pd.DataFrame:
         ticker = self._yf.Ticker(symbol)
         frame = self._call(
@@ -64,6 +78,26 @@ class YFinanceClient:
         )
         if frame is None or frame.empty:
             raise NotFoundError(f"{symbol}: Yahoo returned no prices since {start}")
+        return frame
+
+    def intraday(self, symbol: str, start: date) -> pd.DataFrame:
+        # Yahoo refuses 30-minute bars older than 60 days: clamp, or the whole request fails.
+        oldest = datetime.now(UTC).date() - timedelta(days=INTRADAY_MAX_DAYS)
+        ticker = self._yf.Ticker(symbol)
+        frame = self._call(
+            symbol,
+            lambda: ticker.history(
+                start=max(start, oldest).isoformat(),
+                interval=INTRADAY_INTERVAL,
+                auto_adjust=False,
+                prepost=False,
+                actions=False,
+                timeout=self._timeout,
+                raise_errors=True,
+            ),
+        )
+        if frame is None or frame.empty:
+            raise NotFoundError(f"{symbol}: Yahoo returned no 30-minute bars since {start}")
         return frame
 
     def info(self, symbol: str) -> dict[str, Any]:
@@ -107,12 +141,21 @@ class ReplayYahooClient:
 
     Layout: `history/<SYMBOL>.csv` (what `DataFrame.to_csv()` writes for a history frame),
     `info.json` (`{symbol: Ticker.info}`) and optionally `manifest.json` (which symbols are
-    real history and which simulated). Used by `make demo` and by the tests.
+    real history and which simulated). 30-minute bars come from `<intraday_directory>/<SYMBOL>.csv`
+    (default: the sibling folder `yahoo_intraday`), written the same way. Used by `make demo`
+    and by the tests.
     """
 
-    def __init__(self, directory: Path, origin: str = "sample") -> None:
+    def __init__(
+        self, directory: Path, origin: str = "sample", intraday_directory: Path | None = None
+    ) -> None:
         self.directory = Path(directory)
         self.origin = origin
+        self.intraday_directory = (
+            Path(intraday_directory)
+            if intraday_directory is not None
+            else self.directory.parent / "yahoo_intraday"
+        )
         manifest = self.directory.parent / "manifest.json"
         if not manifest.exists():
             manifest = self.directory / "manifest.json"
@@ -122,6 +165,12 @@ class ReplayYahooClient:
 
     def origin_of(self, symbol: str) -> str:
         kind = self._manifest.get(symbol, {}).get("origin", "real")
+        return f"{self.origin}_{kind}"
+
+    def intraday_origin_of(self, symbol: str) -> str:
+        # The bundled 30-minute bars are all simulated (sample_data/yahoo_intraday/manifest.json).
+        manifest = self.intraday_directory / "manifest.json"
+        kind = json.loads(manifest.read_text()).get("kind", "real") if manifest.exists() else "real"
         return f"{self.origin}_{kind}"
 
     def history(self, symbol: str, start: date, end: date | None = None) -> pd.DataFrame:
@@ -139,16 +188,27 @@ class ReplayYahooClient:
             raise NotFoundError(f"{symbol}: Yahoo returned no prices since {start}")
         return frame
 
+    def intraday(self, symbol: str, start: date) -> pd.DataFrame:
+        path = self.intraday_directory / f"{symbol}.csv"
+        if not path.exists():
+            raise NotFoundError(f"{symbol}: unknown or delisted symbol at Yahoo")
+        timezone = self._info.get(symbol, {}).get("exchangeTimezoneName", "America/New_York")
+        frame = read_history_csv(path, timezone, index_name="Datetime")
+        frame = frame[frame.index.date >= start]
+        if frame.empty:
+            raise NotFoundError(f"{symbol}: Yahoo returned no 30-minute bars since {start}")
+        return frame
+
     def info(self, symbol: str) -> dict[str, Any]:
         if symbol not in self._info:
             raise NotFoundError(f"{symbol}: Yahoo has no metadata for this symbol")
         return dict(self._info[symbol])
 
 
-def read_history_csv(path: Path, timezone: str) -> pd.DataFrame:
+def read_history_csv(path: Path, timezone: str, index_name: str = "Date") -> pd.DataFrame:
     """Read a history frame written by `to_csv()` back into yfinance's exact shape."""
-    frame = pd.read_csv(path, index_col="Date")
+    frame = pd.read_csv(path, index_col=index_name)
     index = pd.to_datetime(frame.index, utc=True)
     frame.index = index.tz_convert(timezone)
-    frame.index.name = "Date"
+    frame.index.name = index_name
     return frame

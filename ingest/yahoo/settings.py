@@ -64,3 +64,22 @@ SYMBOL_HINTS = {
         "data_origin",
     )
 } | {"_loaded_at": {"data_type": "timestamp", "timezone": True}}
+
+# 30-minute bars (ingest/yahoo/intraday.py). Yahoo keeps about 60 days of them.
+INTRADAY_TABLE = "prices_intraday"
+INTRADAY_BAR_MINUTES = 30
+INTRADAY_HINTS = {
+    "symbol": {"data_type": "text"},
+    "bar_start_at": {"data_type": "timestamp", "timezone": True},
+    "session_date": {"data_type": "date"},
+    "open": {"data_type": "double"},
+    "high": {"data_type": "double"},
+    "low": {"data_type": "double"},
+    "close": {"data_type": "double"},
+    "adj_close": {"data_type": "double"},
+    "volume": {"data_type": "bigint"},
+    "is_complete": {"data_type": "bool"},
+    "exchange_timezone": {"data_type": "text"},
+    "data_origin": {"data_type": "text"},
+    "_loaded_at": {"data_type": "timestamp", "timezone": True},
+}

@@ -35,6 +35,7 @@ MARTS += (  # risk and rotation (issue 3)
 # The run audit (marts/ops): per-warehouse records of runs, not data; counts grow per run.
 OPS_MARTS = ("fct_pipeline_runs", "fct_pipeline_loads", "fct_pipeline_failures")
 MARTS += OPS_MARTS
+MARTS += ("fct_prices_intraday", "fct_intraday_snapshot")
 
 
 def query(warehouse: Warehouse, sql: str) -> list[tuple[Any, ...]]:
@@ -55,7 +56,11 @@ def mart_counts(warehouse: Warehouse) -> dict[str, int]:
 def build_sample(warehouse: Warehouse, tmp: Path) -> None:
     """What `make demo` does, step by step: sample data through dlt, then `dbt build`."""
     reports = runner.run(
-        IngestConfig.load(), warehouse, runner.sample_clients(), progress=Progress(quiet=True)
+        IngestConfig.load(),
+        warehouse,
+        runner.sample_clients(),
+        sources=runner.ALL_SOURCES,
+        progress=Progress(quiet=True),
     )
     assert all(report.ok for report in reports), [r for r in reports if not r.ok]
     os.environ["DBT_TARGET_PATH"] = str(tmp / "target")

@@ -230,10 +230,11 @@ def test_source_freshness_is_configured_on_every_raw_table(demo_duckdb: Demo) ->
         "fred.series",
         "trends.interest_over_time",
         "news.headlines",
+        "yahoo.prices_intraday",
     ):
         assert re.search(rf"PASS freshness of {re.escape(table)}\b", result.stdout), table
     sources = json.loads((demo_duckdb.tmp / "target" / "sources.json").read_text())
-    assert len(sources["results"]) == 7  # news.headlines_quarantine has no freshness: a log
+    assert len(sources["results"]) == 8  # news.headlines_quarantine has no freshness: a log
     for source in sources["results"]:
         assert (
             source["criteria"]["warn_after"]["count"] and source["criteria"]["error_after"]["count"]

@@ -24,6 +24,8 @@ KEYS = {
     "fct_drawdowns": "symbol, trading_date",
     "fct_drawdown_episodes": "symbol, peak_date",
     "fct_sector_rotation": "symbol, trading_date",
+    "fct_prices_intraday": "symbol, bar_start_at",
+    "fct_intraday_snapshot": "symbol",
 }
 KEYS |= {
     "fct_trends": "keyword, geo, observed_date",

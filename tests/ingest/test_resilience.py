@@ -234,6 +234,9 @@ TRUSTED_SQL_BUILDERS = {
     ("ingest/alerts/conditions.py", "last_live_loads"),  # table names from FRESHNESS_TABLES
     ("ingest/health.py", "_freshness"),  # table names from FRESHNESS_TABLES
     ("ingest/audit.py", "_statement"),  # placeholder style only: ? -> %s
+    ("ingest/retention.py", "prune"),  # table names from RETENTION_TABLES; the cut-off is bound
+    ("ingest/retention.py", "_existing_columns"),  # placeholders only; schema names are bound
+    ("ingest/grants.py", "grant_bi"),  # psycopg2.sql.SQL(...).format(sql.Identifier(...))
 }
 
 

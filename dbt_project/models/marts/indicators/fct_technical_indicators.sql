@@ -153,24 +153,24 @@ with prices as (
 
 {% else %}
 
-symbol_plan as (
+    symbol_plan as (
 
-    select distinct
-        symbol,
-        true as is_full_recompute,
-        cast(null as date) as from_date,
-        cast(null as bigint) as from_number,
-        cast(null as bigint) as last_number,
-        cast(null as {{ type_double() }}) as ema_12,
-        cast(null as {{ type_double() }}) as ema_26,
-        cast(null as {{ type_double() }}) as macd_ema_fast,
-        cast(null as {{ type_double() }}) as macd_signal,
-        cast(null as {{ type_double() }}) as rsi_avg_gain_14,
-        cast(null as {{ type_double() }}) as rsi_avg_loss_14,
-        cast(null as {{ type_double() }}) as atr_14
-    from prices
+        select distinct
+            symbol,
+            true as is_full_recompute,
+            cast(null as date) as from_date,
+            cast(null as bigint) as from_number,
+            cast(null as bigint) as last_number,
+            cast(null as {{ type_double() }}) as ema_12,
+            cast(null as {{ type_double() }}) as ema_26,
+            cast(null as {{ type_double() }}) as macd_ema_fast,
+            cast(null as {{ type_double() }}) as macd_signal,
+            cast(null as {{ type_double() }}) as rsi_avg_gain_14,
+            cast(null as {{ type_double() }}) as rsi_avg_loss_14,
+            cast(null as {{ type_double() }}) as atr_14
+        from prices
 
-),
+    ),
 
 {% endif %}
 

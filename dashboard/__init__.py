@@ -1,0 +1,1 @@
+"""marketpulse dashboard: a Streamlit app over the `marts` schema (`make dashboard`)."""

@@ -1,0 +1,1 @@
+"""The five views; each exposes `TITLE`, `CAPTION` and `render(context)`."""

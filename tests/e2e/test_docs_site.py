@@ -1,0 +1,89 @@
+"""`make docs`: the static site describes every model and column; the dashboard is an exposure."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.dbt import dbt_env
+from tests.conftest import ROOT
+from tests.e2e.conftest import Demo
+
+
+@pytest.fixture(scope="module")
+def docs(demo_duckdb: Demo, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    target = tmp_path_factory.mktemp("docs") / "target"
+    env = {
+        **dbt_env(demo_duckdb.warehouse),
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(target.parent / "logs"),
+    }
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "--no-use-colors",
+            "docs",
+            "generate",
+            "--static",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    return {
+        "manifest": json.loads((target / "manifest.json").read_text()),
+        "catalog": json.loads((target / "catalog.json").read_text()),
+        "site": (target / "static_index.html").read_text(),
+    }
+
+
+def test_every_model_and_every_mart_column_is_described(docs: dict[str, Any]) -> None:
+    nodes = {
+        key: node
+        for key, node in docs["manifest"]["nodes"].items()
+        if node["resource_type"] in ("model", "seed")
+    }
+    assert any(node["schema"] == "marts" for node in nodes.values())
+    for key, node in nodes.items():
+        assert node["description"].strip(), f"{key} has no description"
+        if node["schema"] != "marts":
+            continue  # the issue asks for every model described and every mart column
+        in_warehouse = set(docs["catalog"]["nodes"][key]["columns"])
+        undescribed = sorted(
+            column
+            for column in in_warehouse
+            if not node["columns"].get(column, {}).get("description", "").strip()
+        )
+        assert not undescribed, f"{key}: undescribed columns {undescribed}"
+
+
+def test_overview_page_explains_the_layers(docs: dict[str, Any]) -> None:
+    overview = docs["manifest"]["docs"]["doc.marketpulse.__overview__"]["block_contents"]
+    for layer in ("raw", "staging", "intermediate", "marts", "exposures"):
+        assert f"{layer}" in overview.lower(), layer
+    assert "Who reads the marts" in docs["site"]
+
+
+def test_the_dashboard_is_an_exposure_on_every_mart_it_reads(docs: dict[str, Any]) -> None:
+    manifest = docs["manifest"]
+    exposure = manifest["exposures"]["exposure.marketpulse.marketpulse_dashboard"]
+    assert exposure["type"] == "dashboard"
+    depends = {key.split(".")[-1] for key in exposure["depends_on"]["nodes"]}
+    marts = {node["name"] for node in manifest["nodes"].values() if node.get("schema") == "marts"}
+    assert depends <= marts
+    source = (ROOT / "dashboard" / "data.py").read_text()
+    read = set(re.findall(r"marts\.(\w+)", source)) | set(
+        re.findall(r'"(fct_\w+|dim_\w+)"', source)
+    )
+    # every mart the dashboard reads that exists in the project must be declared, and back
+    assert read & marts == depends, (read & marts) ^ depends
