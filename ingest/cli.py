@@ -153,8 +153,9 @@ def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
     if code != 0:
         print("error: dbt build failed; see the output above", file=sys.stderr)
         return code
+    code = _demo_optimize(warehouse)
     print_summary(warehouse)
-    return _demo_optimize(warehouse)
+    return code
 
 
 def _build(warehouse: Warehouse, dbt_args: list[str]) -> int:

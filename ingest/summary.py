@@ -42,6 +42,7 @@ MARTS += ("fct_technical_indicators",)
 DATE_COLUMNS |= {"fct_technical_indicators": "trading_date"}
 MARTS += ("fct_prices_intraday", "fct_intraday_snapshot")
 DATE_COLUMNS |= {"fct_prices_intraday": "session_date", "fct_intraday_snapshot": "session_date"}
+MARTS += ("fct_optimization_results", "fct_optimization_weights")  # issue 8
 
 
 def mart_stats(warehouse: Warehouse) -> dict[str, dict[str, Any]]:

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from ingest import runner
+from ingest import optimize, runner
 from ingest.config import IngestConfig
 from ingest.dbt import run_dbt
+from ingest.optimize.engine import Settings
 from ingest.report import Progress
 from ingest.warehouse import Warehouse
 from tests.conftest import ROOT
@@ -36,6 +37,7 @@ MARTS += (  # risk and rotation (issue 3)
 OPS_MARTS = ("fct_pipeline_runs", "fct_pipeline_loads", "fct_pipeline_failures")
 MARTS += OPS_MARTS
 MARTS += ("fct_prices_intraday", "fct_intraday_snapshot")
+MARTS += ("fct_optimization_results", "fct_optimization_weights")
 
 
 def query(warehouse: Warehouse, sql: str) -> list[tuple[Any, ...]]:
@@ -66,6 +68,8 @@ def build_sample(warehouse: Warehouse, tmp: Path) -> None:
     os.environ["DBT_TARGET_PATH"] = str(tmp / "target")
     os.environ["DBT_LOG_PATH"] = str(tmp / "logs")
     assert run_dbt(warehouse, "build", "--quiet") == 0, "dbt build failed"
+    if optimize.has_portfolio_marts(warehouse):  # the demo's one optimization (issue 8)
+        optimize.run_optimization(warehouse, Settings(), optimize.SAMPLE_PORTFOLIO)
 
 
 def run_demo(warehouse_file: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
