@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -334,3 +335,58 @@ def test_the_demo_optimizes_the_sample_portfolio(demo_duckdb: Demo) -> None:
         (PORTFOLIO, "min_volatility", 1, 1, True),
     ]
     assert "marketpulse demo: optimize sample-growth-income" in demo_duckdb.first.stdout
+
+
+@pytest.mark.postgres
+def test_postgres_stores_the_closed_form_portfolios(
+    postgres_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """Once on Postgres: sample prices and FRED through dlt, the marts they feed, one ad-hoc
+    optimization; the stored min-volatility and max-Sharpe weights are the closed forms."""
+    from dataclasses import replace
+
+    from ingest import runner
+    from ingest.config import IngestConfig
+    from ingest.dbt import run_dbt
+    from ingest.optimize import run_optimization
+    from ingest.optimize.engine import Settings
+    from ingest.report import Progress
+
+    symbols = ["AAPL", "JNJ", "MSFT", "PG"]
+    config = replace(IngestConfig.load(), symbols=(*symbols, "SPY"), series=("DGS3MO",))
+    reports = runner.run(
+        config,
+        postgres_warehouse,
+        runner.sample_clients(),
+        sources=("yahoo", "fred"),
+        progress=Progress(quiet=True),
+    )
+    assert all(report.ok for report in reports), reports
+    os.environ["DBT_TARGET_PATH"] = str(tmp_path / "target")
+    os.environ["DBT_LOG_PATH"] = str(tmp_path / "logs")
+    selection = ("--select", "+fct_prices_daily", "+fct_macro_observations")
+    assert run_dbt(postgres_warehouse, "seed", "--quiet") == 0
+    assert run_dbt(postgres_warehouse, "run", *selection, "--quiet") == 0
+    run = run_optimization(
+        postgres_warehouse, Settings(allow_short=True, frontier_points=3), symbols=symbols
+    )
+    stored = results(postgres_warehouse, run.run_id)
+    mu, cov, window = reference_moments(postgres_warehouse, symbols)
+    rf = stored["max_sharpe", 0]["risk_free_rate"]
+    assert 0 < rf < 0.1
+    min_var = np.linalg.solve(cov, np.ones(len(symbols)))
+    tangency = np.linalg.solve(cov, mu - rf)
+    for method, reference in (("min_volatility", min_var), ("max_sharpe", tangency)):
+        reference = reference / reference.sum()
+        assert (np.abs(reference) < 1).all(), (method, reference)
+        np.testing.assert_allclose(vector(stored[method, 0], symbols), reference, atol=1e-5)
+        volatility = np.sqrt(reference @ cov @ reference)
+        assert stored[method, 0]["volatility"] == pytest.approx(volatility, rel=1e-6)
+    assert stored["max_sharpe", 0]["lookback_end_date"] == window.index[-1]
+    weights = query(
+        postgres_warehouse,
+        "select symbol, weight from marts.fct_optimization_weights "
+        f"where run_id = '{run.run_id}' and method = 'min_volatility' order by symbol",
+    )
+    assert [symbol for symbol, _ in weights] == symbols
+    assert sum(weight for _, weight in weights) == pytest.approx(1, abs=1e-9)

@@ -1,42 +1,44 @@
+{#- raw_portfolio.optimization_results appears on the first `python -m ingest optimize`:
+    until then this model is an empty relation of the same columns. -#}
 with source as (
 
-    {{ optimization_source_or_empty('optimization', 'optimization_results', [
-        ['run_id', 'text'],
-        ['portfolio_id', 'text'],
-        ['method', 'text'],
-        ['point_index', 'bigint'],
-        ['expected_return', 'double'],
-        ['volatility', 'double'],
-        ['sharpe_ratio', 'double'],
-        ['weights', 'text'],
-        ['risk_free_rate', 'double'],
-        ['lookback_start_date', 'date'],
-        ['lookback_end_date', 'date'],
-        ['n_observations', 'bigint'],
-        ['max_weight', 'double'],
-        ['is_long_only', 'boolean'],
-        ['created_at', 'timestamp'],
-    ]) }}
+    {{ marketpulse.source_or_empty('optimization', 'optimization_results', {
+        'run_id': dbt.type_string(),
+        'portfolio_id': dbt.type_string(),
+        'method': dbt.type_string(),
+        'point_index': 'integer',
+        'expected_return': marketpulse.type_double(),
+        'volatility': marketpulse.type_double(),
+        'sharpe_ratio': marketpulse.type_double(),
+        'weights': dbt.type_string(),
+        'risk_free_rate': marketpulse.type_double(),
+        'lookback_start_date': 'date',
+        'lookback_end_date': 'date',
+        'n_observations': 'integer',
+        'max_weight': marketpulse.type_double(),
+        'is_long_only': dbt.type_boolean(),
+        'created_at': 'timestamp with time zone',
+    }) }}
 
 ),
 
 final as (
 
     select
-        cast(run_id as {{ dbt.type_string() }}) as run_id,
-        cast(portfolio_id as {{ dbt.type_string() }}) as portfolio_id,
-        cast(method as {{ dbt.type_string() }}) as method,  -- noqa: RF04
-        cast(point_index as integer) as point_index,
-        cast(expected_return as {{ marketpulse.type_double() }}) as expected_return,
-        cast(volatility as {{ marketpulse.type_double() }}) as volatility,
-        cast(sharpe_ratio as {{ marketpulse.type_double() }}) as sharpe_ratio,
-        cast(weights as {{ dbt.type_string() }}) as weights,
-        cast(risk_free_rate as {{ marketpulse.type_double() }}) as risk_free_rate,
-        cast(lookback_start_date as date) as lookback_start_date,
-        cast(lookback_end_date as date) as lookback_end_date,
-        cast(n_observations as integer) as n_observations,
-        cast(max_weight as {{ marketpulse.type_double() }}) as max_weight,
-        cast(is_long_only as {{ dbt.type_boolean() }}) as is_long_only,
+        run_id,
+        portfolio_id,
+        method,  -- noqa: RF04
+        point_index,
+        expected_return,
+        volatility,
+        sharpe_ratio,
+        weights,
+        risk_free_rate,
+        lookback_start_date,
+        lookback_end_date,
+        n_observations,
+        max_weight,
+        is_long_only,
         created_at
     from source
 

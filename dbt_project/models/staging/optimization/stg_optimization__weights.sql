@@ -1,23 +1,25 @@
+{#- raw_portfolio.optimization_weights appears on the first `python -m ingest optimize`:
+    until then this model is an empty relation of the same columns. -#}
 with source as (
 
-    {{ optimization_source_or_empty('optimization', 'optimization_weights', [
-        ['run_id', 'text'],
-        ['method', 'text'],
-        ['point_index', 'bigint'],
-        ['symbol', 'text'],
-        ['weight', 'double'],
-    ]) }}
+    {{ marketpulse.source_or_empty('optimization', 'optimization_weights', {
+        'run_id': dbt.type_string(),
+        'method': dbt.type_string(),
+        'point_index': 'integer',
+        'symbol': dbt.type_string(),
+        'weight': marketpulse.type_double(),
+    }) }}
 
 ),
 
 final as (
 
     select
-        cast(run_id as {{ dbt.type_string() }}) as run_id,
-        cast(method as {{ dbt.type_string() }}) as method,  -- noqa: RF04
-        cast(point_index as integer) as point_index,
-        cast(symbol as {{ dbt.type_string() }}) as symbol,
-        cast(weight as {{ marketpulse.type_double() }}) as weight
+        run_id,
+        method,  -- noqa: RF04
+        point_index,
+        symbol,
+        weight
     from source
 
 )
