@@ -174,3 +174,28 @@ def test_a_symbol_without_prices_fails() -> None:
     prices["EEE"] = np.nan
     with pytest.raises(OptimizationError, match="unknown symbol EEE"):
         engine.returns_window(prices, 756)
+
+
+def test_binding_caps_agree_with_scipy_slsqp() -> None:
+    """Where the caps bind there is no closed form: scipy's SLSQP (another optimizer, run
+    here) on the same numpy moments must land on the same long-only portfolios."""
+    from scipy.optimize import minimize
+
+    settings = Settings(max_weight=0.3)
+    mu, cov = numpy_moments(synthetic_prices(), 756)
+    constraints = [{"type": "eq", "fun": lambda w: w.sum() - 1}]
+    options = {"ftol": 1e-15, "maxiter": 1000}
+
+    def solve(objective):  # type: ignore[no-untyped-def]
+        start = np.full(4, 0.25)
+        bounds = [(0, 0.3)] * 4
+        answer = minimize(objective, start, bounds=bounds, constraints=constraints, options=options)
+        assert answer.success, answer.message
+        return answer.x
+
+    min_var = solve(lambda w: w @ cov @ w)
+    tangent = solve(lambda w: -(w @ mu - RF) / np.sqrt(w @ cov @ w))
+    assert np.isclose(min_var, 0.3).any() and np.isclose(tangent, 0.3).any()  # caps bind
+    result = run(settings)
+    np.testing.assert_allclose(weights_of(result, "min_volatility"), min_var, atol=1e-5)
+    np.testing.assert_allclose(weights_of(result, "max_sharpe"), tangent, atol=1e-5)
