@@ -304,11 +304,14 @@ def _run_optimization(warehouse: Warehouse, settings, portfolio, symbols) -> int
 
 def _demo_optimize(warehouse: Warehouse) -> int:
     """The demo's one optimization (issue 8): the sample portfolio, default settings."""
-    from ingest.optimize import SAMPLE_PORTFOLIO, has_portfolio_marts
+    from ingest.optimize import SAMPLE_PORTFOLIO, has_portfolio_marts, has_run
     from ingest.optimize.engine import Settings
 
     if not has_portfolio_marts(warehouse):
         print("note: no portfolio marts in the warehouse; the demo optimization is skipped")
+        return 0
+    if has_run(warehouse, SAMPLE_PORTFOLIO):  # a second demo adds no rows
+        print(f"marketpulse demo: {SAMPLE_PORTFOLIO} already optimized (make optimize for more)")
         return 0
     print(f"marketpulse demo: optimize {SAMPLE_PORTFOLIO}")
     return _run_optimization(warehouse, Settings(), SAMPLE_PORTFOLIO, None)

@@ -307,6 +307,16 @@ def _frontier(result: Result) -> list[engine.Point]:
     return [point for point in result.points if point.method == "frontier"]
 
 
+def has_run(warehouse: Warehouse, portfolio_id: str) -> bool:
+    """Whether raw_portfolio already holds an optimization run of `portfolio_id`."""
+    with closing(warehouse.connect()) as connection:
+        if not _table_exists(connection, DATASET, RESULTS_TABLE):
+            return False
+        mark = _placeholder(warehouse)
+        sql = f"select count(*) from {DATASET}.{RESULTS_TABLE} where portfolio_id = {mark}"
+        return _fetch(connection, sql, (portfolio_id,))[0][0] > 0
+
+
 def has_portfolio_marts(warehouse: Warehouse) -> bool:
     with closing(warehouse.connect()) as connection:
         return _table_exists(connection, "marts", "fct_portfolio_holdings_daily")

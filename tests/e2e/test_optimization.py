@@ -9,12 +9,14 @@ mu = mean daily return x 252 and S = sample covariance x 252 over the last 756 c
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 import os
 import shutil
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +51,19 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         timeout=600,
         check=False,
     )
+
+
+def cli_in_process(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The same command through `ingest.cli.main` in this process (no interpreter start-up)."""
+    from ingest.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("WAREHOUSE", "MARKETPULSE_DUCKDB_PATH", "DBT_TARGET_PATH", "DBT_LOG_PATH"):
+            patch.setenv(name, env[name])
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(["optimize", *args])
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def run_id_of(result: subprocess.CompletedProcess[str]) -> str:
@@ -110,9 +125,11 @@ def optimized(demo_duckdb: Demo, tmp_path_factory: pytest.TempPathFactory) -> Op
     }
     short = run_id_of(cli(env, "--portfolio", PORTFOLIO, "--allow-short", "--frontier-points", "5"))
     capped = run_id_of(
-        cli(env, "--portfolio", PORTFOLIO, "--max-weight", "0.3", "--frontier-points", "12")
+        cli_in_process(
+            env, "--portfolio", PORTFOLIO, "--max-weight", "0.3", "--frontier-points", "12"
+        )
     )
-    adhoc = run_id_of(cli(env, "--symbols", "SPY,XLK,XLU", "--lookback", "252"))
+    adhoc = run_id_of(cli_in_process(env, "--symbols", "SPY,XLK,XLU", "--lookback", "252"))
     return Optimized(warehouse, env, short, capped, adhoc)
 
 
@@ -305,7 +322,9 @@ def test_bad_input_fails_in_one_line_and_loads_nothing(
 ) -> None:
     count = "select count(*) from raw_portfolio.optimization_results"
     before = query(optimized.warehouse, count)
-    result = cli(optimized.env, *args)
+    # the first case as a user's process (its exit status), the others in-process
+    run = cli if args[:2] == ["--portfolio", "no-such-portfolio"] else cli_in_process
+    result = run(optimized.env, *args)
     assert result.returncode == 1
     assert result.stderr.startswith(message), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
