@@ -229,14 +229,14 @@ def _check_row(
             typed["symbol"] = symbol
     quantity = row.get("quantity", _number)
     if quantity is not None and quantity <= 0:
-        row.error("quantity", f"must be > 0, got {_shown(row.record.values['quantity'])}")
+        row.error("quantity", f"must be > 0, got {quantity:g}")
     elif quantity is not None:
         typed["quantity"] = quantity
     weight = row.get("target_weight", _number)
     if weight is not None and not 0 < weight <= 1:
         row.error(
             "target_weight",
-            f"must be in (0, 1], got {_shown(row.record.values['target_weight'])}",
+            f"must be in (0, 1], got {weight:g}",
         )
     elif weight is not None:
         typed["target_weight"] = weight
@@ -246,7 +246,7 @@ def _check_row(
         row.error("quantity", "a row needs a quantity or a target_weight (or both)")
     cost = row.get("cost_basis", _number)
     if cost is not None and cost < 0:
-        row.error("cost_basis", f"must be >= 0, got {_shown(row.record.values['cost_basis'])}")
+        row.error("cost_basis", f"must be >= 0, got {cost:g}")
     elif cost is not None:
         typed["cost_basis"] = cost
     as_of = row.get("as_of_date", _date, required=True)
@@ -284,7 +284,8 @@ def validate(
             for name in row.record.values:
                 if name not in settings.FIELDS:
                     row.error(name or "(no name)", _unknown(name))
-        row.typed = _check_row(row, symbols)
+        if row.record.values or not row.record.problems:  # else: not a record at all
+            row.typed = _check_row(row, symbols)
     _check_across_rows(rows, tolerance)
     errors = sorted(
         (RowError(row.record.line, f, m) for row in rows for f, m in row.errors),
@@ -294,7 +295,8 @@ def validate(
 
 
 def _unknown(name: str) -> str:
-    return f"unknown column; expected {', '.join(settings.FIELDS)}"
+    what = "unknown column" if name else "a value under a column with no name"
+    return f"{what}; expected {', '.join(settings.FIELDS)}"
 
 
 def _unknown_columns(records: Sequence[RawHolding], file: str) -> list[str]:
