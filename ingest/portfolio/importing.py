@@ -50,10 +50,9 @@ def _statement(warehouse: Warehouse, sql: str) -> str:
     return sql.replace("?", "%s") if warehouse.kind == "postgres" else sql
 
 
-def _tables(cursor: Any, schema: str) -> set[str]:
-    cursor.execute(
-        f"select table_name from information_schema.tables where table_schema = '{schema}'"
-    )
+def _tables(warehouse: Warehouse, cursor: Any, schema: str) -> set[str]:
+    sql = "select table_name from information_schema.tables where table_schema = ?"
+    cursor.execute(_statement(warehouse, sql), (schema,))
     return {row[0] for row in cursor.fetchall()}
 
 
@@ -63,7 +62,7 @@ def known_symbols(warehouse: Warehouse) -> dict[str, str | None]:
     known: dict[str, str | None] = {}
     with closing(warehouse.connect()) as connection:
         cursor = connection.cursor()
-        tables = _tables(cursor, "raw_yahoo")
+        tables = _tables(warehouse, cursor, "raw_yahoo")
         if "prices_daily" in tables:
             cursor.execute("select distinct symbol from raw_yahoo.prices_daily")
             known.update({row[0]: None for row in cursor.fetchall()})
@@ -84,7 +83,7 @@ def already_imported(warehouse: Warehouse, validation: Validation, the_id: str) 
     import of another version of a snapshot makes re-importing this one meaningful again)."""
     with closing(warehouse.connect()) as connection:
         cursor = connection.cursor()
-        tables = _tables(cursor, settings.DATASET)
+        tables = _tables(warehouse, cursor, settings.DATASET)
         if not {settings.IMPORTS_TABLE, settings.HOLDINGS_TABLE} <= tables:
             return False
         cursor.execute(
