@@ -16,6 +16,7 @@ import pytest
 from ingest import runner
 from ingest.config import IngestConfig
 from ingest.dbt import run_dbt
+from ingest.portfolio.importing import import_files
 from ingest.report import Progress
 from ingest.warehouse import Warehouse
 from tests.conftest import ROOT
@@ -63,6 +64,7 @@ def build_sample(warehouse: Warehouse, tmp: Path) -> None:
         progress=Progress(quiet=True),
     )
     assert all(report.ok for report in reports), [r for r in reports if not r.ok]
+    assert import_files(warehouse, [runner.SAMPLE_DIR / "portfolio" / "sample_portfolios.csv"]) == 0
     os.environ["DBT_TARGET_PATH"] = str(tmp / "target")
     os.environ["DBT_LOG_PATH"] = str(tmp / "logs")
     assert run_dbt(warehouse, "build", "--quiet") == 0, "dbt build failed"
