@@ -6,9 +6,10 @@
     than a window's length has no row for that window. Every statistic is a two-pass
     aggregate (means first, then centred sums), which keeps them accurate and portable.
 
-    relation: a relation or CTE name with the key columns and trading_date, level (the
-    price or cumulative return index whose ratio is the return), daily_return (null on the
-    first session), benchmark_return and excess_return (daily_return - risk-free rate).
+    relation: a relation or CTE name with the key columns and trading_date, return_index
+    (an adjusted price or a cumulative return index: its ratio is the total return and its
+    running peak the drawdown's), daily_return (null on the first session),
+    benchmark_return and excess_return (daily_return - risk-free rate).
     keys: the key column name, or a list of them.
     Renders a whole `with ... select` statement: keys, window_name, as_of_date,
     n_observations, annual_return, annual_volatility, sharpe_ratio, sortino_ratio,
@@ -61,7 +62,7 @@ numbered as (
     select
         {{ risk_keys(keys) }},
         trading_date,
-        level,
+        return_index,
         daily_return,
         benchmark_return,
         excess_return,
@@ -83,7 +84,7 @@ window_sessions as (
         windows.window_name,
         numbered.as_of_date,
         numbered.trading_date,
-        numbered.level,
+        numbered.return_index,
         numbered.daily_return,
         numbered.benchmark_return,
         numbered.excess_return,
@@ -103,14 +104,14 @@ drawdowns as (
         {{ risk_keys(keys) }},
         window_name,
         trading_date,
-        (level - running_peak) / running_peak as drawdown
+        (return_index - running_peak) / running_peak as drawdown
     from (
         select
             {{ risk_keys(keys) }},
             window_name,
             trading_date,
-            level,
-            max(level) over (
+            return_index,
+            max(return_index) over (
                 partition by {{ risk_keys(keys) }}, window_name
                 order by trading_date
                 rows between unbounded preceding and current row
@@ -208,8 +209,8 @@ endpoints as (
     select
         {{ risk_keys(keys) }},
         window_name,
-        max(case when is_start then level end) as start_close,
-        max(case when trading_date = as_of_date then level end) as end_close
+        max(case when is_start then return_index end) as start_close,
+        max(case when trading_date = as_of_date then return_index end) as end_close
     from window_sessions
     group by {{ risk_keys(keys) }}, window_name
 

@@ -11,7 +11,7 @@ with returns as (
     select
         symbol,
         trading_date,
-        adj_close as level,
+        adj_close as return_index,
         daily_return,
         benchmark_return,
         excess_return
