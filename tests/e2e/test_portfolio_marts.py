@@ -203,7 +203,7 @@ def expected_marts(warehouse: Warehouse, path: Path = SAMPLE) -> dict[str, pd.Da
         holdings += held
         frame = pd.DataFrame(days).set_index("trading_date")
         returns = frame["daily_return"].astype(float)
-        bench = benchmark.reindex(pd.to_datetime(frame.index)).to_numpy()
+        bench = benchmark.reindex(pd.to_datetime(frame.index)).to_numpy(copy=True)
         bench[0] = math.nan  # the portfolio's first session has no return
         frame["benchmark_return"] = bench
         frame["benchmark_cumulative_return"] = (
@@ -367,7 +367,7 @@ def test_holdings_by_hand(warehouse: Warehouse) -> None:
         assert math.isclose(
             second["weight_drift"], value / next_total - targets[symbol], rel_tol=1e-9
         )
-        assert second["cost_basis"] is None and second["unrealized_pnl"] is None
+        assert pd.isna(second["cost_basis"]) and pd.isna(second["unrealized_pnl"])
 
 
 def test_holdings_equal_the_simulation(warehouse: Warehouse) -> None:
@@ -387,7 +387,7 @@ def test_performance_equals_pandas(warehouse: Warehouse) -> None:
     assert reference.mismatches(actual, expected) == []
     first = actual.loc[(SECTOR, date(2015, 1, 2))]
     assert first["market_value"] == pytest.approx(1_000_000, rel=1e-12)
-    assert first["daily_return"] is None and first["cumulative_return"] == 0
+    assert pd.isna(first["daily_return"]) and first["cumulative_return"] == 0
     # On 2017-07-03 the return is that of the holdings of 2017-06-30 (XOM included).
     switch = actual.loc[(GROWTH, date(2017, 7, 3))]
     assert switch["market_value"] == pytest.approx(139_394.32, rel=1e-12)
