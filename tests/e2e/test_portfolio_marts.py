@@ -422,7 +422,7 @@ def test_build_without_raw_portfolio_gives_empty_marts(
     demo_duckdb: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     warehouse = copy_of_demo(demo_duckdb, tmp_path, monkeypatch)
-    execute(warehouse, "drop schema raw_portfolio cascade")
+    execute(warehouse, "drop schema if exists raw_portfolio cascade")
     assert run_dbt(warehouse, "build", "--select", "stg_portfolio__holdings+", "--quiet") == 0
     for name in MARTS:
         assert query(warehouse, f"select count(*) from marts.{name}") == [(0,)], name
