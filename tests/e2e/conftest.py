@@ -37,6 +37,12 @@ MARTS += (  # risk and rotation (issue 3)
 OPS_MARTS = ("fct_pipeline_runs", "fct_pipeline_loads", "fct_pipeline_failures")
 MARTS += OPS_MARTS
 MARTS += ("fct_prices_intraday", "fct_intraday_snapshot")
+MARTS += (  # portfolios (issue 8)
+    "dim_portfolio",
+    "fct_portfolio_holdings_daily",
+    "fct_portfolio_performance_daily",
+    "fct_portfolio_risk",
+)
 
 
 def query(warehouse: Warehouse, sql: str) -> list[tuple[Any, ...]]:
