@@ -317,11 +317,6 @@ def has_run(warehouse: Warehouse, portfolio_id: str) -> bool:
         return _fetch(connection, sql, (portfolio_id,))[0][0] > 0
 
 
-def has_portfolio_marts(warehouse: Warehouse) -> bool:
-    with closing(warehouse.connect()) as connection:
-        return _table_exists(connection, "marts", "fct_portfolio_holdings_daily")
-
-
 def _table_exists(connection: Any, schema: str, table: str) -> bool:
     cursor = connection.cursor()
     cursor.execute(

@@ -17,6 +17,7 @@ from ingest import optimize, runner
 from ingest.config import IngestConfig
 from ingest.dbt import run_dbt
 from ingest.optimize.engine import Settings
+from ingest.portfolio.importing import import_files
 from ingest.report import Progress
 from ingest.warehouse import Warehouse
 from tests.conftest import ROOT
@@ -37,6 +38,12 @@ MARTS += (  # risk and rotation (issue 3)
 OPS_MARTS = ("fct_pipeline_runs", "fct_pipeline_loads", "fct_pipeline_failures")
 MARTS += OPS_MARTS
 MARTS += ("fct_prices_intraday", "fct_intraday_snapshot")
+MARTS += (  # portfolios (issue 8)
+    "dim_portfolio",
+    "fct_portfolio_holdings_daily",
+    "fct_portfolio_performance_daily",
+    "fct_portfolio_risk",
+)
 MARTS += ("fct_optimization_results", "fct_optimization_weights")
 
 
@@ -65,11 +72,11 @@ def build_sample(warehouse: Warehouse, tmp: Path) -> None:
         progress=Progress(quiet=True),
     )
     assert all(report.ok for report in reports), [r for r in reports if not r.ok]
+    assert import_files(warehouse, [runner.SAMPLE_DIR / "portfolio" / "sample_portfolios.csv"]) == 0
     os.environ["DBT_TARGET_PATH"] = str(tmp / "target")
     os.environ["DBT_LOG_PATH"] = str(tmp / "logs")
     assert run_dbt(warehouse, "build", "--quiet") == 0, "dbt build failed"
-    if optimize.has_portfolio_marts(warehouse):  # the demo's one optimization (issue 8)
-        optimize.run_optimization(warehouse, Settings(), optimize.SAMPLE_PORTFOLIO)
+    optimize.run_optimization(warehouse, Settings(), optimize.SAMPLE_PORTFOLIO)  # as the demo
 
 
 def run_demo(warehouse_file: Path, tmp: Path) -> subprocess.CompletedProcess[str]:

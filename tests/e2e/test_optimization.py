@@ -8,7 +8,6 @@ mu = mean daily return x 252 and S = sample covariance x 252 over the last 756 c
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import json
@@ -25,7 +24,7 @@ import pandas as pd
 import pytest
 
 from ingest.warehouse import Warehouse
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import ROOT
 from tests.e2e.conftest import Demo, query
 
 PORTFOLIO = "sample-growth-income"
@@ -71,42 +70,6 @@ def run_id_of(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout.split()[1]  # "optimization <run_id> for ..."
 
 
-def ensure_holdings(warehouse: Warehouse) -> None:
-    """Until the portfolio marts exist: a contract-shaped fct_portfolio_holdings_daily for the
-    sample portfolio's latest snapshot (docs/decisions/0013), priced on the last session."""
-    import duckdb
-
-    with duckdb.connect(str(warehouse.duckdb_path)) as connection:
-        exists = connection.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'marts' and table_name = 'fct_portfolio_holdings_daily'"
-        ).fetchone()[0]
-        if exists:
-            return
-        with (SAMPLE / "portfolio" / "sample_portfolios.csv").open() as handle:
-            rows = [r for r in csv.DictReader(handle) if r["as_of_date"] == "2017-07-03"]
-        values = ", ".join(
-            f"('{r['symbol']}', {r['quantity']}, {r['target_weight']})" for r in rows
-        )
-        connection.execute(
-            f"""
-            create table marts.fct_portfolio_holdings_daily as
-            with held (symbol, quantity, target_weight) as (values {values}),
-            priced as (
-                select held.*, prices.trading_date, prices.close, prices.adj_close
-                from held inner join marts.fct_prices_daily as prices using (symbol)
-                where prices.trading_date = (select max(trading_date) from marts.fct_prices_daily)
-            )
-            select
-                '{PORTFOLIO}' as portfolio_id, trading_date, symbol,
-                date '2017-07-03' as snapshot_as_of_date, cast(quantity as double) as quantity,
-                close, adj_close, quantity * close as market_value,
-                quantity * close / sum(quantity * close) over () as weight, target_weight
-            from priced
-            """
-        )
-
-
 @pytest.fixture(scope="module")
 def optimized(demo_duckdb: Demo, tmp_path_factory: pytest.TempPathFactory) -> Optimized:
     """A copy of the demo warehouse (the shared one stays as the demo left it) + three runs."""
@@ -115,7 +78,6 @@ def optimized(demo_duckdb: Demo, tmp_path_factory: pytest.TempPathFactory) -> Op
     warehouse = Warehouse.from_env(
         {"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(tmp / "wh.duckdb")}
     )
-    ensure_holdings(warehouse)
     env = {
         **os.environ,
         "WAREHOUSE": "duckdb",
@@ -332,21 +294,13 @@ def test_bad_input_fails_in_one_line_and_loads_nothing(
 
 
 def test_the_demo_optimizes_the_sample_portfolio(demo_duckdb: Demo) -> None:
-    """`make demo` builds both marts and, once the portfolio marts exist, fills them with one
-    default run (long-only, uncapped, 20 frontier points) of the sample portfolio."""
-    has_portfolios = query(
-        demo_duckdb.warehouse,
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'marts' and table_name = 'fct_portfolio_holdings_daily'",
-    ) == [(1,)]
+    """`make demo` fills both marts with one default run (long-only, uncapped, 20 frontier
+    points) of the sample portfolio; test_demo_duckdb checks a second demo adds no rows."""
     rows = query(
         demo_duckdb.warehouse,
         "select portfolio_id, method, count(*), count(distinct run_id), bool_and(is_latest_run) "
         "from marts.fct_optimization_results group by portfolio_id, method order by method",
     )
-    if not has_portfolios:
-        assert rows == []
-        return
     assert rows == [
         (PORTFOLIO, "current", 1, 1, True),
         (PORTFOLIO, "frontier", 20, 1, True),
