@@ -117,3 +117,8 @@ warehouse-dir:
 
 clean: ## delete the local warehouse, dlt state and dbt build output (keeps .venv)
 	rm -rf data dbt_project/target dbt_project/logs logs
+
+# Portfolio optimization (issue 8): PyPortfolioOpt on the marts -> fct_optimization_results.
+.PHONY: optimize
+optimize: setup warehouse-dir ## max Sharpe, min vol, frontier for PORTFOLIO=id (OPTIMIZE_ARGS="--max-weight 0.35")
+	@$(PY) -m ingest optimize $(if $(PORTFOLIO),--portfolio "$(PORTFOLIO)") $(OPTIMIZE_ARGS)

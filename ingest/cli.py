@@ -11,6 +11,8 @@ python -m ingest market-open [--at 2024-03-11T14:00:00Z]   # exit 0 open, 3 clos
 python -m ingest watch [--interval 60]   # intraday micro-batches while the market is open
 python -m ingest serve [--port 8765]     # live WebSocket service (ingest/live)
 python -m ingest import-portfolio FILE [FILE...] [--skip-invalid]   # holdings -> raw_portfolio
+python -m ingest optimize --portfolio ID | --symbols A,B [--lookback 756] [--max-weight 1]
+                          [--allow-short] [--frontier-points 20]   # PyPortfolioOpt -> marts
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="import the valid snapshots; land invalid rows in raw_portfolio.rejected_holdings",
     )
+    _add_optimize_parser(commands)
     args, dbt_args = parser.parse_known_args(argv)
     if dbt_args and args.command != "build":  # only `build` passes arguments through (to dbt)
         parser.error(f"unrecognized arguments: {' '.join(dbt_args)}")
@@ -106,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             return _health(warehouse, send=args.alert)
         if args.command == "import-portfolio":
             return _import_portfolio(warehouse, args.files, skip_invalid=args.skip_invalid)
+        if args.command == "optimize":
+            return _optimize(warehouse, args)
         if args.command == "serve":
             from ingest.live import server
 
@@ -164,8 +169,9 @@ def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
     if code != 0:
         print("error: dbt build failed; see the output above", file=sys.stderr)
         return code
+    code = _demo_optimize(warehouse)
     print_summary(warehouse)
-    return 0
+    return code
 
 
 def _import_portfolio(
@@ -274,6 +280,62 @@ def _prune(warehouse: Warehouse, apply: bool, as_of: str | None) -> int:
     if not apply:
         print("dry run: nothing deleted; run `make prune APPLY=1` (or --apply) to delete")
     return 0
+
+
+def _add_optimize_parser(commands) -> None:  # type: ignore[no-untyped-def]
+    from ingest.optimize import engine
+
+    optimize = commands.add_parser(
+        "optimize", help="mean-variance optimization (PyPortfolioOpt) -> optimization marts"
+    )
+    optimize.add_argument("--portfolio", help="portfolio_id: its latest holdings are the universe")
+    optimize.add_argument("--symbols", help="comma-separated symbols: an ad-hoc universe instead")
+    optimize.add_argument("--lookback", type=int, default=engine.DEFAULT_LOOKBACK, help="sessions")
+    optimize.add_argument(
+        "--max-weight", type=float, default=engine.DEFAULT_MAX_WEIGHT, help="cap per symbol"
+    )
+    optimize.add_argument("--allow-short", action="store_true", help="bounds -cap..cap")
+    optimize.add_argument(
+        "--frontier-points", type=int, default=engine.DEFAULT_FRONTIER_POINTS, help="at least 2"
+    )
+
+
+def _optimize(warehouse: Warehouse, args: argparse.Namespace) -> int:
+    from ingest.optimize.engine import Settings
+
+    symbols = validate_symbols(args.symbols.split(",")) if args.symbols else None
+    settings = Settings(args.lookback, args.max_weight, args.allow_short, args.frontier_points)
+    return _run_optimization(warehouse, settings, args.portfolio, symbols)
+
+
+def _run_optimization(warehouse: Warehouse, settings, portfolio, symbols) -> int:  # type: ignore[no-untyped-def]
+    from ingest.optimize import OptimizationError, report_lines, run_optimization
+
+    try:
+        run = run_optimization(warehouse, settings, portfolio, symbols)
+    except OptimizationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # duckdb / psycopg2 / dlt errors: missing marts, unreachable server
+        print(
+            f"error: optimize failed on {warehouse.describe()}: {_first_line(exc)}", file=sys.stderr
+        )
+        return 2
+    for line in report_lines(run):
+        print(line)
+    return 0
+
+
+def _demo_optimize(warehouse: Warehouse) -> int:
+    """The demo's one optimization (issue 8): the sample portfolio, default settings."""
+    from ingest.optimize import SAMPLE_PORTFOLIO, has_run
+    from ingest.optimize.engine import Settings
+
+    if has_run(warehouse, SAMPLE_PORTFOLIO):  # a second demo adds no rows
+        print(f"marketpulse demo: {SAMPLE_PORTFOLIO} already optimized (make optimize for more)")
+        return 0
+    print(f"marketpulse demo: optimize {SAMPLE_PORTFOLIO}")
+    return _run_optimization(warehouse, Settings(), SAMPLE_PORTFOLIO, None)
 
 
 def _first_line(exc: Exception) -> str:

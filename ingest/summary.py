@@ -54,6 +54,7 @@ DATE_COLUMNS |= {
     "fct_portfolio_performance_daily": "trading_date",
     "fct_portfolio_risk": "as_of_date",
 }
+MARTS += ("fct_optimization_results", "fct_optimization_weights")  # issue 8
 
 
 def mart_stats(warehouse: Warehouse) -> dict[str, dict[str, Any]]:

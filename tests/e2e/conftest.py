@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from ingest import runner
+from ingest import optimize, runner
 from ingest.config import IngestConfig
 from ingest.dbt import run_dbt
+from ingest.optimize.engine import Settings
 from ingest.portfolio.importing import import_files
 from ingest.report import Progress
 from ingest.warehouse import Warehouse
@@ -43,6 +44,7 @@ MARTS += (  # portfolios (issue 8)
     "fct_portfolio_performance_daily",
     "fct_portfolio_risk",
 )
+MARTS += ("fct_optimization_results", "fct_optimization_weights")
 
 
 def query(warehouse: Warehouse, sql: str) -> list[tuple[Any, ...]]:
@@ -74,6 +76,7 @@ def build_sample(warehouse: Warehouse, tmp: Path) -> None:
     os.environ["DBT_TARGET_PATH"] = str(tmp / "target")
     os.environ["DBT_LOG_PATH"] = str(tmp / "logs")
     assert run_dbt(warehouse, "build", "--quiet") == 0, "dbt build failed"
+    optimize.run_optimization(warehouse, Settings(), optimize.SAMPLE_PORTFOLIO)  # as the demo
 
 
 def run_demo(warehouse_file: Path, tmp: Path) -> subprocess.CompletedProcess[str]:

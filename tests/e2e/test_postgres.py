@@ -41,6 +41,16 @@ KEYS |= {  # portfolios (issue 8)
 }
 # Columns that differ between the two builds by design (when each ingest ran).
 COLUMNS = {"fct_trends": "keyword, geo, observed_date, interest_score, is_partial"}
+# The demo's optimization: run ids and times differ; weights are compared in long form.
+KEYS |= {
+    "fct_optimization_results": "portfolio_id, method, point_index",
+    "fct_optimization_weights": "portfolio_id, method, point_index, symbol",
+}
+COLUMNS |= {
+    "fct_optimization_results": "portfolio_id, method, point_index, expected_return, volatility, "
+    "sharpe_ratio, risk_free_rate, lookback_start_date, lookback_end_date, n_observations",
+    "fct_optimization_weights": "portfolio_id, method, point_index, symbol, weight",
+}
 
 
 def test_postgres_build_has_the_same_row_counts(
