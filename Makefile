@@ -111,3 +111,9 @@ warehouse-dir:
 
 clean: ## delete the local warehouse, dlt state and dbt build output (keeps .venv)
 	rm -rf data dbt_project/target dbt_project/logs logs
+
+# Portfolio export (issue 8): one portfolio from the marts to files.
+.PHONY: export
+export: setup ## PORTFOLIO=id [FORMATS=csv,xlsx,json,xml,pdf,zip] [OUT=dir]: write exports/<id>/
+	@test -n "$(PORTFOLIO)" || { echo "error: PORTFOLIO is required: make export PORTFOLIO=<portfolio id>" >&2; exit 2; }
+	@$(PY) -m ingest export --portfolio "$(PORTFOLIO)" $(if $(FORMATS),--formats "$(FORMATS)") $(if $(OUT),--out "$(OUT)")

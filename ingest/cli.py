@@ -10,6 +10,7 @@ python -m ingest health [--alert]   # warehouse, last runs, freshness, quality; 
 python -m ingest market-open [--at 2024-03-11T14:00:00Z]   # exit 0 open, 3 closed
 python -m ingest watch [--interval 60]   # intraday micro-batches while the market is open
 python -m ingest serve [--port 8765]     # live WebSocket service (ingest/live)
+python -m ingest export --portfolio ID [--out DIR] [--formats csv,xlsx,json,xml,pdf,zip]
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     health = commands.add_parser("health", help="warehouse, last runs, freshness, quality")
     health.add_argument("--alert", action="store_true", help="also send alerts for what it finds")
+    export = commands.add_parser(
+        "export", help="one portfolio from the marts to CSV, Excel, JSON, XML, PDF and a ZIP"
+    )
+    export.add_argument("--portfolio", required=True, help="portfolio id (dim_portfolio)")
+    export.add_argument("--out", help="output directory (default exports/<portfolio id>/)")
+    export.add_argument("--formats", help="comma-separated subset of csv,xlsx,json,xml,pdf,zip")
     args, dbt_args = parser.parse_known_args(argv)
     if dbt_args and args.command != "build":  # only `build` passes arguments through (to dbt)
         parser.error(f"unrecognized arguments: {' '.join(dbt_args)}")
@@ -93,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             return _build(warehouse, dbt_args)
         if args.command == "health":
             return _health(warehouse, send=args.alert)
+        if args.command == "export":
+            return _export(warehouse, args)
         if args.command == "serve":
             from ingest.live import server
 
@@ -249,6 +258,24 @@ def _prune(warehouse: Warehouse, apply: bool, as_of: str | None) -> int:
         print(f"  {line.describe()}")
     if not apply:
         print("dry run: nothing deleted; run `make prune APPLY=1` (or --apply) to delete")
+    return 0
+
+
+def _export(warehouse: Warehouse, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ingest.export import ExportError, export_portfolio, parse_formats
+
+    try:
+        formats = parse_formats(args.formats)
+        written = export_portfolio(
+            warehouse, args.portfolio, Path(args.out) if args.out else None, formats
+        )
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path} ({path.stat().st_size:,} bytes)")
     return 0
 
 
