@@ -1,15 +1,15 @@
-"""The PDF's charts: matplotlib (Agg, no display) rendered to PNG bytes in memory."""
+"""The PDF's charts: matplotlib rendered to PNG bytes in memory.
+
+Figures are built with the object API (`Figure`, no pyplot): no global backend or figure
+registry is touched, so nothing needs a display and nothing leaks between exports.
+"""
 
 from __future__ import annotations
 
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: no display, no GUI toolkit
-
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
@@ -22,6 +22,11 @@ ACCENT_COLOUR = "#e08e0b"
 DPI = 150
 WIDTH_INCHES = 7.0
 HEIGHT_INCHES = 3.0
+
+
+def _figure(height: float) -> tuple[Figure, Axes]:
+    figure = Figure(figsize=(WIDTH_INCHES, height))
+    return figure, figure.subplots()
 
 
 def _style(figure: Figure) -> None:
@@ -39,11 +44,10 @@ def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     # No metadata: the same document renders to the same bytes.
     figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    plt.close(figure)
     return buffer.getvalue()
 
 
-def _date_axis(axes: plt.Axes) -> None:
+def _date_axis(axes: Axes) -> None:
     locator = mdates.AutoDateLocator(maxticks=8)
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
@@ -53,7 +57,7 @@ def cumulative_return_chart(document: PortfolioDocument) -> bytes:
     """Portfolio vs benchmark cumulative return since the first valued session."""
     rows = document.performance
     dates = [row.trading_date for row in rows]
-    figure, axes = plt.subplots(figsize=(WIDTH_INCHES, HEIGHT_INCHES))
+    figure, axes = _figure(HEIGHT_INCHES)
     axes.plot(
         dates,
         [row.cumulative_return for row in rows],
@@ -93,7 +97,7 @@ def drawdowns(document: PortfolioDocument) -> list[float | None]:
 def drawdown_chart(document: PortfolioDocument) -> bytes:
     dates = [row.trading_date for row in document.performance]
     values = [value if value is not None else float("nan") for value in drawdowns(document)]
-    figure, axes = plt.subplots(figsize=(WIDTH_INCHES, HEIGHT_INCHES * 0.8))
+    figure, axes = _figure(HEIGHT_INCHES * 0.8)
     axes.fill_between(dates, values, 0, color=DRAWDOWN_COLOUR, alpha=0.35, linewidth=0)
     axes.plot(dates, values, color=DRAWDOWN_COLOUR, linewidth=0.9)
     axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -112,7 +116,7 @@ def frontier_chart(document: PortfolioDocument) -> bytes | None:
     )
     if not points:
         return None
-    figure, axes = plt.subplots(figsize=(WIDTH_INCHES, HEIGHT_INCHES * 1.15))
+    figure, axes = _figure(HEIGHT_INCHES * 1.15)
     if frontier:
         axes.plot(
             [p.volatility for p in frontier],

@@ -92,7 +92,7 @@ def document(with_optimization: bool = True) -> PortfolioDocument:
             0.88,
             "SPY",
         )
-        for window, n in (("full", SESSIONS - 1), ("1y", 252))
+        for window, n in (("1y", 252), ("full", SESSIONS - 1))
     )
     created = datetime(2021, 3, 1, 12, 30, 0)
     optimization: tuple[OptimizationPoint, ...] = ()
