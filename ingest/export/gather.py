@@ -28,8 +28,9 @@ from ingest.export.document import (
 from ingest.warehouse import Warehouse
 
 SCHEMA = "marts"
-# Rounds a quantity un-split back to the imported one (300 x 7 / 7 may not be 300.0 exactly).
-QUANTITY_DECIMALS = 8
+# Rounds a quantity or cost basis un-split back to the imported one (300 x 7 / 7 may not be
+# 300.0 exactly; the marts round split factors to 12 decimals).
+DECIMALS = 8
 
 
 class ExportError(Exception):
@@ -120,9 +121,9 @@ class _Reader:
     def holdings(self, info: PortfolioInfo) -> tuple[Holding, ...]:
         """The latest snapshot as imported, from its first session's rows.
 
-        The mart carries quantities through splits after the snapshot's date; a split taking
-        effect on the first session (a snapshot dated on a non-session) is undone here with
-        that session's split_ratio. A weights-only portfolio's quantities are bought by the
+        The mart carries quantities and cost bases through splits after the snapshot's date; a
+        split taking effect on the first session (a snapshot dated on a non-session) is undone
+        here with that session's split_ratio. A weights-only portfolio's quantities are bought by the
         mart, not imported, so they are left out.
         """
         rows = self.rows(
@@ -166,21 +167,25 @@ class _Reader:
         holdings = []
         for row in rows:
             quantity = _float(row["quantity"]) if imported_quantities else None
+            cost_basis = _float(row["cost_basis"])
             as_of_date = _date(row["snapshot_as_of_date"])
             split_ratio = _float(row["split_ratio"])
             if (
-                quantity is not None
+                imported_quantities
                 and split_ratio not in (None, 1.0)
                 and _date(row["trading_date"]) > as_of_date
             ):
-                quantity = round(quantity / split_ratio, QUANTITY_DECIMALS)
+                quantity = None if quantity is None else round(quantity / split_ratio, DECIMALS)
+                cost_basis = (
+                    None if cost_basis is None else round(cost_basis * split_ratio, DECIMALS)
+                )
             holdings.append(
                 Holding(
                     portfolio_name=info.portfolio_name,
                     symbol=row["symbol"],
                     quantity=quantity,
                     target_weight=_float(row["target_weight"]),
-                    cost_basis=_float(row["cost_basis"]),
+                    cost_basis=cost_basis,
                     as_of_date=as_of_date,
                     base_currency=info.base_currency,
                 )

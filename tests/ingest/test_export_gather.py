@@ -30,7 +30,7 @@ create table marts.fct_portfolio_holdings_daily as select * from (values
     ('split-co', date '2020-08-24', 'MSFT', date '2020-08-24', 25.0, 200.0, 199.0, 5000.0, 0.5, null, null, null, null),
     ('split-co', date '2020-08-28', 'AAPL', date '2020-08-24', 10.0, 500.0, 125.0, 5000.0, 0.5, null, null, 300.0, 2000.0),
     ('split-co', date '2020-08-28', 'MSFT', date '2020-08-24', 25.0, 200.0, 199.0, 5000.0, 0.5, null, null, null, null),
-    -- snapshot of Saturday 2020-08-29: 3 AAPL as imported; AAPL splits 4:1 on Monday 08-31
+    -- snapshot of Saturday 2020-08-29: 3 AAPL at 300 as imported; AAPL splits 4:1 on Monday
     ('split-co', date '2020-08-31', 'AAPL', date '2020-08-29', 12.0, 129.0, 129.0, 1548.0, 0.2364, null, null, 75.0, 648.0),
     ('split-co', date '2020-08-31', 'MSFT', date '2020-08-29', 25.0, 200.0, 200.0, 5000.0, 0.7636, null, null, null, null),
     ('split-co', date '2020-09-01', 'AAPL', date '2020-08-29', 12.0, 134.0, 134.0, 1608.0, 0.2433, null, null, 75.0, 708.0),
@@ -95,7 +95,7 @@ def warehouse(tmp_path: Path) -> Warehouse:
 def test_holdings_are_the_latest_snapshot_as_imported(warehouse):
     document = read_document(warehouse, "split-co")
     assert document.holdings == (
-        Holding("Split & Co", "AAPL", 3.0, None, 75.0, date(2020, 8, 29), "USD"),
+        Holding("Split & Co", "AAPL", 3.0, None, 300.0, date(2020, 8, 29), "USD"),
         Holding("Split & Co", "MSFT", 25.0, None, None, date(2020, 8, 29), "USD"),
     )
     # positions are the mart's latest session, quantities as the mart carries them
@@ -143,7 +143,7 @@ def test_export_writes_every_file(warehouse, tmp_path):
     ]
     assert (tmp_path / "out" / "split-co-holdings.csv").read_text().splitlines() == [
         "portfolio_name,symbol,quantity,target_weight,cost_basis,as_of_date,base_currency",
-        "Split & Co,AAPL,3,,75,2020-08-29,USD",
+        "Split & Co,AAPL,3,,300,2020-08-29,USD",
         "Split & Co,MSFT,25,,,2020-08-29,USD",
     ]
     assert not list((tmp_path / "out").glob(".*"))  # no temporary files left
