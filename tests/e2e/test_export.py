@@ -206,3 +206,25 @@ def test_unknown_portfolio_exits_2_and_writes_nothing(demo_duckdb, tmp_path):
     assert result.stderr.startswith("error: unknown portfolio 'no-such'; known: ")
     assert GROWTH in result.stderr and result.stderr.count("\n") == 1
     assert not out.exists()
+
+
+@pytest.mark.postgres
+def test_postgres_gives_the_same_document(demo_postgres, demo_duckdb):
+    from ingest.export import FORMATS, render
+    from ingest.export.gather import read_document
+
+    on_postgres = read_document(demo_postgres, GROWTH)
+    on_duckdb = read_document(demo_duckdb.warehouse, GROWTH)
+    assert on_postgres.info == on_duckdb.info
+    assert on_postgres.holdings == on_duckdb.holdings
+    assert [row.trading_date for row in on_postgres.performance] == [
+        row.trading_date for row in on_duckdb.performance
+    ]
+    for pg_row, duck_row in zip(on_postgres.performance, on_duckdb.performance, strict=True):
+        assert pg_row.market_value == pytest.approx(duck_row.market_value, rel=1e-9)
+    assert len(on_postgres.prices) == len(on_duckdb.prices)
+    assert [r.window_name for r in on_postgres.risk] == [r.window_name for r in on_duckdb.risk]
+    assert {(p.method, p.point_index) for p in on_postgres.optimization} == {
+        (p.method, p.point_index) for p in on_duckdb.optimization
+    }
+    assert set(render(on_postgres, FORMATS)) == set(FORMATS)
