@@ -122,3 +122,8 @@ clean: ## delete the local warehouse, dlt state and dbt build output (keeps .ven
 .PHONY: optimize
 optimize: setup warehouse-dir ## max Sharpe, min vol, frontier for PORTFOLIO=id (OPTIMIZE_ARGS="--max-weight 0.35")
 	@$(PY) -m ingest optimize $(if $(PORTFOLIO),--portfolio "$(PORTFOLIO)") $(OPTIMIZE_ARGS)
+# Portfolio export (issue 8): one portfolio from the marts to files.
+.PHONY: export
+export: setup ## PORTFOLIO=id [FORMATS=csv,xlsx,json,xml,pdf,zip] [OUT=dir]: write exports/<id>/
+	@test -n "$(PORTFOLIO)" || { echo "error: PORTFOLIO is required: make export PORTFOLIO=<portfolio id>" >&2; exit 2; }
+	@$(PY) -m ingest export --portfolio "$(PORTFOLIO)" $(if $(FORMATS),--formats "$(FORMATS)") $(if $(OUT),--out "$(OUT)")

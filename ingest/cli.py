@@ -13,6 +13,7 @@ python -m ingest serve [--port 8765]     # live WebSocket service (ingest/live)
 python -m ingest import-portfolio FILE [FILE...] [--skip-invalid]   # holdings -> raw_portfolio
 python -m ingest optimize --portfolio ID | --symbols A,B [--lookback 756] [--max-weight 1]
                           [--allow-short] [--frontier-points 20]   # PyPortfolioOpt -> marts
+python -m ingest export --portfolio ID [--out DIR] [--formats csv,xlsx,json,xml,pdf,zip]
 """
 
 from __future__ import annotations
@@ -88,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
         help="import the valid snapshots; land invalid rows in raw_portfolio.rejected_holdings",
     )
     _add_optimize_parser(commands)
+    export = commands.add_parser(
+        "export", help="one portfolio from the marts to CSV, Excel, JSON, XML, PDF and a ZIP"
+    )
+    export.add_argument("--portfolio", required=True, help="portfolio id (dim_portfolio)")
+    export.add_argument("--out", help="output directory (default exports/<portfolio id>/)")
+    export.add_argument("--formats", help="comma-separated subset of csv,xlsx,json,xml,pdf,zip")
     args, dbt_args = parser.parse_known_args(argv)
     if dbt_args and args.command != "build":  # only `build` passes arguments through (to dbt)
         parser.error(f"unrecognized arguments: {' '.join(dbt_args)}")
@@ -111,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
             return _import_portfolio(warehouse, args.files, skip_invalid=args.skip_invalid)
         if args.command == "optimize":
             return _optimize(warehouse, args)
+        if args.command == "export":
+            return _export(warehouse, args)
         if args.command == "serve":
             from ingest.live import server
 
@@ -336,6 +345,24 @@ def _demo_optimize(warehouse: Warehouse) -> int:
         return 0
     print(f"marketpulse demo: optimize {SAMPLE_PORTFOLIO}")
     return _run_optimization(warehouse, Settings(), SAMPLE_PORTFOLIO, None)
+
+
+def _export(warehouse: Warehouse, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ingest.export import ExportError, export_portfolio, parse_formats
+
+    try:
+        formats = parse_formats(args.formats)
+        written = export_portfolio(
+            warehouse, args.portfolio, Path(args.out) if args.out else None, formats
+        )
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+    return 0
 
 
 def _first_line(exc: Exception) -> str:
