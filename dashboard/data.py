@@ -928,7 +928,7 @@ OPTIMIZATION_COLUMNS = (
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def portfolios(target: Target) -> pd.DataFrame:
     """Every imported portfolio (dim_portfolio), by name."""
-    require(target, "dim_portfolio", PORTFOLIO_COLUMNS)
+    require(target, "dim_portfolio", PORTFOLIO_COLUMNS, IMPORT_HINT)
     frame = run_query(
         target,
         f"""

@@ -105,10 +105,10 @@ def _headline(context: ui.Context, portfolio_id: str, benchmark: str, currency: 
             border=True,
             help="Since inception, dividends reinvested (fct_portfolio_performance_daily)",
         )
-        gap = today["cumulative_return"] - today["benchmark_cumulative_return"]
+        gap = float(today["cumulative_return"]) - float(today["benchmark_cumulative_return"])
         active.metric(
             f"vs {benchmark}",
-            f"{gap * 100:+.1f} pp",
+            "n/a" if pd.isna(gap) else f"{gap * 100:+.1f} pp",
             delta=f"{benchmark} {ui.pct(today['benchmark_cumulative_return'])}",
             delta_color="off",
             border=True,
@@ -130,11 +130,15 @@ def _headline(context: ui.Context, portfolio_id: str, benchmark: str, currency: 
     sharpe, volatility, drawdown = st.columns(3)
     try:
         risk = data.portfolio_risk(target, portfolio_id)
-        row = risk.loc[risk["window_name"] == window]
-        if row.empty:
-            raise data.NoData(f"no {window} risk metrics for {portfolio_id}")
-        row = row.iloc[0]
-        observed = f"{window} window, {row['n_observations']} sessions to {row['as_of_date']}"
+        found = risk.loc[risk["window_name"] == window]
+        if found.empty:  # the mart has no row for a window longer than the history
+            row = pd.Series(
+                {c: None for c in ("sharpe_ratio", "annual_volatility", "max_drawdown")}
+            )
+            observed = f"the portfolio's history is shorter than the {window} window"
+        else:
+            row = found.iloc[0]
+            observed = f"{window} window, {row['n_observations']} sessions to {row['as_of_date']}"
         sharpe.metric(f"Sharpe ({window})", _ratio(row["sharpe_ratio"]), border=True, help=observed)
         volatility.metric(
             f"Volatility ({window})",
