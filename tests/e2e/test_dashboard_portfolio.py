@@ -279,8 +279,9 @@ def test_frontier_marks_the_latest_run_and_the_current_portfolio(portfolio_demo:
     ):
         row = run[run["method"] == method].iloc[0]
         weights = pd.Series(json.loads(row["weights"]), dtype=float)
-        window = adj.loc[str(row["start"]) : str(row["end"]), weights.index]
-        daily = (window / window.shift(1) - 1).iloc[1:].to_numpy()
+        closes = adj[weights.index].dropna(how="any")  # sessions where the universe traded
+        # lookback_start_date is the first session whose return is in the window
+        daily = (closes / closes.shift(1) - 1).loc[str(row["start"]) : str(row["end"])].to_numpy()
         w = weights.to_numpy()
         expected_return = float(daily.mean(axis=0) @ w * 252)
         volatility = float(math.sqrt(w @ np.cov(daily, rowvar=False) @ w * 252))
