@@ -173,11 +173,17 @@ def _holdings_table(holdings: pd.DataFrame, currency: str) -> None:
             "unrealized_pnl",
         ]
     ].reset_index(drop=True)
+    # a column the portfolio does not carry (no cost basis, no targets) is left out, not "None"
+    empty = [
+        c for c in ("target_weight", "weight_drift", "unrealized_pnl") if table[c].isna().all()
+    ]
+    table = table.drop(columns=empty)
     number = {"quantity": _quantity, "close": "{:,.2f}", "market_value": "{:,.0f}"}
     percent = {"weight": "{:.1%}", "target_weight": "{:.1%}", "weight_drift": "{:+.1%}"}
-    styled = table.style.format({**number, **percent, "unrealized_pnl": "{:+,.0f}"}, na_rep="").map(
-        _drift_colour, subset=["weight_drift"]
-    )
+    formats = {**number, **percent, "unrealized_pnl": "{:+,.0f}"}
+    styled = table.style.format({c: f for c, f in formats.items() if c in table}, na_rep="")
+    if "weight_drift" in table:
+        styled = styled.map(_drift_colour, subset=["weight_drift"])
     st.dataframe(
         styled,
         hide_index=True,
@@ -211,8 +217,7 @@ def _drift_colour(value: object) -> str:
     drift = float(value)  # type: ignore[arg-type]
     if abs(drift) <= DRIFT_ALERT:
         return ""
-    background = "rgba(26,152,80,0.18)" if drift > 0 else "rgba(215,48,39,0.18)"
-    return f"background-color: {background}; font-weight: 600"
+    return "background-color: rgba(242,142,43,0.28); font-weight: 600"  # off target, either way
 
 
 def _allocation(holdings: pd.DataFrame) -> None:
@@ -240,7 +245,8 @@ def _allocation(holdings: pd.DataFrame) -> None:
                 marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#1b2533"}},
             )
         )
-    figure.update_xaxes(tickformat=".0%")
+    widest = float(max(ordered["weight"].max(), ordered["target_weight"].max(skipna=True) or 0))
+    figure.update_xaxes(tickformat=".0%", range=[0, widest * 1.2])  # room for the labels
     figure.update_layout(hovermode="y unified", bargap=0.35)
     day = holdings["trading_date"].iloc[0]
     ui.chart(figure, f"Allocation on {day}: weight vs target", height=360)
@@ -396,7 +402,8 @@ def _frontier(context: ui.Context, portfolio_id: str) -> None:
         except data.NoData as exc:
             ui.no_data(exc)
         bounds = "long only" if bool(first["is_long_only"]) else "shorts allowed"
-        cap = "" if pd.isna(first["max_weight"]) else f", at most {first['max_weight']:.0%} each"
+        capped = pd.notna(first["max_weight"]) and float(first["max_weight"]) < 1
+        cap = f", at most {first['max_weight']:.0%} each" if capped else ""
         st.caption(
             f"Latest run `{first['run_id']}`, {pd.Timestamp(first['created_at']):%Y-%m-%d %H:%M}"
             f" UTC: mean-variance on {first['n_observations']} daily returns,"

@@ -406,6 +406,7 @@ def test_every_view_on_postgres_matches_duckdb(
             "macro-lens",
             "trends-sentiment",
             "volatility-risk",
+            "portfolio",
         ):
             app = run_view(view)
             shown.setdefault(view, {})[warehouse.kind] = (
