@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from ingest.warehouse import Warehouse
 from tests.conftest import ROOT
+from tests.dashboard.test_portfolio_view import highlighted_cells
 from tests.e2e.conftest import query
 from tests.e2e.risk_reference import WINDOWS, risk_free_daily
 from tests.e2e.test_dashboard import APP, chart, demo, trace, ys  # noqa: F401 (demo: a fixture)
@@ -242,12 +243,10 @@ def test_sector_model_is_bought_with_the_notional_at_its_first_close(
     drift = (mine["weight"] - mine["target_weight"]).reindex(holdings.index)
     css = app.dataframe[0].proto.arrow_data.styler.styles
     table = app.dataframe[0].value
-    flagged = {
-        table["symbol"].iloc[int(line.split("_row")[1].split("_")[0])]
-        for line in css.splitlines()
-        if "background-color" in line
-    }
-    assert flagged == set(drift[drift.abs() > 0.05].index)
+    drift_column = table.columns.get_loc("weight_drift")
+    flagged = {table["symbol"].iloc[row] for row, column in highlighted_cells(css)}
+    assert {column for _, column in highlighted_cells(css)} == {drift_column}
+    assert flagged == set(drift[drift.abs() > 0.05].index) == {"XLK", "XLE"}
 
 
 def test_frontier_marks_the_latest_run_and_the_current_portfolio(portfolio_demo: Warehouse) -> None:
