@@ -106,6 +106,12 @@ serve: setup ## live WebSocket service on ws://127.0.0.1:$$LIVE_PORT/ (GET /heal
 bench-live: setup ## measure bar -> snapshot -> subscriber latency and 1,000-subscriber fan-out
 	@$(PY) scripts/bench_live.py
 
+# Portfolios (issue 8): holdings files -> raw_portfolio (docs/decisions/0013-portfolios.md).
+.PHONY: import-portfolio
+import-portfolio: setup warehouse-dir ## import holdings: FILE=path.csv|.json|.xlsx|.xml (SKIP_INVALID=1)
+	@test -n "$(FILE)" || { echo "error: give the file: make import-portfolio FILE=holdings.csv" >&2; exit 2; }
+	@$(PY) -m ingest import-portfolio $(FILE) $(if $(SKIP_INVALID),--skip-invalid)
+
 warehouse-dir:
 	@mkdir -p "$(dir $(MARKETPULSE_DUCKDB_PATH))"
 

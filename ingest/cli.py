@@ -10,6 +10,7 @@ python -m ingest health [--alert]   # warehouse, last runs, freshness, quality; 
 python -m ingest market-open [--at 2024-03-11T14:00:00Z]   # exit 0 open, 3 closed
 python -m ingest watch [--interval 60]   # intraday micro-batches while the market is open
 python -m ingest serve [--port 8765]     # live WebSocket service (ingest/live)
+python -m ingest import-portfolio FILE [FILE...] [--skip-invalid]   # holdings -> raw_portfolio
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import logging
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from ingest import audit, runner
 from ingest.alerts import conditions as alert_conditions
@@ -74,6 +76,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     health = commands.add_parser("health", help="warehouse, last runs, freshness, quality")
     health.add_argument("--alert", action="store_true", help="also send alerts for what it finds")
+    import_portfolio = commands.add_parser(
+        "import-portfolio", help="holdings files (.csv .json .xlsx .xml) -> raw_portfolio"
+    )
+    import_portfolio.add_argument("files", nargs="+", metavar="FILE")
+    import_portfolio.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the valid snapshots; land invalid rows in raw_portfolio.rejected_holdings",
+    )
     args, dbt_args = parser.parse_known_args(argv)
     if dbt_args and args.command != "build":  # only `build` passes arguments through (to dbt)
         parser.error(f"unrecognized arguments: {' '.join(dbt_args)}")
@@ -93,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             return _build(warehouse, dbt_args)
         if args.command == "health":
             return _health(warehouse, send=args.alert)
+        if args.command == "import-portfolio":
+            return _import_portfolio(warehouse, args.files, skip_invalid=args.skip_invalid)
         if args.command == "serve":
             from ingest.live import server
 
@@ -143,6 +156,9 @@ def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
     code = _ingest(config, warehouse, runner.sample_clients(), runner.ALL_SOURCES, quiet=quiet)
     if code != 0:
         return code
+    code = _import_portfolio(warehouse, [runner.SAMPLE_DIR / "portfolio" / "sample_portfolios.csv"])
+    if code != 0:
+        return code
     print("marketpulse demo: dbt build")
     code = build(warehouse, "--quiet" if quiet else "--no-use-colors")
     if code != 0:
@@ -150,6 +166,14 @@ def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
         return code
     print_summary(warehouse)
     return 0
+
+
+def _import_portfolio(
+    warehouse: Warehouse, files: list[str] | list[Path], skip_invalid: bool = False
+) -> int:
+    from ingest.portfolio.importing import import_files
+
+    return import_files(warehouse, files, skip_invalid=skip_invalid)
 
 
 def _build(warehouse: Warehouse, dbt_args: list[str]) -> int:

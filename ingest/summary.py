@@ -42,6 +42,18 @@ MARTS += ("fct_technical_indicators",)
 DATE_COLUMNS |= {"fct_technical_indicators": "trading_date"}
 MARTS += ("fct_prices_intraday", "fct_intraday_snapshot")
 DATE_COLUMNS |= {"fct_prices_intraday": "session_date", "fct_intraday_snapshot": "session_date"}
+MARTS += (  # portfolios (issue 8)
+    "dim_portfolio",
+    "fct_portfolio_holdings_daily",
+    "fct_portfolio_performance_daily",
+    "fct_portfolio_risk",
+)
+DATE_COLUMNS |= {
+    "dim_portfolio": "inception_date",
+    "fct_portfolio_holdings_daily": "trading_date",
+    "fct_portfolio_performance_daily": "trading_date",
+    "fct_portfolio_risk": "as_of_date",
+}
 
 
 def mart_stats(warehouse: Warehouse) -> dict[str, dict[str, Any]]:

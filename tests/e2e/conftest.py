@@ -16,6 +16,7 @@ import pytest
 from ingest import runner
 from ingest.config import IngestConfig
 from ingest.dbt import run_dbt
+from ingest.portfolio.importing import import_files
 from ingest.report import Progress
 from ingest.warehouse import Warehouse
 from tests.conftest import ROOT
@@ -36,6 +37,12 @@ MARTS += (  # risk and rotation (issue 3)
 OPS_MARTS = ("fct_pipeline_runs", "fct_pipeline_loads", "fct_pipeline_failures")
 MARTS += OPS_MARTS
 MARTS += ("fct_prices_intraday", "fct_intraday_snapshot")
+MARTS += (  # portfolios (issue 8)
+    "dim_portfolio",
+    "fct_portfolio_holdings_daily",
+    "fct_portfolio_performance_daily",
+    "fct_portfolio_risk",
+)
 
 
 def query(warehouse: Warehouse, sql: str) -> list[tuple[Any, ...]]:
@@ -63,6 +70,7 @@ def build_sample(warehouse: Warehouse, tmp: Path) -> None:
         progress=Progress(quiet=True),
     )
     assert all(report.ok for report in reports), [r for r in reports if not r.ok]
+    assert import_files(warehouse, [runner.SAMPLE_DIR / "portfolio" / "sample_portfolios.csv"]) == 0
     os.environ["DBT_TARGET_PATH"] = str(tmp / "target")
     os.environ["DBT_LOG_PATH"] = str(tmp / "logs")
     assert run_dbt(warehouse, "build", "--quiet") == 0, "dbt build failed"

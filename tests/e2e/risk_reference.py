@@ -49,29 +49,39 @@ def risk_metrics(warehouse: Warehouse) -> dict[tuple[str, str], dict[str, Any]]:
     expected: dict[tuple[str, str], dict[str, Any]] = {}
     for symbol in closes.columns:
         returns = closes[symbol].dropna().pct_change().dropna()
-        for window, length in WINDOWS.items():
-            if length is not None and len(returns) < length:
-                continue
-            window_returns = returns if length is None else returns.iloc[-length:]
-            rf = risk_free.reindex(window_returns.index)
-            paired = pd.concat([window_returns, benchmark], axis=1, join="inner").dropna()
-            expected[(symbol, window)] = {
-                "as_of_date": window_returns.index[-1].date(),
-                "n_observations": len(window_returns),
-                "annual_return": empyrical.annual_return(window_returns),
-                "annual_volatility": empyrical.annual_volatility(window_returns),
-                "sharpe_ratio": empyrical.sharpe_ratio(window_returns, risk_free=rf),
-                "sortino_ratio": empyrical.sortino_ratio(window_returns, required_return=rf),
-                "max_drawdown": empyrical.max_drawdown(window_returns),
-                "calmar_ratio": empyrical.calmar_ratio(window_returns),
-                "var_95": empyrical.value_at_risk(window_returns, cutoff=0.05),
-                "cvar_95": empyrical.conditional_value_at_risk(window_returns, cutoff=0.05),
-                "skewness": window_returns.skew(),
-                "kurtosis": window_returns.kurt(),
-                "beta": empyrical.beta(paired.iloc[:, 0], paired.iloc[:, 1]),
-                "correlation": paired.iloc[:, 0].corr(paired.iloc[:, 1]),
-                "benchmark_symbol": BENCHMARK,
-            }
+        for window, row in window_metrics(returns, benchmark, risk_free).items():
+            expected[(symbol, window)] = row
+    return expected
+
+
+def window_metrics(
+    returns: pd.Series, benchmark: pd.Series, risk_free: pd.Series
+) -> dict[str, dict[str, Any]]:
+    """The statistics of one daily return series per window it has enough returns for."""
+    expected: dict[str, dict[str, Any]] = {}
+    for window, length in WINDOWS.items():
+        if length is not None and len(returns) < length:
+            continue
+        window_returns = returns if length is None else returns.iloc[-length:]
+        rf = risk_free.reindex(window_returns.index)
+        paired = pd.concat([window_returns, benchmark], axis=1, join="inner").dropna()
+        expected[window] = {
+            "as_of_date": window_returns.index[-1].date(),
+            "n_observations": len(window_returns),
+            "annual_return": empyrical.annual_return(window_returns),
+            "annual_volatility": empyrical.annual_volatility(window_returns),
+            "sharpe_ratio": empyrical.sharpe_ratio(window_returns, risk_free=rf),
+            "sortino_ratio": empyrical.sortino_ratio(window_returns, required_return=rf),
+            "max_drawdown": empyrical.max_drawdown(window_returns),
+            "calmar_ratio": empyrical.calmar_ratio(window_returns),
+            "var_95": empyrical.value_at_risk(window_returns, cutoff=0.05),
+            "cvar_95": empyrical.conditional_value_at_risk(window_returns, cutoff=0.05),
+            "skewness": window_returns.skew(),
+            "kurtosis": window_returns.kurt(),
+            "beta": empyrical.beta(paired.iloc[:, 0], paired.iloc[:, 1]),
+            "correlation": paired.iloc[:, 0].corr(paired.iloc[:, 1]),
+            "benchmark_symbol": BENCHMARK,
+        }
     return expected
 
 

@@ -33,6 +33,12 @@ KEYS |= {
     "fct_sentiment_daily": "symbol, published_date",
     "fct_sentiment_divergence": "symbol, trading_date",
 }
+KEYS |= {  # portfolios (issue 8)
+    "dim_portfolio": "portfolio_id",
+    "fct_portfolio_holdings_daily": "portfolio_id, trading_date, symbol",
+    "fct_portfolio_performance_daily": "portfolio_id, trading_date",
+    "fct_portfolio_risk": "portfolio_id, window_name, as_of_date",
+}
 # Columns that differ between the two builds by design (when each ingest ran).
 COLUMNS = {"fct_trends": "keyword, geo, observed_date, interest_score, is_partial"}
 
