@@ -1,4 +1,4 @@
-"""marketpulse dashboard: five views over the `marts` schema. Start it with `make dashboard`."""
+"""marketpulse dashboard: six views over the `marts` schema. Start it with `make dashboard`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from datetime import date, timedelta
 import streamlit as st
 
 from dashboard import data, ui
-from dashboard.views import macro_lens, overview, sector_rotation, trends_sentiment, volatility_risk
+from dashboard.views import (
+    macro_lens,
+    overview,
+    portfolio,
+    sector_rotation,
+    trends_sentiment,
+    volatility_risk,
+)
 
 VIEWS = {
     "overview": overview,
@@ -16,6 +23,7 @@ VIEWS = {
     "macro-lens": macro_lens,
     "trends-sentiment": trends_sentiment,
     "volatility-risk": volatility_risk,
+    "portfolio": portfolio,
 }
 DEFAULT_SYMBOLS = ("SPY", "AAPL", "MSFT")
 

@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
 VIEWS = ("overview", "sector-rotation", "macro-lens", "trends-sentiment", "volatility-risk")
+VIEWS += ("portfolio",)
 TARGET_SECONDS = 2.0
 
 

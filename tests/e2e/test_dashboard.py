@@ -383,6 +383,7 @@ def test_every_view_on_an_empty_warehouse_says_no_data_yet(
         ("macro-lens", "Macro Lens"),
         ("trends-sentiment", "Trends & Sentiment"),
         ("volatility-risk", "Volatility & Risk"),
+        ("portfolio", "Portfolio"),
     ):
         app = run_view(view)
         assert app.title[0].value == title
@@ -405,6 +406,7 @@ def test_every_view_on_postgres_matches_duckdb(
             "macro-lens",
             "trends-sentiment",
             "volatility-risk",
+            "portfolio",
         ):
             app = run_view(view)
             shown.setdefault(view, {})[warehouse.kind] = (

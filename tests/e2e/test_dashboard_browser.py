@@ -1,7 +1,7 @@
 """The dashboard in a real browser: Debian's headless Chromium, driven by Playwright.
 
 `streamlit run` serves the app on a free port against the demo warehouse; the test clicks through
-the five views in the sidebar, waits for text each must show, and saves a screenshot of each
+the six views in the sidebar, waits for text each must show, and saves a screenshot of each
 under the test's tmp dir. Needs /usr/bin/chromium (`apt-get install -y chromium`; `.ci/run`
 installs it): under CI=true its absence fails the test, elsewhere it skips.
 """
@@ -45,6 +45,11 @@ VIEWS = {
         ("Search interest (weekly) vs SPY", "Divergence flags"),
     ),
     "Volatility & Risk": ("volatility-risk", ("SPY: candlestick", "Rolling 63-day volatility")),
+    # the Portfolio view adds its picker to the link: ?view=portfolio&portfolio=<id>
+    "Portfolio": (
+        "portfolio&portfolio=sample-growth-income",
+        ("Holdings on 2018-12-31", "Efficient frontier with the current portfolio"),
+    ),
 }
 
 
