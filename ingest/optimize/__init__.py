@@ -317,12 +317,19 @@ def has_run(warehouse: Warehouse, portfolio_id: str) -> bool:
         return _fetch(connection, sql, (portfolio_id,))[0][0] > 0
 
 
+_TABLE_EXISTS = (
+    "select count(*) from information_schema.tables where table_schema = {0} and table_name = {0}"
+)
+_TABLE_EXISTS_DUCKDB = _TABLE_EXISTS.format("?")
+_TABLE_EXISTS_POSTGRES = _TABLE_EXISTS.format("%s")
+
+
 def _table_exists(connection: Any, schema: str, table: str) -> bool:
+    """Schema and table names are bound parameters (the DB-API's placeholder style differs)."""
+    is_duckdb = "duckdb" in type(connection).__module__  # duckdb or _duckdb
+    statement = _TABLE_EXISTS_DUCKDB if is_duckdb else _TABLE_EXISTS_POSTGRES
     cursor = connection.cursor()
-    cursor.execute(
-        "select count(*) from information_schema.tables "
-        f"where table_schema = '{schema}' and table_name = '{table}'"
-    )
+    cursor.execute(statement, (schema, table))
     return cursor.fetchone()[0] > 0
 
 

@@ -236,7 +236,11 @@ TRUSTED_SQL_BUILDERS = {
     ("ingest/audit.py", "_statement"),  # placeholder style only: ? -> %s
     ("ingest/retention.py", "prune"),  # table names from RETENTION_TABLES; the cut-off is bound
     ("ingest/retention.py", "_existing_columns"),  # placeholders only; schema names are bound
-    ("ingest/grants.py", "grant_bi"),  # psycopg2.sql.SQL(...).format(sql.Identifier(...))
+    ("ingest/grants.py", "grant_bi"),
+    (
+        "ingest/export/gather.py",
+        "rows",
+    ),  # placeholder style only: ? -> %s; values are bound  # psycopg2.sql.SQL(...).format(sql.Identifier(...))
 }
 
 
