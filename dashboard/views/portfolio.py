@@ -326,20 +326,7 @@ def _performance(context: ui.Context, portfolio: pd.Series, benchmark: str) -> N
 
 
 def _risk_table(risk: pd.DataFrame, window: str) -> None:
-    columns = [
-        "window_name",
-        "n_observations",
-        "annual_return",
-        "annual_volatility",
-        "sharpe_ratio",
-        "sortino_ratio",
-        "max_drawdown",
-        "calmar_ratio",
-        "var_95",
-        "cvar_95",
-        "beta",
-        "correlation",
-    ]
+    columns = ["window_name", "n_observations", *data.RISK_COLUMNS]
     st.dataframe(
         risk[columns],
         hide_index=True,
