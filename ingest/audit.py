@@ -69,6 +69,46 @@ INSERT_FAILURE = (
 )
 
 
+def _lake_schemas() -> dict[str, Any]:
+    """The audit tables as parquet schemas, for the lake on WAREHOUSE=spark (same as DDL)."""
+    import pyarrow as pa
+
+    text, utc = pa.string(), pa.timestamp("us", tz="UTC")
+    return {
+        "pipeline_runs": pa.schema(
+            [
+                pa.field("run_id", text, nullable=False),
+                pa.field("source", text, nullable=False),
+                pa.field("started_at", utc, nullable=False),
+                pa.field("finished_at", utc, nullable=False),
+                pa.field("status", text, nullable=False),
+                pa.field("error", text),
+                pa.field("items_loaded", pa.int32(), nullable=False),
+                pa.field("items_failed", pa.int32(), nullable=False),
+                pa.field("rows_loaded", pa.int64(), nullable=False),
+                pa.field("data_origin", text, nullable=False),
+            ]
+        ),
+        "pipeline_run_tables": pa.schema(
+            [
+                pa.field("run_id", text, nullable=False),
+                pa.field("source", text, nullable=False),
+                pa.field("table_name", text, nullable=False),
+                pa.field("rows_loaded", pa.int64(), nullable=False),
+            ]
+        ),
+        "pipeline_run_failures": pa.schema(
+            [
+                pa.field("run_id", text, nullable=False),
+                pa.field("source", text, nullable=False),
+                pa.field("item", text, nullable=False),
+                pa.field("reason", text, nullable=False),
+                pa.field("finished_at", utc, nullable=False),
+            ]
+        ),
+    }
+
+
 def new_run_id(now: datetime | None = None) -> str:
     """Sortable and unique: `20261122T004512Z-1a2b3c4d`."""
     now = now or datetime.now(UTC)
@@ -93,6 +133,14 @@ def _cursor(warehouse: Warehouse, connection: Any) -> Any:
 
 def ensure_tables(warehouse: Warehouse) -> None:
     """Create raw_audit and its tables if missing (so dbt finds them even before a run)."""
+    if warehouse.kind == "spark":  # an empty file carries each table's schema in the lake
+        from ingest.lake import append_rows, lake_tables
+
+        present = lake_tables(warehouse)
+        for table, schema in _lake_schemas().items():
+            if (SCHEMA, table) not in present:
+                append_rows(warehouse, SCHEMA, table, schema, [])
+        return
     with closing(warehouse.connect(read_only=False)) as connection:
         cursor = _cursor(warehouse, connection)
         if warehouse.kind == "duckdb":
@@ -133,6 +181,17 @@ def record(
             (run_id, report.source, item, reason, finished)
             for item, reason in sorted(report.failed.items())
         ]
+    if warehouse.kind == "spark":  # the lake is append-only: one parquet file per table
+        from ingest.lake import append_rows
+
+        schemas = _lake_schemas()
+        for table, rows in (
+            ("pipeline_runs", runs),
+            ("pipeline_run_tables", tables),
+            ("pipeline_run_failures", failures),
+        ):
+            append_rows(warehouse, SCHEMA, table, schemas[table], rows)
+        return
     with closing(warehouse.connect(read_only=False)) as connection:
         cursor = _cursor(warehouse, connection)
         if warehouse.kind == "duckdb":

@@ -20,6 +20,8 @@ def dbt_env(warehouse: Warehouse) -> dict[str, str]:
         {
             "WAREHOUSE": warehouse.kind,
             "MARKETPULSE_DUCKDB_PATH": str(warehouse.duckdb_path),
+            "MARKETPULSE_LAKE_URL": warehouse.lake_url,
+            "MARKETPULSE_SPARK_DIR": str(warehouse.spark_dir),
             "DBT_PROJECT_DIR": str(PROJECT_DIR),
             "DBT_PROFILES_DIR": str(ROOT),
         }

@@ -50,7 +50,7 @@ def check_warehouse(warehouse: Warehouse) -> None:
 
     try:
         warehouse.connect(read_only=False, timeout=5).close()
-    except (psycopg2.OperationalError, duckdb.IOException) as exc:
+    except (psycopg2.OperationalError, duckdb.IOException, OSError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"
         verb = "connect to" if warehouse.kind == "postgres" else "open"
         raise WarehouseUnreachableError(f"cannot {verb} {warehouse.describe()}: {reason}") from None
@@ -70,7 +70,7 @@ def run_source(
         pipelines_dir=str(warehouse.pipelines_dir()),
     )
     try:
-        pipeline.run(resources(report))
+        pipeline.run(resources(report), loader_file_format=warehouse.loader_file_format())
     except Exception as exc:  # dlt wraps everything in PipelineStepFailed: find the cause
         report.fatal = _explain(name, exc, warehouse)
     report.finished_at = datetime.now(UTC)

@@ -2,19 +2,25 @@
 
 `duckdb` (default): an embedded file, `data/marketpulse.duckdb` unless
 MARKETPULSE_DUCKDB_PATH says otherwise. `postgres`: the standard libpq variables
-PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE (and PGSSLMODE).
+PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE (and PGSSLMODE). `spark`
+(`pip install .[spark]`): dlt lands parquet files in a lake, MARKETPULSE_LAKE_URL
+(`data/lake` by default, or an object-store URL such as s3://bucket/lake), and
+dbt-spark builds on a local Spark session whose metastore and warehouse live under
+MARKETPULSE_SPARK_DIR (`data/spark`); see docs/decisions/0014-spark-and-the-parquet-lake.md.
 dbt reads the same variables in profiles.yml, so both sides always agree.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-WAREHOUSES = ("duckdb", "postgres")
+WAREHOUSES = ("duckdb", "postgres", "spark")
 DEFAULT_DUCKDB_PATH = Path("data") / "marketpulse.duckdb"
+DEFAULT_LAKE = Path("data") / "lake"
+DEFAULT_SPARK_DIR = Path("data") / "spark"
 
 
 class ConfigError(Exception):
@@ -26,6 +32,8 @@ class Warehouse:
     kind: str
     duckdb_path: Path
     pg: dict[str, str]
+    lake_url: str = field(default_factory=lambda: str(DEFAULT_LAKE.absolute()))
+    spark_dir: Path = field(default_factory=DEFAULT_SPARK_DIR.absolute)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Warehouse:
@@ -44,17 +52,43 @@ class Warehouse:
             "database": env.get("PGDATABASE", "postgres"),
             "sslmode": env.get("PGSSLMODE", "prefer"),
         }
-        return cls(kind=kind, duckdb_path=duckdb_path, pg=pg)
+        lake_url = env.get("MARKETPULSE_LAKE_URL") or str(DEFAULT_LAKE)
+        if "://" not in lake_url:  # a local folder: absolute, so dbt and dlt agree on it
+            lake_url = str(Path(lake_url).absolute())
+        spark_dir = Path(env.get("MARKETPULSE_SPARK_DIR") or DEFAULT_SPARK_DIR).absolute()
+        return cls(
+            kind=kind, duckdb_path=duckdb_path, pg=pg, lake_url=lake_url, spark_dir=spark_dir
+        )
 
     def describe(self) -> str:
         """Where the data goes, safe to print (never the password)."""
         if self.kind == "duckdb":
             return f"duckdb file {self.duckdb_path}"
+        if self.kind == "spark":
+            return f"spark, parquet lake {self.lake_url}, warehouse {self.spark_warehouse_url}"
         pg = self.pg
         return f"postgres {pg['username']}@{pg['host']}:{pg['port']}/{pg['database']}"
 
+    @property
+    def spark_warehouse_url(self) -> str:
+        """Where Spark keeps the tables dbt builds (spark.sql.warehouse.dir)."""
+        return str(self.spark_dir / "warehouse")
+
+    @property
+    def is_local_lake(self) -> bool:
+        return "://" not in self.lake_url or self.lake_url.startswith("file://")
+
     def connect(self, read_only: bool = True, timeout: int = 10) -> Any:
-        """A DB-API connection. Keep it short-lived: DuckDB allows one writer per file."""
+        """A DB-API connection. Keep it short-lived: DuckDB allows one writer per file.
+
+        On Spark it is a DuckDB session over the parquet files themselves (the lake's raw
+        tables and the tables dbt built in Spark's warehouse): reading needs no JVM and
+        never contends with a running dbt for Spark's single-process metastore.
+        """
+        if self.kind == "spark":
+            from ingest.lake import connect_lake
+
+            return connect_lake(self, read_only=read_only)
         if self.kind == "duckdb":
             import duckdb
 
@@ -80,6 +114,14 @@ class Warehouse:
         if self.kind == "duckdb":
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
             return dlt.destinations.duckdb(credentials=str(self.duckdb_path))
+        if self.kind == "spark":
+            # Arrow tables pass through as parquet as they are; give every row its load id,
+            # which the staging models use to keep the latest load of a key (plain parquet
+            # has no merge: docs/decisions/0014).
+            dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
+            if self.is_local_lake:
+                Path(self.lake_url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+            return dlt.destinations.filesystem(bucket_url=self.lake_url)
         pg = self.pg
         credentials = {
             "drivername": "postgresql",
@@ -92,6 +134,10 @@ class Warehouse:
         }
         return dlt.destinations.postgres(credentials=credentials)
 
+    def loader_file_format(self) -> str | None:
+        """What dlt writes: parquet into the lake, each destination's own default elsewhere."""
+        return "parquet" if self.kind == "spark" else None
+
     def pipelines_dir(self) -> Path:
         """dlt's local working state: a cache of what the warehouse holds, one per warehouse.
 
@@ -100,6 +146,8 @@ class Warehouse:
         """
         if self.kind == "duckdb":
             return self.duckdb_path.parent / ".dlt" / self.duckdb_path.stem
+        if self.kind == "spark":
+            return self.spark_dir / ".dlt"
         pg = self.pg
         return (
             Path("data").absolute()

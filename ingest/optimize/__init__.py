@@ -205,7 +205,7 @@ def load(warehouse: Warehouse, run: Run) -> None:
         dataset_name=DATASET,
         pipelines_dir=str(warehouse.pipelines_dir()),
     )
-    pipeline.run(optimization_resources(run))
+    pipeline.run(optimization_resources(run), loader_file_format=warehouse.loader_file_format())
 
 
 def optimization_resources(run: Run) -> list[DltResource]:

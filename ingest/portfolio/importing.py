@@ -205,7 +205,7 @@ def _load(warehouse: Warehouse, item: ParsedFile, out: TextIO, err: TextIO) -> i
         validation.holdings, validation.rejected, import_row, str(item.path), now
     )
     try:
-        pipeline.run(resources)
+        pipeline.run(resources, loader_file_format=warehouse.loader_file_format())
     except Exception as exc:  # dlt wraps the cause in PipelineStepFailed: show the root one
         print(
             f"error: loading {item.path.name} into {warehouse.describe()} failed: {_root(exc)}",
