@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 
 from ingest import optimize, runner
 from ingest.config import IngestConfig
-from ingest.dbt import run_dbt
+from ingest.dbt import dbt_env, run_dbt
 from ingest.optimize.engine import Settings
 from ingest.portfolio.importing import import_files
 from ingest.report import Progress
@@ -127,3 +128,38 @@ def demo_postgres(
     with fresh_postgres_database(postgres_admin_db) as warehouse:
         build_sample(warehouse, tmp_path_factory.mktemp("postgres"))
         yield warehouse
+
+
+@dataclass
+class DocsSite:
+    """`dbt docs generate --static` on the demo warehouse: what `make docs` builds."""
+
+    manifest: dict[str, Any]
+    catalog: dict[str, Any]
+    site: str
+    site_bytes: int
+
+
+@pytest.fixture(scope="session")
+def docs_site(demo_duckdb: Demo) -> DocsSite:
+    """Generated once for every test that reads the docs site (in the demo's own target)."""
+    target = demo_duckdb.tmp / "target"
+    env = {**dbt_env(demo_duckdb.warehouse), "DBT_TARGET_PATH": str(target)}
+    env["DBT_LOG_PATH"] = str(demo_duckdb.tmp / "logs")
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    result = subprocess.run(
+        [dbt, "--no-use-colors", "docs", "generate", "--static"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    return DocsSite(
+        manifest=json.loads((target / "manifest.json").read_text()),
+        catalog=json.loads((target / "catalog.json").read_text()),
+        site=(target / "static_index.html").read_text(),
+        site_bytes=(target / "static_index.html").stat().st_size,
+    )

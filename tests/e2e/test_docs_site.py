@@ -2,49 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ingest.dbt import dbt_env
 from tests.conftest import ROOT
-from tests.e2e.conftest import Demo
+from tests.e2e.conftest import DocsSite
 
 
-@pytest.fixture(scope="module")
-def docs(demo_duckdb: Demo, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    target = tmp_path_factory.mktemp("docs") / "target"
-    env = {
-        **dbt_env(demo_duckdb.warehouse),
-        "DBT_TARGET_PATH": str(target),
-        "DBT_LOG_PATH": str(target.parent / "logs"),
-    }
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "--no-use-colors",
-            "docs",
-            "generate",
-            "--static",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-2000:]
-    return {
-        "manifest": json.loads((target / "manifest.json").read_text()),
-        "catalog": json.loads((target / "catalog.json").read_text()),
-        "site": (target / "static_index.html").read_text(),
-    }
+@pytest.fixture
+def docs(docs_site: DocsSite) -> dict[str, Any]:
+    """The site the e2e fixtures generate once (tests/e2e/conftest.py)."""
+    return {"manifest": docs_site.manifest, "catalog": docs_site.catalog, "site": docs_site.site}
 
 
 def test_every_model_and_every_mart_column_is_described(docs: dict[str, Any]) -> None:
