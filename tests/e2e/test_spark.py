@@ -8,14 +8,21 @@ ordering and NULL placement are the same engine's on both.
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 from contextlib import closing
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from ingest.dbt import dbt_env
+from tests.conftest import ROOT
 from tests.e2e.conftest import MARTS, OPS_MARTS, Demo, SparkDemo, mart_counts, query, spark_litter
 from tests.e2e.test_postgres import COLUMNS, KEYS
+from tests.ingest.test_lake import FIRST, SECOND, two_loads
 
 # Columns whose Spark values are only approximately the DuckDB ones, with the reason. Each
 # entry is a promise to explain it in docs/decisions/0014; none so far.
@@ -127,3 +134,39 @@ def test_approximate_columns_are_few_and_explained() -> None:
     assert len(APPROXIMATE) <= 3
     for (mart, column), reason in APPROXIMATE.items():
         assert mart in COMPARED and column and len(reason) > 20
+
+
+def test_raw_view_keeps_the_latest_load_per_key(tmp_path: Path, spark_available: None) -> None:
+    """Two loads of the same prices, the second correcting one day: the lake holds both
+    (tests/ingest/test_lake.py); the raw view the on-run-start hook registers in Spark keeps,
+    per dlt primary key, the row of the latest load: what a warehouse merge would have kept."""
+    warehouse = two_loads(tmp_path)
+    env = dbt_env(warehouse) | {
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
+    dbt = str(Path(sys.executable).with_name("dbt"))
+
+    def run(*args: str) -> str:
+        result = subprocess.run(
+            [dbt, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        return result.stdout
+
+    run("run-operation", "register_raw_tables")
+    output = run(
+        "show",
+        "--inline",
+        "select trading_date, close, _dlt_load_id from raw_yahoo.prices_daily",
+        "--output",
+        "json",
+        "--limit",
+        "100",
+        "--quiet",
+    )
+    shown = json.loads(output[output.index("{") :])["show"]
+    rows = sorted((row["trading_date"], row["close"]) for row in shown)
+    # The 27th from the second load (12.5, not 12.0); the 24th and 26th from the first.
+    assert rows == [(day.isoformat(), close) for day, close in [*FIRST[:2], *SECOND]]
+    assert len({row["_dlt_load_id"] for row in shown}) == 2
