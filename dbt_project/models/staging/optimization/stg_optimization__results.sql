@@ -17,7 +17,7 @@ with source as (
         'n_observations': 'integer',
         'max_weight': marketpulse.type_double(),
         'is_long_only': dbt.type_boolean(),
-        'created_at': 'timestamp with time zone',
+        'created_at': marketpulse.type_timestamptz(),
     }) }}
 
 ),

@@ -17,7 +17,7 @@ with source as (
         'line_number': dbt.type_bigint(),
         'import_id': text,
         'source_file': text,
-        '_loaded_at': 'timestamp with time zone',
+        '_loaded_at': marketpulse.type_timestamptz(),
     }) }}
 
 ),

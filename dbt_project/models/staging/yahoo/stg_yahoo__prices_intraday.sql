@@ -12,7 +12,7 @@ with source as (
     {%- else -%}
         select
             cast(null as {{ dbt.type_string() }}) as symbol,
-            cast(null as timestamp with time zone) as bar_start_at,
+            cast(null as {{ marketpulse.type_timestamptz() }}) as bar_start_at,
             cast(null as date) as session_date,
             cast(null as {{ marketpulse.type_double() }}) as open,
             cast(null as {{ marketpulse.type_double() }}) as high,
@@ -22,7 +22,7 @@ with source as (
             cast(null as {{ dbt.type_boolean() }}) as is_complete,
             cast(null as {{ dbt.type_string() }}) as exchange_timezone,
             cast(null as {{ dbt.type_string() }}) as data_origin,
-            cast(null as timestamp with time zone) as _loaded_at
+            cast(null as {{ marketpulse.type_timestamptz() }}) as _loaded_at
         where 1 = 0
     {%- endif %}
 
