@@ -68,7 +68,9 @@ def test_spark_dbt_build_is_green(spark_sample: SparkDemo) -> None:
 
 def test_spark_leaves_nothing_in_the_project(spark_sample: SparkDemo) -> None:
     """Derby's log and metastore and Spark's warehouse go to MARKETPULSE_SPARK_DIR only."""
-    assert spark_litter() <= spark_sample.litter_before, spark_litter()
+    litter = spark_litter()
+    new = litter - spark_sample.litter_before
+    assert not litter, f"in the project: {sorted(map(str, litter))}; left by this build: {new}"
     spark_dir = spark_sample.warehouse.spark_dir
     assert (spark_dir / "metastore_db").is_dir()
     assert (spark_dir / "warehouse" / "marts.db").is_dir()
