@@ -15,6 +15,7 @@
     config(
         materialized='incremental',
         incremental_strategy=marketpulse.incremental_strategy(),
+        partition_by=marketpulse.incremental_partition_by(),
         unique_key=['symbol', 'trading_date'],
         on_schema_change='fail',
     )
@@ -230,7 +231,8 @@ final as (
         end as quadrant,
         rank_return_3m,
         ranked_sectors,
-        '{{ benchmark }}' as benchmark_symbol
+        '{{ benchmark }}' as benchmark_symbol,
+        {{ month_start('trading_date') }} as trading_month
     from ranked
     where last_date is null or trading_date > last_date
 
