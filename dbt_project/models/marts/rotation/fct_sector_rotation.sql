@@ -198,10 +198,13 @@ ranked as (
     select
         *,
         case
+            -- bigint on every adapter (Spark's rank is an int).
             when return_3m is not null
-                then rank() over (
-                        partition by trading_date, return_3m is null
-                        order by return_3m desc
+                then cast(
+                        rank() over (
+                            partition by trading_date, return_3m is null
+                            order by return_3m desc
+                        ) as bigint
                     )
         end as rank_return_3m,
         count(return_3m) over (partition by trading_date) as ranked_sectors
