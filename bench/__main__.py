@@ -5,8 +5,9 @@ For each warehouse and each history length Y: a fresh warehouse, the universe lo
 dlt without its last session, the upstream models built, then the timed full build of the
 selected models (`--full-refresh`), the two baselines (each in its own process), the last
 session appended through dlt, upstream rebuilt, and the timed incremental build. Model times
-come from dbt's run_results.json; peak memory is each process's VmHWM (for Postgres, the
-server's own memory is not included).
+come from dbt's run_results.json; peak memory is the peak resident set of each process and
+its children together (on Spark, dbt's Python and the JVM it starts; for Postgres, the server's
+own memory is not included).
 """
 
 from __future__ import annotations
@@ -54,16 +55,60 @@ def high_water_mb(pid: int) -> float:
     return 0.0
 
 
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below `pid` (from each process's parent in /proc/<pid>/stat)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo += children.get(child, [])
+    return found
+
+
+def tree_rss_mb(pid: int) -> float:
+    """The resident set of `pid` and all its descendants now, in MB: on Spark, dbt's Python
+    and the JVM pyspark starts as its child, which VmHWM of dbt alone would miss."""
+    return sum(_status_kb(p, "VmRSS") for p in (pid, *descendants(pid))) / 1024
+
+
 def run_process(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, output) of one child process; raises on failure."""
+    """(wall seconds, peak RSS in MB, output) of one child process; raises on failure.
+
+    The peak is the larger of the process's own VmHWM and the largest sum of the RSS of the
+    process tree seen while polling (every 20 ms; the tree every 100 ms)."""
     started = time.perf_counter()
     peak = 0.0
+    polls = 0
     with tempfile.TemporaryFile(mode="w+") as output_file:
         process = subprocess.Popen(
             command, env=env, cwd=ROOT, stdout=output_file, stderr=subprocess.STDOUT, text=True
         )
         while process.poll() is None:
             peak = max(peak, high_water_mb(process.pid))
+            if polls % 5 == 0:
+                peak = max(peak, tree_rss_mb(process.pid))
+            polls += 1
             time.sleep(0.02)
         wall = time.perf_counter() - started
         output_file.seek(0)
@@ -103,6 +148,16 @@ def baseline(warehouse: Warehouse, method: str) -> dict[str, Any]:
 
 
 def fresh_warehouse(kind: str, years: int, output: Path) -> Warehouse:
+    if kind == "spark":
+        folder = output / f"bench_spark_{years}y"
+        shutil.rmtree(folder, ignore_errors=True)
+        return Warehouse.from_env(
+            {
+                "WAREHOUSE": "spark",
+                "MARKETPULSE_LAKE_URL": str(folder / "lake"),
+                "MARKETPULSE_SPARK_DIR": str(folder / "spark"),
+            }
+        )
     if kind == "duckdb":
         path = output / f"bench_{years}y.duckdb"
         path.unlink(missing_ok=True)
@@ -194,7 +249,9 @@ def bench_one(kind: str, symbols: int, years: int, output: Path) -> dict[str, An
 def targets(results: list[dict[str, Any]]) -> dict[str, Any]:
     """The issue's targets, evaluated on the largest Y of each warehouse."""
     verdicts: dict[str, Any] = {}
-    for kind, limit in (("duckdb", 3.0), ("postgres", 20.0)):
+    # Spark: no ratio target (a JVM per dbt invocation and a job per model); it is measured
+    # beside the others and its incremental build is held to the same shares.
+    for kind, limit in (("duckdb", 3.0), ("postgres", 20.0), ("spark", None)):
         runs = sorted((r for r in results if r["warehouse"] == kind), key=lambda r: r["years"])
         if not runs:
             continue
@@ -204,7 +261,11 @@ def targets(results: list[dict[str, Any]]) -> dict[str, Any]:
         share = incremental / largest["full"]["all_seconds"]
         growth = incremental / smallest["incremental"]["all_seconds"]
         verdicts[kind] = {
-            "full_indicators_vs_talib": {"ratio": ratio, "limit": limit, "met": ratio <= limit},
+            "full_indicators_vs_talib": {
+                "ratio": ratio,
+                "limit": limit,
+                "met": None if limit is None else ratio <= limit,
+            },
             "incremental_share_of_full": {"value": share, "limit": 0.05, "met": share < 0.05},
             "incremental_growth_vs_smallest_y": {
                 "value": growth,
@@ -272,7 +333,10 @@ def main(argv: list[str] | None = None) -> int:
         help="smaller Y also measured, comma-separated (default 2,5; Y itself is always run)",
     )
     parser.add_argument(
-        "--warehouses", default="duckdb,postgres", help="comma-separated (default both)"
+        "--warehouses",
+        default="duckdb,postgres",
+        help="comma-separated, of duckdb, postgres, spark (default duckdb,postgres;"
+        " `make bench WAREHOUSE=spark` runs all three)",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "data" / "bench")
     args = parser.parse_args(argv)

@@ -37,6 +37,15 @@ def read_prices(warehouse: Warehouse) -> pd.DataFrame:
 
 
 def write_result(warehouse: Warehouse, table: str, frame: pd.DataFrame) -> None:
+    if warehouse.kind == "spark":  # a parquet table in Spark's warehouse, as Spark writes one
+        import shutil
+        from pathlib import Path
+
+        folder = Path(warehouse.spark_warehouse_url) / "bench_baselines.db" / table
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        frame.to_parquet(folder / "part-00000.parquet", index=False)
+        return
     with closing(warehouse.connect(read_only=False)) as connection:
         cursor = connection.cursor()
         cursor.execute("create schema if not exists bench_baselines")

@@ -137,7 +137,8 @@ def load_yahoo(warehouse: Warehouse, prices: pd.DataFrame, actions: pd.DataFrame
                 columns=settings.ACTION_HINTS,
             )
         )
-    file_format = "parquet" if warehouse.kind == "duckdb" else "csv"
+    # Parquet into DuckDB (and into Spark's lake, which only takes parquet); csv for Postgres.
+    file_format = "csv" if warehouse.kind == "postgres" else "parquet"
     pipeline.run(resources, loader_file_format=file_format)
 
 

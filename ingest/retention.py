@@ -111,6 +111,11 @@ def prune(
         raise ConfigError(
             f"no warehouse at {warehouse.duckdb_path}; run `make demo` or `make ingest` first"
         )
+    if apply and warehouse.kind == "spark":
+        raise ConfigError(
+            "the Spark lake is append-only parquet: prune reports only; delete old load files"
+            " from the lake's folders by hand (docs/decisions/0014)"
+        )
     lines: list[PruneLine] = []
     with closing(warehouse.connect(read_only=not apply)) as connection:
         cursor = connection.cursor()
@@ -154,4 +159,5 @@ def _existing_columns(warehouse: Warehouse, cursor: Any) -> dict[tuple[str, str]
 
 
 def _placeholder(warehouse: Warehouse) -> str:
-    return "?" if warehouse.kind == "duckdb" else "%s"
+    """psycopg2 binds `%s`; DuckDB, and Spark's lake reader (a DuckDB session), `?`."""
+    return "%s" if warehouse.kind == "postgres" else "?"

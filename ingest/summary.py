@@ -88,5 +88,7 @@ def print_summary(warehouse: Warehouse) -> None:
     )
     if warehouse.kind == "duckdb":
         print(f"  query schema `marts` with any DuckDB client, read-only: {warehouse.duckdb_path}")
+    if warehouse.kind == "spark":
+        print(f"  the marts are parquet tables under {warehouse.spark_warehouse_url}/marts.db/")
     print()
     print("open the dashboard:  make dashboard   then browse http://localhost:8501")

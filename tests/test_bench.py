@@ -54,3 +54,18 @@ def test_bench_runs_and_its_warehouse_equals_talib(tmp_path: Path) -> None:
         (3 * 9 * 252,)
     ]
     assert_equals_talib(warehouse, min_symbols=3)
+
+
+def test_peak_memory_counts_the_child_processes() -> None:
+    """On Spark, dbt's memory is mostly the JVM pyspark starts as its child: the bench's peak is
+    the whole process tree's, not the parent's VmHWM alone."""
+    import sys
+
+    from bench.__main__ import run_process
+
+    child = "import time; block = bytearray(300 * 2**20); time.sleep(1.5)"
+    parent = (
+        f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}], check=True)"
+    )
+    _, peak, _ = run_process([sys.executable, "-c", parent], {"PATH": "/usr/bin:/bin"})
+    assert peak > 300, peak  # the child's 300 MB, though the parent itself stays small

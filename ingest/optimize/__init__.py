@@ -326,7 +326,8 @@ _TABLE_EXISTS_POSTGRES = _TABLE_EXISTS.format("%s")
 
 def _table_exists(connection: Any, schema: str, table: str) -> bool:
     """Schema and table names are bound parameters (the DB-API's placeholder style differs)."""
-    is_duckdb = "duckdb" in type(connection).__module__  # duckdb or _duckdb
+    # duckdb or _duckdb; on Spark, ingest.lake's LakeConnection (a DuckDB session too)
+    is_duckdb = any(name in type(connection).__module__ for name in ("duckdb", "ingest.lake"))
     statement = _TABLE_EXISTS_DUCKDB if is_duckdb else _TABLE_EXISTS_POSTGRES
     cursor = connection.cursor()
     cursor.execute(statement, (schema, table))
@@ -340,4 +341,5 @@ def _fetch(connection: Any, sql: str, params: tuple[Any, ...]) -> list[tuple[Any
 
 
 def _placeholder(warehouse: Warehouse) -> str:
-    return "?" if warehouse.kind == "duckdb" else "%s"
+    """psycopg2 binds `%s`; DuckDB, and Spark's lake reader (a DuckDB session), `?`."""
+    return "%s" if warehouse.kind == "postgres" else "?"

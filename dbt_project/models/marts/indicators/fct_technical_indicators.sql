@@ -7,6 +7,7 @@
             if target.type == 'postgres' else []
         ),
         incremental_strategy=incremental_strategy(),
+        partition_by=marketpulse.incremental_partition_by(),
         on_schema_change='append_new_columns',
     )
 }}
@@ -668,7 +669,8 @@ final as (
         close / close_21_ago - 1 as return_21d,
         close / close_63_ago - 1 as return_63d,
         close / close_126_ago - 1 as return_126d,
-        close / close_252_ago - 1 as return_252d
+        close / close_252_ago - 1 as return_252d,
+        {{ month_start('trading_date') }} as trading_month
     from windows
     where is_full_recompute or observation_number > last_number
 

@@ -17,7 +17,9 @@ numbered as (
         trading_date,
         peak_date,
         drawdown,
-        row_number() over (partition by symbol order by trading_date) as session_number
+        -- bigint on every adapter (Spark's row_number is an int).
+        cast(row_number() over (partition by symbol order by trading_date) as bigint)
+            as session_number
     from drawdowns
 
 ),

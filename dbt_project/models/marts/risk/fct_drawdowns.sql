@@ -10,6 +10,7 @@
     config(
         materialized='incremental',
         incremental_strategy=marketpulse.incremental_strategy(),
+        partition_by=marketpulse.incremental_partition_by(),
         unique_key=['symbol', 'trading_date'],
         indexes=(
             [{'columns': ['symbol', 'trading_date'], 'unique': true}]
@@ -138,7 +139,8 @@ final as (
             ),
             previous_peak_date
         ) as peak_date,
-        adj_close / running_peak - 1 as drawdown
+        adj_close / running_peak - 1 as drawdown,
+        {{ month_start('trading_date') }} as trading_month
     from peaks
 
 )

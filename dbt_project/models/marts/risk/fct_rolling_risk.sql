@@ -11,6 +11,7 @@
     config(
         materialized='incremental',
         incremental_strategy=marketpulse.incremental_strategy(),
+        partition_by=marketpulse.incremental_partition_by(),
         unique_key=['symbol', 'trading_date'],
         indexes=(
             [{'columns': ['symbol', 'trading_date'], 'unique': true}]
@@ -170,7 +171,8 @@ final as (
             end as beta_{{ window }}d
         
         {%- endfor %},
-        '{{ benchmark }}' as benchmark_symbol
+        '{{ benchmark }}' as benchmark_symbol,
+        {{ month_start('trading_date') }} as trading_month
     from rolling
     where last_date is null or trading_date > last_date
 

@@ -15,6 +15,7 @@
     config(
         materialized='incremental',
         incremental_strategy=marketpulse.incremental_strategy(),
+        partition_by=marketpulse.incremental_partition_by(),
         unique_key=['symbol', 'trading_date'],
         on_schema_change='fail',
     )
@@ -197,10 +198,13 @@ ranked as (
     select
         *,
         case
+            -- bigint on every adapter (Spark's rank is an int).
             when return_3m is not null
-                then rank() over (
-                        partition by trading_date, return_3m is null
-                        order by return_3m desc
+                then cast(
+                        rank() over (
+                            partition by trading_date, return_3m is null
+                            order by return_3m desc
+                        ) as bigint
                     )
         end as rank_return_3m,
         count(return_3m) over (partition by trading_date) as ranked_sectors
@@ -230,7 +234,8 @@ final as (
         end as quadrant,
         rank_return_3m,
         ranked_sectors,
-        '{{ benchmark }}' as benchmark_symbol
+        '{{ benchmark }}' as benchmark_symbol,
+        {{ month_start('trading_date') }} as trading_month
     from ranked
     where last_date is null or trading_date > last_date
 

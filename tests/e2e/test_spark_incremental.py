@@ -1,0 +1,122 @@
+"""On Spark, an incremental build of the incremental marts equals a full refresh.
+
+Spark's tables are plain parquet: no merge, no delete+insert. The incremental marts are
+partitioned by trading_month there and updated by a dynamic partition overwrite that writes
+whole months (macros/spark_insert_overwrite.sql). As tests/e2e/test_incremental_matches_full.py
+does on DuckDB and Postgres: the sample lands through dlt into the lake, its last HELD_BACK
+trading days are moved out of the raw prices files, the incremental marts and their parents are
+built, the held-back days come back as a new file (they include year-end dividends, so some
+symbols are recomputed in full and others continue from their stored state), an incremental
+build runs, and every column is compared with a --full-refresh build. Months no new session
+falls in are not rewritten.
+"""
+
+from __future__ import annotations
+
+import shutil
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from ingest import runner
+from ingest.config import IngestConfig
+from ingest.dbt import run_dbt
+from ingest.report import Progress
+from ingest.warehouse import Warehouse
+from tests.e2e.conftest import query, spark_warehouse
+from tests.e2e.test_incremental_matches_full import (
+    HELD_BACK,
+    assert_equal_tables,
+    incremental_marts,
+    snapshot,
+)
+
+INCREMENTAL_MARTS = (
+    "fct_technical_indicators",
+    "fct_drawdowns",
+    "fct_rolling_risk",
+    "fct_sector_rotation",
+)
+# The incremental marts and everything they read: the build the test repeats three times.
+SELECT = ("--select", *(f"+{mart}" for mart in INCREMENTAL_MARTS))
+
+
+def hold_back(warehouse: Warehouse, cutoff: object, held: Path) -> int:
+    """Move the raw prices after `cutoff` out of the lake's files into `held` (one file)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    folder = Path(warehouse.lake_url.removeprefix("file://")) / "raw_yahoo" / "prices_daily"
+    kept_back = []
+    for path in sorted(folder.glob("*.parquet")):
+        table = pq.read_table(path)
+        late = pc.greater(table["trading_date"], pa.scalar(cutoff, table["trading_date"].type))
+        kept_back.append(table.filter(late))
+        pq.write_table(table.filter(pc.invert(late)), path)
+    rows = pa.concat_tables(kept_back)
+    pq.write_table(rows, held)
+    return rows.num_rows
+
+
+def partition_files(warehouse: Warehouse, table: str) -> dict[str, set[str]]:
+    """trading_month=... folder -> names of its parquet files, of a mart in Spark's warehouse."""
+    root = Path(warehouse.spark_warehouse_url.removeprefix("file://")) / "marts.db" / table
+    return {
+        folder.name: {path.name for path in folder.glob("*.parquet")}
+        for folder in sorted(root.glob("trading_month=*"))
+    }
+
+
+def test_incremental_build_equals_full_refresh_on_spark(
+    spark_available: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse = spark_warehouse(tmp_path)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    reports = runner.run(
+        IngestConfig.load(), warehouse, runner.sample_clients(), progress=Progress(quiet=True)
+    )
+    assert all(report.ok for report in reports)
+    cutoff = query(
+        warehouse,
+        "select trading_date from (select distinct trading_date from raw_yahoo.prices_daily)"
+        f" as days order by trading_date desc limit 1 offset {HELD_BACK}",
+    )[0][0]
+    readjusted, symbols = query(
+        warehouse,
+        "select (select count(distinct symbol) from raw_yahoo.corporate_actions"
+        f" where ex_date > '{cutoff}'), (select count(distinct symbol) from raw_yahoo.symbols)",
+    )[0]
+    assert 0 < readjusted < symbols  # both paths: recomputed in full, and continued
+    held = tmp_path / "held_back.parquet"
+    assert hold_back(warehouse, cutoff, held) > 0
+
+    assert run_dbt(warehouse, "build", *SELECT, quiet=True) == 0, "build on the truncated sample"
+    marts = incremental_marts(tmp_path / "target")
+    assert sorted(table for _, table, _ in marts) == sorted(INCREMENTAL_MARTS)
+    for mart in INCREMENTAL_MARTS:
+        assert partition_files(warehouse, mart), f"{mart} is not partitioned by trading_month"
+    before = query(warehouse, "select count(*) from marts.fct_technical_indicators")[0][0]
+    # fct_drawdowns continues every symbol from its stored peak: only the held-back days'
+    # months are written; the first month's files must survive the incremental run as they are.
+    first_month, first_files = next(iter(partition_files(warehouse, "fct_drawdowns").items()))
+
+    folder = Path(warehouse.lake_url.removeprefix("file://")) / "raw_yahoo" / "prices_daily"
+    shutil.move(held, folder / "held_back.parquet")  # the held-back days, as one more file
+    assert run_dbt(warehouse, "build", *SELECT, quiet=True) == 0, "incremental build"
+    after = query(warehouse, "select count(*) from marts.fct_technical_indicators")[0][0]
+    assert after > before
+    assert partition_files(warehouse, "fct_drawdowns")[first_month] == first_files
+    incremental = snapshot(warehouse, marts)
+
+    assert run_dbt(warehouse, "build", "--full-refresh", *SELECT, quiet=True) == 0, "full refresh"
+    full = snapshot(warehouse, marts)
+    assert_equal_tables(incremental, full)
+    with closing(warehouse.connect()) as connection:  # the partition column is the month
+        mismatched = connection.execute(
+            "select count(*) from marts.fct_technical_indicators"
+            " where trading_month != date_trunc('month', trading_date)"
+        ).fetchone()
+    assert mismatched == (0,)
