@@ -47,10 +47,10 @@ off_grid as (
     where
         mod(
             cast(
-                {{ dbt.datediff('sessions.first_bar_at', 'bars.bar_start_at', 'minute') }}
-                as {{ dbt.type_int() }}
+                {{ marketpulse.seconds_between('sessions.first_bar_at', 'bars.bar_start_at') }}
+                as {{ dbt.type_bigint() }}
             ),
-            30
+            30 * 60
         ) <> 0
 
 ),
@@ -104,8 +104,8 @@ wrong_sessions as (
             session_date < latest_session
             and (
                 bars <> expected_bars
-                or {{ dbt.datediff('first_bar_at', 'last_bar_at', 'minute') }}
-                <> (expected_bars - 1) * 30
+                or {{ marketpulse.seconds_between('first_bar_at', 'last_bar_at') }}
+                <> (expected_bars - 1) * 30 * 60
             )
         )
 

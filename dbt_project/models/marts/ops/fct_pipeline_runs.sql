@@ -24,7 +24,7 @@ final as (
         started_at,
         finished_at,
         cast(
-            {{ dbt.datediff('started_at', 'finished_at', 'second') }} as bigint  -- noqa: LT05
+            {{ marketpulse.seconds_between('started_at', 'finished_at') }} as bigint  -- noqa: LT05
         ) as duration_seconds,
         run_status,
         run_status = 'success' as is_success,

@@ -27,10 +27,11 @@ session_bars as (
         low,
         close,
         volume,
-        row_number() over (
+        -- bigint on every adapter (Spark's row_number() is an int)
+        cast(row_number() over (
             partition by symbol, session_date
             order by bar_start_at
-        ) as bar_number,
+        ) as {{ dbt.type_bigint() }}) as bar_number,
         dense_rank() over (
             partition by symbol
             order by session_date desc
