@@ -116,3 +116,102 @@
 
 )
 {%- endmacro %}
+
+{#
+    Spark: the same closed form and the same additions, but the state entering
+    chunk j is read with a window instead of a join on chunk totals. Spark
+    copies a CTE into every place it is read (a CTE read twice doubles the plan
+    below it), and the indicators chain several recurrences, so the self-join
+    made the plan grow exponentially. Chunks are exactly L rows of consecutive
+    steps, so the L rows before a row of chunk j hold exactly one last row of
+    a chunk (chunk_step = L): chunk j-1's, whose running sum is its total. A
+    sum over that frame of one non-null value is the value itself: results are
+    the same doubles as default__'s.
+#}
+{% macro spark__exponential_recurrence_ctes(name, relation, alpha_num, alpha_den, beta_num, beta_den, partition_by, order_by) -%}
+    {%- set state = namespace(power=alpha_num / alpha_den, rows=1) -%}
+    {%- for _ in range(40) if state.power >= 1e-100 -%}
+        {%- set state.power = state.power * state.power -%}
+        {%- set state.rows = state.rows * 2 -%}
+    {%- endfor -%}
+    {%- set chunk_rows = state.rows -%}
+    {%- set alpha = '(cast(' ~ alpha_num ~ ' as ' ~ type_double() ~ ') / ' ~ alpha_den ~ ')' -%}
+    {%- set beta = '(cast(' ~ beta_num ~ ' as ' ~ type_double() ~ ') / ' ~ beta_den ~ ')' -%}
+{{ name }}__chunked as (
+
+    select
+        {{ partition_by }},
+        {{ order_by }},
+        steps,
+        anchor_value,
+        value,
+        cast(floor(cast(steps - 1 as {{ type_double() }}) / {{ chunk_rows }}) as integer) as chunk
+    from {{ relation }}
+    where steps >= 1
+
+),
+
+{{ name }}__terms as (
+
+    select
+        {{ partition_by }},
+        {{ order_by }},
+        anchor_value,
+        chunk,
+        steps - chunk * {{ chunk_rows }} as chunk_step,
+        value * power({{ alpha }}, -(steps - chunk * {{ chunk_rows }})) as term
+    from {{ name }}__chunked
+
+),
+
+{{ name }}__running as (
+
+    select
+        {{ partition_by }},
+        {{ order_by }},
+        anchor_value,
+        chunk,
+        chunk_step,
+        sum(term) over (
+            partition by {{ partition_by }}, chunk
+            order by {{ order_by }}
+            rows between unbounded preceding and current row
+        ) as running_sum
+    from {{ name }}__terms
+
+),
+
+{{ name }}__with_previous as (
+
+    select
+        {{ partition_by }},
+        {{ order_by }},
+        anchor_value,
+        chunk,
+        chunk_step,
+        running_sum,
+        sum(case when chunk_step = {{ chunk_rows }} then running_sum end) over (
+            partition by {{ partition_by }}
+            order by {{ order_by }}
+            rows between {{ chunk_rows }} preceding and 1 preceding
+        ) as previous_chunk_sum
+    from {{ name }}__running
+
+),
+
+{{ name }} as (
+
+    select
+        {{ partition_by }},
+        {{ order_by }},
+        power({{ alpha }}, chunk_step) * (
+            case
+                when chunk = 0 then anchor_value
+                else power({{ alpha }}, {{ chunk_rows }}) * {{ beta }} * previous_chunk_sum
+            end
+            + {{ beta }} * running_sum
+        ) as {{ name }}
+    from {{ name }}__with_previous
+
+)
+{%- endmacro %}
