@@ -4,17 +4,20 @@
     docs/decisions/0010-recursive-indicators.md).
 
     Renders CTEs (a with-clause fragment, preceded and followed by commas in
-    the caller) ending in one named `name` with columns
-    (partition_by, order_by, `name`): y for every row of `relation` with
-    steps >= 1, where steps counts rows after the anchor row whose value is
-    anchor_value (the seed on a full build, the stored value on an
-    incremental one). `relation` must carry partition_by, order_by, a column
-    `steps`, the input column `value` and `anchor_value` (constant per
-    partition). alpha and beta are given as integer fractions so that both
-    adapters compute exactly the same doubles.
+    the caller) ending in one named `name`: every row and column of
+    `relation`, plus a column `name`, y on the rows whose `steps` (an
+    expression: rows after the anchor row) is >= 1, null on the others. The
+    anchor row's own value is `anchor_value` (an expression constant per
+    partition: the seed on a full build, the stored value on an incremental
+    one); `value` is the input x. alpha and beta are given as integer
+    fractions so that every adapter computes exactly the same doubles.
+
+    The CTEs only add columns to the rows they read, each CTE read once: a
+    model chains several recurrences one after the other, and Spark, which
+    copies a CTE into every place it is read, keeps a plan of linear size.
 #}
-{% macro exponential_recurrence_ctes(name, relation, alpha_num, alpha_den, beta_num, beta_den, partition_by='symbol', order_by='observation_number') -%}
-    {{ return(adapter.dispatch('exponential_recurrence_ctes', 'marketpulse')(name, relation, alpha_num, alpha_den, beta_num, beta_den, partition_by, order_by)) }}
+{% macro exponential_recurrence_ctes(name, relation, value, steps, anchor_value, alpha_num, alpha_den, beta_num, beta_den, partition_by='symbol', order_by='observation_number') -%}
+    {{ return(adapter.dispatch('exponential_recurrence_ctes', 'marketpulse')(name, relation, value, steps, anchor_value, alpha_num, alpha_den, beta_num, beta_den, partition_by, order_by)) }}
 {%- endmacro %}
 
 {#
@@ -24,10 +27,12 @@
     rows, with alpha^L < 1e-100 (and alpha^-L < 1e200, far from overflow):
     the state entering chunk j is alpha^L * beta * (chunk j-1's sum) plus
     alpha^L times the state entering chunk j-1, a term below 1e-100 relative
-    that is dropped. Window sums and one join on chunk totals: linear, and
-    portable (no recursive CTE).
+    that is dropped. Chunk j-1's sum is its running sum on its last row: the
+    row before chunk j's first (lag 1), spread over chunk j by a window max
+    of that single value. Window functions only: linear, and portable (no
+    recursive CTE, no join).
 #}
-{% macro default__exponential_recurrence_ctes(name, relation, alpha_num, alpha_den, beta_num, beta_den, partition_by, order_by) -%}
+{% macro default__exponential_recurrence_ctes(name, relation, value, steps, anchor_value, alpha_num, alpha_den, beta_num, beta_den, partition_by, order_by) -%}
     {#- The smallest power of two L with alpha^L < 1e-100 (so alpha^-L < 1e200). -#}
     {%- set state = namespace(power=alpha_num / alpha_den, rows=1) -%}
     {%- for _ in range(40) if state.power >= 1e-100 -%}
@@ -40,26 +45,23 @@
 {{ name }}__chunked as (
 
     select
-        {{ partition_by }},
-        {{ order_by }},
-        steps,
-        anchor_value,
-        value,
-        cast(floor(cast(steps - 1 as {{ type_double() }}) / {{ chunk_rows }}) as integer) as chunk
+        *,
+        cast(floor(cast(({{ steps }}) - 1 as {{ type_double() }}) / {{ chunk_rows }}) as integer)
+            as {{ name }}__chunk
     from {{ relation }}
-    where steps >= 1
 
 ),
 
 {{ name }}__terms as (
 
     select
-        {{ partition_by }},
-        {{ order_by }},
-        anchor_value,
-        chunk,
-        steps - chunk * {{ chunk_rows }} as chunk_step,
-        value * power({{ alpha }}, -(steps - chunk * {{ chunk_rows }})) as term
+        *,
+        ({{ steps }}) - {{ name }}__chunk * {{ chunk_rows }} as {{ name }}__chunk_step,
+        case
+            when ({{ steps }}) >= 1
+                then ({{ value }})
+                * power({{ alpha }}, -(({{ steps }}) - {{ name }}__chunk * {{ chunk_rows }}))
+        end as {{ name }}__term
     from {{ name }}__chunked
 
 ),
@@ -67,52 +69,58 @@
 {{ name }}__running as (
 
     select
-        {{ partition_by }},
-        {{ order_by }},
-        anchor_value,
-        chunk,
-        chunk_step,
-        sum(term) over (
-            partition by {{ partition_by }}, chunk
+        *,
+        sum({{ name }}__term) over (
+            partition by {{ partition_by }}, {{ name }}__chunk
             order by {{ order_by }}
             rows between unbounded preceding and current row
-        ) as running_sum
+        ) as {{ name }}__running_sum
     from {{ name }}__terms
 
 ),
 
--- A chunk's total is its running sum on its last row (only complete chunks
--- are ever read): the same additions in the same order as the rows see, so
--- the result does not depend on how a parallel aggregate splits the work.
-{{ name }}__chunk_totals as (
+{{ name }}__lagged as (
 
     select
-        {{ partition_by }},
-        chunk,
-        max(running_sum) as chunk_sum
+        *,
+        lag({{ name }}__running_sum) over (
+            partition by {{ partition_by }}
+            order by {{ order_by }}
+        ) as {{ name }}__previous_row_sum
     from {{ name }}__running
-    where chunk_step = {{ chunk_rows }}
-    group by {{ partition_by }}, chunk
+
+),
+
+{{ name }}__spread as (
+
+    select
+        *,
+        max(
+            case when {{ name }}__chunk_step = 1 then {{ name }}__previous_row_sum end
+        ) over (
+            partition by {{ partition_by }}, {{ name }}__chunk
+        ) as {{ name }}__previous_chunk_sum
+    from {{ name }}__lagged
 
 ),
 
 {{ name }} as (
 
     select
-        {{ name }}__running.{{ partition_by }},
-        {{ name }}__running.{{ order_by }},
-        power({{ alpha }}, {{ name }}__running.chunk_step) * (
-            case
-                when {{ name }}__running.chunk = 0 then {{ name }}__running.anchor_value
-                else power({{ alpha }}, {{ chunk_rows }}) * {{ beta }} * previous_chunk.chunk_sum
-            end
-            + {{ beta }} * {{ name }}__running.running_sum
-        ) as {{ name }}
-    from {{ name }}__running
-    left join {{ name }}__chunk_totals as previous_chunk
-        on
-            {{ name }}__running.{{ partition_by }} = previous_chunk.{{ partition_by }}
-            and {{ name }}__running.chunk = previous_chunk.chunk + 1
+        *,
+        case
+            when ({{ steps }}) >= 1
+                then power({{ alpha }}, {{ name }}__chunk_step) * (
+                        case
+                            when {{ name }}__chunk = 0 then {{ anchor_value }}
+                            else
+                                power({{ alpha }}, {{ chunk_rows }}) * {{ beta }}
+                                * {{ name }}__previous_chunk_sum
+                        end
+                        + {{ beta }} * {{ name }}__running_sum
+                    )
+        end as {{ name }}
+    from {{ name }}__spread
 
 )
 {%- endmacro %}

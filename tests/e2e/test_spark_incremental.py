@@ -38,8 +38,15 @@ INCREMENTAL_MARTS = (
     "fct_rolling_risk",
     "fct_sector_rotation",
 )
-# The incremental marts and everything they read: the build the test repeats three times.
-SELECT = ("--select", *(f"+{mart}" for mart in INCREMENTAL_MARTS))
+# The incremental marts and everything they read: the build the test repeats three times. Only
+# the tests whose every parent is built (a relationship to dim_symbol is not: the full Spark
+# build of tests/e2e/test_spark.py runs those).
+SELECT = (
+    "--select",
+    *(f"+{mart}" for mart in INCREMENTAL_MARTS),
+    "--indirect-selection",
+    "cautious",
+)
 
 
 def hold_back(warehouse: Warehouse, cutoff: object, held: Path) -> int:

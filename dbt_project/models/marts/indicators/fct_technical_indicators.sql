@@ -337,170 +337,90 @@ anchors as (
 
 ),
 
-ema_12_input as (
-
-    select
-        with_changes.symbol,
-        with_changes.observation_number,
-        with_changes.close as value,
-        anchors.ema_12_anchor_value as anchor_value,
-        with_changes.observation_number - anchors.ema_12_anchor as steps
-    from with_changes
-    inner join anchors
-        on with_changes.symbol = anchors.symbol
-
-),
-
-ema_26_input as (
-
-    select
-        with_changes.symbol,
-        with_changes.observation_number,
-        with_changes.close as value,
-        anchors.ema_26_anchor_value as anchor_value,
-        with_changes.observation_number - anchors.ema_26_anchor as steps
-    from with_changes
-    inner join anchors
-        on with_changes.symbol = anchors.symbol
-
-),
-
-macd_ema_fast_input as (
-
-    select
-        with_changes.symbol,
-        with_changes.observation_number,
-        with_changes.close as value,
-        anchors.macd_ema_fast_anchor_value as anchor_value,
-        with_changes.observation_number - anchors.ema_26_anchor as steps
-    from with_changes
-    inner join anchors
-        on with_changes.symbol = anchors.symbol
-
-),
-
-rsi_avg_gain_input as (
-
-    select
-        with_changes.symbol,
-        with_changes.observation_number,
-        with_changes.gain as value,
-        anchors.rsi_avg_gain_anchor_value as anchor_value,
-        with_changes.observation_number - anchors.wilder_anchor as steps
-    from with_changes
-    inner join anchors
-        on with_changes.symbol = anchors.symbol
-
-),
-
-rsi_avg_loss_input as (
-
-    select
-        with_changes.symbol,
-        with_changes.observation_number,
-        with_changes.loss as value,
-        anchors.rsi_avg_loss_anchor_value as anchor_value,
-        with_changes.observation_number - anchors.wilder_anchor as steps
-    from with_changes
-    inner join anchors
-        on with_changes.symbol = anchors.symbol
-
-),
-
-atr_input as (
-
-    select
-        with_changes.symbol,
-        with_changes.observation_number,
-        with_changes.true_range as value,
-        anchors.atr_anchor_value as anchor_value,
-        with_changes.observation_number - anchors.wilder_anchor as steps
-    from with_changes
-    inner join anchors
-        on with_changes.symbol = anchors.symbol
-
-),
-
-{{ exponential_recurrence_ctes('ema_12_recurrence', 'ema_12_input', 11, 13, 2, 13) }},
-
-{{ exponential_recurrence_ctes('ema_26_recurrence', 'ema_26_input', 25, 27, 2, 27) }},
-
-{{ exponential_recurrence_ctes('macd_ema_fast_recurrence', 'macd_ema_fast_input', 11, 13, 2, 13) }},
-
-{{ exponential_recurrence_ctes('rsi_avg_gain_recurrence', 'rsi_avg_gain_input', 13, 14, 1, 14) }},
-
-{{ exponential_recurrence_ctes('rsi_avg_loss_recurrence', 'rsi_avg_loss_input', 13, 14, 1, 14) }},
-
-{{ exponential_recurrence_ctes('atr_recurrence', 'atr_input', 13, 14, 1, 14) }},
-
-recursions as (
+-- Every recursion's input, anchor and anchor value on each row; the recurrences
+-- below add their columns one after the other (each CTE read once).
+recurrence_inputs as (
 
     select
         with_changes.*,
         anchors.is_full_recompute,
         anchors.last_number,
+        anchors.ema_12_anchor,
+        anchors.ema_26_anchor,
+        anchors.wilder_anchor,
         anchors.macd_signal_anchor,
         anchors.stored_macd_signal,
-        case
-            when with_changes.observation_number = anchors.ema_12_anchor
-                then anchors.ema_12_anchor_value
-            else ema_12_recurrence.ema_12_recurrence
-        end as ema_12,
-        case
-            when with_changes.observation_number = anchors.ema_26_anchor
-                then anchors.ema_26_anchor_value
-            else ema_26_recurrence.ema_26_recurrence
-        end as ema_26,
-        case
-            when with_changes.observation_number = anchors.ema_26_anchor
-                then anchors.macd_ema_fast_anchor_value
-            else macd_ema_fast_recurrence.macd_ema_fast_recurrence
-        end as macd_ema_fast,
-        case
-            when with_changes.observation_number = anchors.wilder_anchor
-                then anchors.rsi_avg_gain_anchor_value
-            else rsi_avg_gain_recurrence.rsi_avg_gain_recurrence
-        end as rsi_avg_gain_14,
-        case
-            when with_changes.observation_number = anchors.wilder_anchor
-                then anchors.rsi_avg_loss_anchor_value
-            else rsi_avg_loss_recurrence.rsi_avg_loss_recurrence
-        end as rsi_avg_loss_14,
-        case
-            when with_changes.observation_number = anchors.wilder_anchor
-                then anchors.atr_anchor_value
-            else atr_recurrence.atr_recurrence
-        end as atr_14
+        anchors.ema_12_anchor_value,
+        anchors.ema_26_anchor_value,
+        anchors.macd_ema_fast_anchor_value,
+        anchors.rsi_avg_gain_anchor_value,
+        anchors.rsi_avg_loss_anchor_value,
+        anchors.atr_anchor_value
     from with_changes
     inner join anchors
         on with_changes.symbol = anchors.symbol
-    left join ema_12_recurrence
-        on
-            with_changes.symbol = ema_12_recurrence.symbol
-            and with_changes.observation_number = ema_12_recurrence.observation_number
-    left join ema_26_recurrence
-        on
-            with_changes.symbol = ema_26_recurrence.symbol
-            and with_changes.observation_number = ema_26_recurrence.observation_number
-    left join macd_ema_fast_recurrence
-        on
-            with_changes.symbol = macd_ema_fast_recurrence.symbol
-            and with_changes.observation_number
-            = macd_ema_fast_recurrence.observation_number
-    left join rsi_avg_gain_recurrence
-        on
-            with_changes.symbol = rsi_avg_gain_recurrence.symbol
-            and with_changes.observation_number
-            = rsi_avg_gain_recurrence.observation_number
-    left join rsi_avg_loss_recurrence
-        on
-            with_changes.symbol = rsi_avg_loss_recurrence.symbol
-            and with_changes.observation_number
-            = rsi_avg_loss_recurrence.observation_number
-    left join atr_recurrence
-        on
-            with_changes.symbol = atr_recurrence.symbol
-            and with_changes.observation_number = atr_recurrence.observation_number
+
+),
+
+{{ exponential_recurrence_ctes(
+    'ema_12_recurrence', 'recurrence_inputs', 'close',
+    'observation_number - ema_12_anchor', 'ema_12_anchor_value', 11, 13, 2, 13
+) }},
+
+{{ exponential_recurrence_ctes(
+    'ema_26_recurrence', 'ema_12_recurrence', 'close',
+    'observation_number - ema_26_anchor', 'ema_26_anchor_value', 25, 27, 2, 27
+) }},
+
+{{ exponential_recurrence_ctes(
+    'macd_ema_fast_recurrence', 'ema_26_recurrence', 'close',
+    'observation_number - ema_26_anchor', 'macd_ema_fast_anchor_value', 11, 13, 2, 13
+) }},
+
+{{ exponential_recurrence_ctes(
+    'rsi_avg_gain_recurrence', 'macd_ema_fast_recurrence', 'gain',
+    'observation_number - wilder_anchor', 'rsi_avg_gain_anchor_value', 13, 14, 1, 14
+) }},
+
+{{ exponential_recurrence_ctes(
+    'rsi_avg_loss_recurrence', 'rsi_avg_gain_recurrence', 'loss',
+    'observation_number - wilder_anchor', 'rsi_avg_loss_anchor_value', 13, 14, 1, 14
+) }},
+
+{{ exponential_recurrence_ctes(
+    'atr_recurrence', 'rsi_avg_loss_recurrence', 'true_range',
+    'observation_number - wilder_anchor', 'atr_anchor_value', 13, 14, 1, 14
+) }},
+
+recursions as (
+
+    select
+        *,
+        case
+            when observation_number = ema_12_anchor then ema_12_anchor_value
+            else ema_12_recurrence
+        end as ema_12,
+        case
+            when observation_number = ema_26_anchor then ema_26_anchor_value
+            else ema_26_recurrence
+        end as ema_26,
+        case
+            when observation_number = ema_26_anchor then macd_ema_fast_anchor_value
+            else macd_ema_fast_recurrence
+        end as macd_ema_fast,
+        case
+            when observation_number = wilder_anchor then rsi_avg_gain_anchor_value
+            else rsi_avg_gain_recurrence
+        end as rsi_avg_gain_14,
+        case
+            when observation_number = wilder_anchor then rsi_avg_loss_anchor_value
+            else rsi_avg_loss_recurrence
+        end as rsi_avg_loss_14,
+        case
+            when observation_number = wilder_anchor then atr_anchor_value
+            else atr_recurrence
+        end as atr_14
+    from atr_recurrence
 
 ),
 
@@ -513,67 +433,49 @@ with_macd_line as (
 
 ),
 
-macd_signal_seed_windows as (
+-- The signal line's seed on a full build: the SMA of the 9 MACD values ending
+-- on session 34, spread over the symbol's rows by a window (no join back).
+macd_signal_windows as (
 
     select
-        symbol,
-        observation_number,
+        *,
         sum(macd_line) over (
             partition by symbol order by observation_number
             rows between 8 preceding and current row
         ) as sum_macd_line_9
     from with_macd_line
-    where observation_number between 26 and 34
-
-),
-
-macd_signal_seeds as (
-
-    select
-        symbol,
-        max(case when observation_number = 34 then sum_macd_line_9 / 9 end) as macd_signal_seed
-    from macd_signal_seed_windows
-    group by symbol
 
 ),
 
 macd_signal_input as (
 
     select
-        with_macd_line.symbol,
-        with_macd_line.observation_number,
-        with_macd_line.macd_line as value,
-        with_macd_line.observation_number - with_macd_line.macd_signal_anchor as steps,
+        *,
         case
-            when with_macd_line.is_full_recompute then macd_signal_seeds.macd_signal_seed
-            else with_macd_line.stored_macd_signal
-        end as anchor_value
-    from with_macd_line
-    left join macd_signal_seeds
-        on with_macd_line.symbol = macd_signal_seeds.symbol
+            when is_full_recompute
+                then max(
+                        case when observation_number = 34 then sum_macd_line_9 / 9 end
+                    ) over (partition by symbol)
+            else stored_macd_signal
+        end as macd_signal_anchor_value
+    from macd_signal_windows
 
 ),
 
-{{ exponential_recurrence_ctes('macd_signal_recurrence', 'macd_signal_input', 4, 5, 1, 5) }},
+{{ exponential_recurrence_ctes(
+    'macd_signal_recurrence', 'macd_signal_input', 'macd_line',
+    'observation_number - macd_signal_anchor', 'macd_signal_anchor_value', 4, 5, 1, 5
+) }},
 
 with_signal as (
 
     select
-        with_macd_line.*,
+        *,
         case
-            when with_macd_line.observation_number = with_macd_line.macd_signal_anchor
-                then macd_signal_input.anchor_value
-            else macd_signal_recurrence.macd_signal_recurrence
+            when observation_number = macd_signal_anchor then macd_signal_anchor_value
+            else macd_signal_recurrence
         end as macd_signal
-    from with_macd_line
-    inner join macd_signal_input
-        on
-            with_macd_line.symbol = macd_signal_input.symbol
-            and with_macd_line.observation_number = macd_signal_input.observation_number
-    left join macd_signal_recurrence
-        on
-            with_macd_line.symbol = macd_signal_recurrence.symbol
-            and with_macd_line.observation_number = macd_signal_recurrence.observation_number
+    from macd_signal_recurrence
 
 ),
 
