@@ -237,6 +237,9 @@ TRUSTED_SQL_BUILDERS = {
     ("ingest/retention.py", "prune"),  # table names from RETENTION_TABLES; the cut-off is bound
     ("ingest/retention.py", "_existing_columns"),  # placeholders only; schema names are bound
     ("ingest/grants.py", "grant_bi"),
+    # Spark's tables as DuckDB views: schema and table names are the lake's and Spark's folder
+    # names (quoted identifiers), the file glob a quoted literal; no user value reaches it.
+    ("ingest/lake.py", "__init__"),
     (
         "ingest/export/gather.py",
         "rows",
