@@ -115,19 +115,7 @@ def check_incremental_equals_full(
         progress=Progress(quiet=True),
     )
     assert all(report.ok for report in reports)
-    cutoff = query(
-        warehouse,
-        "select trading_date from (select distinct trading_date from raw_yahoo.prices_daily)"
-        f" as days order by trading_date desc limit 1 offset {HELD_BACK}",
-    )[0][0]
-    # Both incremental paths are exercised: symbols re-adjusted by a dividend in the held-back
-    # days (recomputed in full) and symbols that simply continue from their stored state.
-    readjusted, symbols = query(
-        warehouse,
-        "select (select count(distinct symbol) from raw_yahoo.corporate_actions"
-        f" where ex_date > '{cutoff}'), (select count(distinct symbol) from raw_yahoo.symbols)",
-    )[0]
-    assert 0 < readjusted < symbols
+    cutoff = held_back_cutoff(warehouse)
     execute(
         warehouse,
         "create schema held_back",
@@ -151,6 +139,27 @@ def check_incremental_equals_full(
 
     assert run_dbt(warehouse, "run", *SELECT, "--full-refresh", quiet=True) == 0, "full refresh"
     assert_equal_tables(incremental, snapshot(warehouse, marts))
+
+
+def held_back_cutoff(warehouse: Warehouse) -> Any:
+    """The last raw session kept: the HELD_BACK sessions after it come back as the new data.
+
+    Both incremental paths must be exercised: symbols re-adjusted by a dividend in the
+    held-back days (recomputed in full) and symbols that simply continue from their stored
+    state.
+    """
+    cutoff = query(
+        warehouse,
+        "select trading_date from (select distinct trading_date from raw_yahoo.prices_daily)"
+        f" as days order by trading_date desc limit 1 offset {HELD_BACK}",
+    )[0][0]
+    readjusted, symbols = query(
+        warehouse,
+        "select (select count(distinct symbol) from raw_yahoo.corporate_actions"
+        f" where ex_date > '{cutoff}'), (select count(distinct symbol) from raw_yahoo.symbols)",
+    )[0]
+    assert 0 < readjusted < symbols
+    return cutoff
 
 
 def test_incremental_build_equals_full_refresh_on_duckdb(

@@ -26,8 +26,8 @@ from ingest.report import Progress
 from ingest.warehouse import Warehouse
 from tests.e2e.conftest import query, spark_warehouse
 from tests.e2e.test_incremental_matches_full import (
-    HELD_BACK,
     assert_equal_tables,
+    held_back_cutoff,
     incremental_marts,
     snapshot,
 )
@@ -83,17 +83,7 @@ def test_incremental_build_equals_full_refresh_on_spark(
         IngestConfig.load(), warehouse, runner.sample_clients(), progress=Progress(quiet=True)
     )
     assert all(report.ok for report in reports)
-    cutoff = query(
-        warehouse,
-        "select trading_date from (select distinct trading_date from raw_yahoo.prices_daily)"
-        f" as days order by trading_date desc limit 1 offset {HELD_BACK}",
-    )[0][0]
-    readjusted, symbols = query(
-        warehouse,
-        "select (select count(distinct symbol) from raw_yahoo.corporate_actions"
-        f" where ex_date > '{cutoff}'), (select count(distinct symbol) from raw_yahoo.symbols)",
-    )[0]
-    assert 0 < readjusted < symbols  # both paths: recomputed in full, and continued
+    cutoff = held_back_cutoff(warehouse)  # both paths: recomputed in full, and continued
     held = tmp_path / "held_back.parquet"
     assert hold_back(warehouse, cutoff, held) > 0
 
