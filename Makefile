@@ -59,16 +59,16 @@ node_modules/.installed: package.json package-lock.json
 	fi
 
 demo: setup ## offline: load the bundled sample data, dbt build, print a summary
-	@$(PY) -m ingest demo
+	@$(VENV)/bin/marketpulse demo
 
 ingest: setup ## load live data from Yahoo Finance and FRED into the raw schemas
-	@$(PY) -m ingest run
+	@$(VENV)/bin/marketpulse ingest
 
 build: setup warehouse-dir ## dbt build (models + tests) on $$WAREHOUSE; recorded in the run audit, alerts on failure
-	@$(PY) -m ingest build
+	@$(VENV)/bin/marketpulse build
 
 health: setup ## warehouse, last runs, freshness, data quality; exits 1 when something is critical
-	@$(PY) -m ingest health
+	@$(VENV)/bin/marketpulse health
 
 test: setup $(SPARK_STAMP) tools ## the whole suite: pytest, incl. dbt build on DuckDB, Postgres and Spark
 	@$(PY) -m pytest
@@ -95,29 +95,29 @@ bench: setup ## time the indicator/risk/rotation marts on a synthetic universe v
 
 dashboard: setup ## the Streamlit dashboard on http://localhost:8501 (PORT=..., REFRESH_MINUTES=...)
 	@cd "$(ROOT)" && MARKETPULSE_DASHBOARD_REFRESH_MINUTES=$${REFRESH_MINUTES:-$${MARKETPULSE_DASHBOARD_REFRESH_MINUTES:-30}} \
-		$(PY) -m dashboard --server.port $${PORT:-8501}
+		$(PY) -m marketpulse.dashboard --server.port $${PORT:-8501}
 
 bench-dashboard: setup ## time every dashboard view (Streamlit AppTest) on $$WAREHOUSE; SYNTHETIC=1 for 500 x 10
 	@$(PY) scripts/bench_dashboard.py $${SYNTHETIC:+--synthetic}
 
 grant-bi: setup ## Postgres: (re)create the read-only BI role (MARKETPULSE_BI_ROLE/_PASSWORD) on marts
-	@$(PY) -m ingest grant-bi
+	@$(VENV)/bin/marketpulse grant-bi
 
 prune: setup ## report raw rows past their retention (.dlt/config.toml); APPLY=1 deletes them
-	@$(PY) -m ingest prune $(if $(APPLY),--apply)
+	@$(VENV)/bin/marketpulse prune $(if $(APPLY),--apply)
 
 # Intraday (issue 7): watch mode, the live service and its benchmark.
 INTERVAL ?= 60
 LIVE_PORT ?= 8765
 
 market-open: setup ## is the NYSE open now? exit 0 "open", exit 3 "closed: next open ..."
-	@$(PY) -m ingest market-open
+	@$(VENV)/bin/marketpulse market-open
 
 watch: setup ## while the NYSE is open: 30-minute bars -> dbt every $$INTERVAL s (Ctrl-C stops cleanly)
-	@$(PY) -m ingest watch --interval $(INTERVAL) --notify ws://127.0.0.1:$(LIVE_PORT)/
+	@$(VENV)/bin/marketpulse watch --interval $(INTERVAL) --notify ws://127.0.0.1:$(LIVE_PORT)/
 
 serve: setup ## live WebSocket service on ws://127.0.0.1:$$LIVE_PORT/ (GET /health)
-	@$(PY) -m ingest serve --port $(LIVE_PORT)
+	@$(VENV)/bin/marketpulse serve --port $(LIVE_PORT)
 
 bench-live: setup ## measure bar -> snapshot -> subscriber latency and 1,000-subscriber fan-out
 	@$(PY) scripts/bench_live.py
@@ -126,7 +126,7 @@ bench-live: setup ## measure bar -> snapshot -> subscriber latency and 1,000-sub
 .PHONY: import-portfolio
 import-portfolio: setup warehouse-dir ## import holdings: FILE=path.csv|.json|.xlsx|.xml (SKIP_INVALID=1)
 	@test -n "$(FILE)" || { echo "error: give the file: make import-portfolio FILE=holdings.csv" >&2; exit 2; }
-	@$(PY) -m ingest import-portfolio $(FILE) $(if $(SKIP_INVALID),--skip-invalid)
+	@$(VENV)/bin/marketpulse import-portfolio $(FILE) $(if $(SKIP_INVALID),--skip-invalid)
 
 warehouse-dir:
 	@mkdir -p "$(dir $(MARKETPULSE_DUCKDB_PATH))"
@@ -142,9 +142,9 @@ clean: ## delete the local warehouse (data/: DuckDB file, Spark lake and metasto
 # Portfolio optimization (issue 8): PyPortfolioOpt on the marts -> fct_optimization_results.
 .PHONY: optimize
 optimize: setup warehouse-dir ## max Sharpe, min vol, frontier for PORTFOLIO=id (OPTIMIZE_ARGS="--max-weight 0.35")
-	@$(PY) -m ingest optimize $(if $(PORTFOLIO),--portfolio "$(PORTFOLIO)") $(OPTIMIZE_ARGS)
+	@$(VENV)/bin/marketpulse optimize $(if $(PORTFOLIO),--portfolio "$(PORTFOLIO)") $(OPTIMIZE_ARGS)
 # Portfolio export (issue 8): one portfolio from the marts to files.
 .PHONY: export
 export: setup ## PORTFOLIO=id [FORMATS=csv,xlsx,json,xml,pdf,zip] [OUT=dir]: write exports/<id>/
 	@test -n "$(PORTFOLIO)" || { echo "error: PORTFOLIO is required: make export PORTFOLIO=<portfolio id>" >&2; exit 2; }
-	@$(PY) -m ingest export --portfolio "$(PORTFOLIO)" $(if $(FORMATS),--formats "$(FORMATS)") $(if $(OUT),--out "$(OUT)")
+	@$(VENV)/bin/marketpulse export --portfolio "$(PORTFOLIO)" $(if $(FORMATS),--formats "$(FORMATS)") $(if $(OUT),--out "$(OUT)")

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.universe import generate, load_fred_sample, load_yahoo
-from ingest.dbt import PROJECT_DIR, ROOT, dbt_env
-from ingest.warehouse import Warehouse
+from marketpulse.build.dbt import PROJECT_DIR, ROOT, dbt_env
+from marketpulse.warehouse import Warehouse
 
 MART_DIRS = ("indicators", "risk", "rotation")
 INDICATOR_MODEL = "fct_technical_indicators"

@@ -17,7 +17,7 @@ from contextlib import closing
 import pandas as pd
 
 from bench.baselines import pandas_indicators, talib_indicators
-from ingest.warehouse import Warehouse
+from marketpulse.warehouse import Warehouse
 
 PRICES = (
     "select symbol, trading_date, adj_high as high, adj_low as low, adj_close as close,"

@@ -14,12 +14,12 @@ import exchange_calendars
 import numpy as np
 import pandas as pd
 
-from ingest import runner
-from ingest.config import IngestConfig
-from ingest.loading import MERGE, to_arrow
-from ingest.report import Progress
-from ingest.warehouse import Warehouse
-from ingest.yahoo import settings
+from marketpulse.ingest import runner
+from marketpulse.ingest.config import IngestConfig
+from marketpulse.ingest.loading import MERGE, to_arrow
+from marketpulse.ingest.report import Progress
+from marketpulse.sources.yahoo import settings
+from marketpulse.warehouse import Warehouse
 
 END_DATE = date(2018, 12, 31)
 SESSIONS_PER_YEAR = 252

@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "dashboard" / "app.py"
+APP = ROOT / "marketpulse" / "dashboard" / "app.py"
 VIEWS = ("overview", "sector-rotation", "macro-lens", "trends-sentiment", "volatility-risk")
 VIEWS += ("portfolio",)
 TARGET_SECONDS = 2.0
@@ -46,7 +46,7 @@ def build_synthetic(path: Path, symbols: int, years: int) -> None:
         path.unlink()
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "ingest", "run", "--sample", "--quiet"],
+        [sys.executable, "-m", "marketpulse", "ingest", "--sample", "--quiet"],
         cwd=ROOT,
         env=env,
         check=True,
@@ -153,7 +153,7 @@ def build_synthetic_postgres(duckdb_path: Path) -> None:
     env["DBT_TARGET_PATH"] = str(duckdb_path.parent / "target-postgres")
     env["DBT_LOG_PATH"] = str(duckdb_path.parent / "logs")
     subprocess.run(
-        [sys.executable, "-m", "ingest", "run", "--sample", "--quiet"],
+        [sys.executable, "-m", "marketpulse", "ingest", "--sample", "--quiet"],
         cwd=ROOT,
         env=env,
         check=True,
@@ -196,7 +196,7 @@ def time_views(repeat: int, heavy_symbols: list[str] | None) -> dict[str, dict[s
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from dashboard import data
+    from marketpulse.dashboard import data
 
     # A server imports the app's modules and scans installed packages for custom components once,
     # at startup; AppTest would redo the scan for every new instance (seconds with many packages).
@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["WAREHOUSE"] = "duckdb"
             os.environ["MARKETPULSE_DUCKDB_PATH"] = str(path)
         heavy = [f"SYN{i:04d}" for i in (1, 100, 200, 300, 400)]
-    from ingest.warehouse import Warehouse
+    from marketpulse.warehouse import Warehouse
 
     where = Warehouse.from_env().describe()
     results = time_views(args.repeat, heavy)

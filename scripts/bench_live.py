@@ -3,10 +3,10 @@
     python scripts/bench_live.py [--subscribers 1000] [--rounds 3] [--warehouse demo.duckdb]
 
 Setup (not timed): the demo warehouse (built into a scratch folder unless --warehouse gives
-one to copy) and `python -m ingest serve` on 127.0.0.1 as its own process.
+one to copy) and `python -m marketpulse serve` on 127.0.0.1 as its own process.
 
 1. Latency, for the default universe: a scripted Yahoo client (no network) hands over one new
-   bar per symbol; one watch-mode micro-batch (ingest/watch.run_cycle: dlt load, dbt build of
+   bar per symbol; one watch-mode micro-batch (marketpulse/live/watch.run_cycle: dlt load, dbt build of
    the intraday models, nudge to the service) runs; a subscriber to every symbol's
    prices:<SYMBOL> topic notes when each PRICE_UPDATE for the new bar arrives. Latency =
    arrival - the moment the client handed that symbol's bar over. Reported per round: the
@@ -42,13 +42,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest import runner  # noqa: E402
-from ingest.config import IngestConfig  # noqa: E402
-from ingest.report import Progress  # noqa: E402
-from ingest.warehouse import Warehouse  # noqa: E402
-from ingest.watch import IntradayBuild, run_cycle  # noqa: E402
-from ingest.yahoo.client import ReplayYahooClient  # noqa: E402
-from ingest.yahoo.scripted import ScriptedYahooClient  # noqa: E402
+from marketpulse.ingest import runner  # noqa: E402
+from marketpulse.ingest.config import IngestConfig  # noqa: E402
+from marketpulse.ingest.report import Progress  # noqa: E402
+from marketpulse.live.watch import IntradayBuild, run_cycle  # noqa: E402
+from marketpulse.sources.yahoo.client import ReplayYahooClient  # noqa: E402
+from marketpulse.sources.yahoo.scripted import ScriptedYahooClient  # noqa: E402
+from marketpulse.warehouse import Warehouse  # noqa: E402
 
 FIRST_BAR = pd.Timestamp("2019-01-02T14:30:00Z")  # 09:30 New York, after the sample's end
 
@@ -63,7 +63,7 @@ def build_demo(folder: Path) -> Path:
     target = folder / "bench.duckdb"
     env = {**os.environ, "WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(target)}
     print("setup: building the demo warehouse (not timed) ...", flush=True)
-    subprocess.run([sys.executable, "-m", "ingest", "demo", "--quiet"], env=env, check=True)
+    subprocess.run([sys.executable, "-m", "marketpulse", "demo", "--quiet"], env=env, check=True)
     return target
 
 
@@ -74,7 +74,7 @@ def start_service(warehouse: Warehouse, port: int) -> subprocess.Popen[str]:
         "MARKETPULSE_DUCKDB_PATH": str(warehouse.duckdb_path),
     }
     service = subprocess.Popen(
-        [sys.executable, "-m", "ingest", "serve", "--port", str(port), "--poll", "3600"],
+        [sys.executable, "-m", "marketpulse", "serve", "--port", str(port), "--poll", "3600"],
         env=env,
         stdout=subprocess.PIPE,
         text=True,

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.news.evaluation import LABELLED, evaluate  # noqa: E402
+from marketpulse.sources.news.evaluation import LABELLED, evaluate  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

@@ -30,9 +30,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.news.settings import DEFAULT_SYMBOLS  # noqa: E402
-from ingest.trends.settings import DEFAULT_KEYWORDS  # noqa: E402
-from ingest.yahoo.client import read_history_csv  # noqa: E402
+from marketpulse.sources.news.settings import DEFAULT_SYMBOLS  # noqa: E402
+from marketpulse.sources.trends.settings import DEFAULT_KEYWORDS  # noqa: E402
+from marketpulse.sources.yahoo.client import read_history_csv  # noqa: E402
 
 SAMPLE = ROOT / "sample_data"
 SEED = 20181231

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.config import IngestConfig
-from ingest.warehouse import Warehouse
+from marketpulse.ingest.config import IngestConfig
+from marketpulse.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

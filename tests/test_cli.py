@@ -17,7 +17,7 @@ def ingest(
 ) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "ingest", *args],
+        [sys.executable, "-m", "marketpulse", *args],
         cwd=ROOT,
         env=full_env,
         capture_output=True,
@@ -37,7 +37,7 @@ def test_live_ingest_without_network_says_so_in_one_line_per_source(tmp_path: Pa
         "http_proxy": "http://127.0.0.1:9",
         "FRED_API_KEY": "",
     }
-    result = ingest("run", "--symbols", "AAPL", "--series", "UNRATE", "--quiet", env=offline)
+    result = ingest("ingest", "--symbols", "AAPL", "--series", "UNRATE", "--quiet", env=offline)
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     failures = [line for line in result.stderr.splitlines() if "FAILED" in line]
@@ -57,17 +57,17 @@ def test_live_ingest_without_network_says_so_in_one_line_per_source(tmp_path: Pa
     ("args", "env", "message"),
     [
         (
-            ("run", "--symbols", "AAPL'; drop table x;--"),
+            ("ingest", "--symbols", "AAPL'; drop table x;--"),
             {},
             'error: not a valid Yahoo symbol: "AAPL\'; DROP TABLE X;--"',
         ),
         (
-            ("run", "--sources", "bloomberg"),
+            ("ingest", "--sources", "bloomberg"),
             {},
             "error: unknown source 'bloomberg'; known: yahoo, fred, trends, news",
         ),
         (
-            ("run",),
+            ("ingest",),
             {"WAREHOUSE": "oracle"},
             "error: WAREHOUSE='oracle' is not supported; use one of: duckdb, postgres",
         ),
@@ -77,7 +77,7 @@ def test_live_ingest_without_network_says_so_in_one_line_per_source(tmp_path: Pa
             "error: no marts to summarise in duckdb file /nonexistent/marketpulse.duckdb",
         ),
         (
-            ("run", "--sample"),
+            ("ingest", "--sample"),
             {"WAREHOUSE": "postgres", "PGHOST": "127.0.0.1", "PGPORT": "1"},
             "error: cannot connect to postgres postgres@127.0.0.1:1/",
         ),

@@ -131,7 +131,7 @@ def test_intraday_cron_covers_every_bar_close_in_edt_and_est() -> None:
     of the cron's firings, and the market-open guard (5 minutes earlier) says open then."""
     import exchange_calendars as xcals
 
-    from ingest.market_hours import is_open
+    from marketpulse.live.market_hours import is_open
 
     (cron,) = [entry["cron"] for entry in load("etl-intraday.yml")[True]["schedule"]]
     minutes, hours, _, _, days = cron.split()

@@ -8,8 +8,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dashboard import data
-from dashboard.views.macro_lens import inversion_periods
+from marketpulse.dashboard import data
+from marketpulse.dashboard.views.macro_lens import inversion_periods
 
 
 def test_bind_expands_lists_per_driver() -> None:

@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 
-from ingest import optimize, runner
-from ingest.config import IngestConfig
-from ingest.dbt import dbt_env, run_dbt
-from ingest.optimize.engine import Settings
-from ingest.portfolio.importing import import_files
-from ingest.report import Progress
-from ingest.warehouse import Warehouse
+from marketpulse.build.dbt import dbt_env, run_dbt
+from marketpulse.ingest import runner
+from marketpulse.ingest.config import IngestConfig
+from marketpulse.ingest.report import Progress
+from marketpulse.portfolio import optimize
+from marketpulse.portfolio.importing.importing import import_files
+from marketpulse.portfolio.optimize.engine import Settings
+from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
 
 MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
@@ -94,7 +95,7 @@ def run_demo(warehouse_file: Path, tmp: Path) -> subprocess.CompletedProcess[str
         "DBT_LOG_PATH": str(tmp / "logs"),
     }
     return subprocess.run(
-        [sys.executable, "-m", "ingest", "demo", "--quiet"],
+        [sys.executable, "-m", "marketpulse", "demo", "--quiet"],
         cwd=ROOT,
         env=env,
         capture_output=True,

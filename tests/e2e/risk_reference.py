@@ -11,7 +11,7 @@ import empyrical
 import numpy as np
 import pandas as pd
 
-from ingest.warehouse import Warehouse
+from marketpulse.warehouse import Warehouse
 from tests.e2e.conftest import query
 
 PERIODS = 252

@@ -18,11 +18,11 @@ import pytest
 import talib
 from streamlit.testing.v1 import AppTest
 
-from ingest.warehouse import Warehouse
+from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
 from tests.e2e.conftest import Demo, query
 
-APP = str(ROOT / "dashboard" / "app.py")
+APP = str(ROOT / "marketpulse" / "dashboard" / "app.py")
 LAST = date(2018, 12, 31)  # the sample's last trading day: the default end of the range
 FIRST = date(2017, 12, 31)  # default start: one year before
 

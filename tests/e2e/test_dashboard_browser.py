@@ -104,7 +104,7 @@ def test_every_view_renders_in_headless_chromium(
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "dashboard" / "app.py"),
+            str(ROOT / "marketpulse" / "dashboard" / "app.py"),
             "--server.port",
             str(port),
             "--server.address",

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ingest.warehouse import Warehouse
+from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
 from tests.dashboard.test_portfolio_view import highlighted_cells
 from tests.e2e.conftest import query

@@ -15,7 +15,7 @@ import exchange_calendars as xcals
 import pandas as pd
 import pytest
 
-from ingest.dbt import dbt_env
+from marketpulse.build.dbt import dbt_env
 from tests.conftest import ROOT, SAMPLE
 from tests.e2e.conftest import MARTS, Demo, DocsSite, mart_counts, query, run_demo
 

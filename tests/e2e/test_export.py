@@ -1,4 +1,4 @@
-"""`python -m ingest export` on the demo warehouse, as a user runs it.
+"""`python -m marketpulse export` on the demo warehouse, as a user runs it.
 
 Round trip: the sample portfolio's latest snapshot, read from sample_data with the csv module,
 equals what the import's readers and validator read back from the exported CSV, JSON, Excel
@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.portfolio.importing import known_symbols
-from ingest.portfolio.validate import parse_holdings
-from ingest.warehouse import Warehouse
+from marketpulse.portfolio.importing.importing import known_symbols
+from marketpulse.portfolio.importing.validate import parse_holdings
+from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT, SAMPLE
 from tests.e2e.conftest import Demo, query
-from tests.ingest.pdf_render import colour_share
-from tests.ingest.pdf_render import render as render_pdf
+from tests.portfolio.export.pdf_render import colour_share
+from tests.portfolio.export.pdf_render import render as render_pdf
 
 GROWTH = "sample-growth-income"
 SECTOR = "sample-sector-model"
@@ -39,7 +39,7 @@ def run_export(warehouse: Warehouse, *args: str) -> subprocess.CompletedProcess[
         "MARKETPULSE_DUCKDB_PATH": str(warehouse.duckdb_path),
     }
     return subprocess.run(
-        [sys.executable, "-m", "ingest", "export", *args],
+        [sys.executable, "-m", "marketpulse", "export", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -210,8 +210,8 @@ def test_unknown_portfolio_exits_2_and_writes_nothing(demo_duckdb, tmp_path):
 
 @pytest.mark.postgres
 def test_postgres_gives_the_same_document(demo_postgres, demo_duckdb):
-    from ingest.export import FORMATS, render
-    from ingest.export.gather import read_document
+    from marketpulse.portfolio.export import FORMATS, render
+    from marketpulse.portfolio.export.gather import read_document
 
     on_postgres = read_document(demo_postgres, GROWTH)
     on_duckdb = read_document(demo_duckdb.warehouse, GROWTH)

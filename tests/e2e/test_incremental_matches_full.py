@@ -23,11 +23,11 @@ from typing import Any
 
 import pytest
 
-from ingest import runner
-from ingest.config import IngestConfig
-from ingest.dbt import run_dbt
-from ingest.report import Progress
-from ingest.warehouse import Warehouse
+from marketpulse.build.dbt import run_dbt
+from marketpulse.ingest import runner
+from marketpulse.ingest.config import IngestConfig
+from marketpulse.ingest.report import Progress
+from marketpulse.warehouse import Warehouse
 from tests.conftest import fresh_postgres_database
 from tests.e2e.conftest import query
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from bench.baselines import INDICATOR_COLUMNS, talib_indicators
-from ingest.warehouse import Warehouse
+from marketpulse.warehouse import Warehouse
 from tests.e2e.conftest import Demo
 
 PRICES = (

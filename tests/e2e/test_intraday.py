@@ -7,7 +7,7 @@ import exchange_calendars as xcals
 import pandas as pd
 import pytest
 
-from ingest.runner import SAMPLE_DIR
+from marketpulse.ingest.runner import SAMPLE_DIR
 from tests.e2e.conftest import Demo, query
 
 FIRST, LAST = "2018-10-01", "2018-12-31"

@@ -1,4 +1,4 @@
-"""`python -m ingest optimize` end to end: marts -> PyPortfolioOpt -> dlt -> dbt marts.
+"""`python -m marketpulse optimize` end to end: marts -> PyPortfolioOpt -> dlt -> dbt marts.
 
 The numbers read back from marts.fct_optimization_results / _weights are checked against
 numpy closed forms computed here from adj_close read straight from marts.fct_prices_daily:
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ingest.warehouse import Warehouse
+from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
 from tests.e2e.conftest import Demo, query
 
@@ -42,7 +42,7 @@ class Optimized:
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ingest", "optimize", *args],
+        [sys.executable, "-m", "marketpulse", "optimize", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -53,8 +53,8 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def cli_in_process(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """The same command through `ingest.cli.main` in this process (no interpreter start-up)."""
-    from ingest.cli import main
+    """The same command through `marketpulse.cli.main` in this process (no interpreter start-up)."""
+    from marketpulse.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
@@ -318,12 +318,12 @@ def test_postgres_stores_the_closed_form_portfolios(
     optimization; the stored min-volatility and max-Sharpe weights are the closed forms."""
     from dataclasses import replace
 
-    from ingest import runner
-    from ingest.config import IngestConfig
-    from ingest.dbt import run_dbt
-    from ingest.optimize import run_optimization
-    from ingest.optimize.engine import Settings
-    from ingest.report import Progress
+    from marketpulse.build.dbt import run_dbt
+    from marketpulse.ingest import runner
+    from marketpulse.ingest.config import IngestConfig
+    from marketpulse.ingest.report import Progress
+    from marketpulse.portfolio.optimize import run_optimization
+    from marketpulse.portfolio.optimize.engine import Settings
 
     symbols = ["AAPL", "JNJ", "MSFT", "PG"]
     config = replace(IngestConfig.load(), symbols=(*symbols, "SPY"), series=("DGS3MO",))

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from ingest.warehouse import Warehouse
+from marketpulse.warehouse import Warehouse
 from tests.conftest import SAMPLE
 from tests.e2e.conftest import Demo, query
 

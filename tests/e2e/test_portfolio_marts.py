@@ -26,8 +26,8 @@ import exchange_calendars
 import pandas as pd
 import pytest
 
-from ingest.dbt import run_dbt
-from ingest.warehouse import Warehouse
+from marketpulse.build.dbt import run_dbt
+from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
 from tests.e2e import risk_reference as reference
 from tests.e2e.conftest import Demo, query
@@ -451,7 +451,7 @@ def test_snapshot_chain_equals_the_simulation(
     Saturday snapshot's 50 become 350 and are valued at Monday's close, where Sunday's
     weights-only snapshot is bought with that value; two more weights-only snapshots chain
     their value (exp(sum(ln)) in SQL), a quantity snapshot resets it, one more chains again."""
-    from ingest.portfolio.importing import import_files
+    from marketpulse.portfolio.importing.importing import import_files
 
     warehouse = copy_of_demo(demo_duckdb, tmp_path, monkeypatch)
     path = tmp_path / "chain.csv"

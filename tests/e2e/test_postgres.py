@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from ingest.warehouse import Warehouse
+from marketpulse.warehouse import Warehouse
 from tests.e2e.conftest import MARTS, OPS_MARTS, Demo, mart_counts, query
 
 KEYS = {

@@ -12,7 +12,7 @@ import csv
 
 import pytest
 
-from ingest.warehouse import Warehouse
+from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
 from tests.e2e import risk_reference as reference
 from tests.e2e.conftest import Demo, query

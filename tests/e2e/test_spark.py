@@ -2,7 +2,7 @@
 mart equal to the DuckDB build: the same rows and keys, numbers within 1e-9 relative, every
 other value equal. Needs pyspark and Java 17+ (fails under CI=true without them, else skips).
 
-Both sides are read through DuckDB (on Spark, ingest.lake's views over the parquet files), so
+Both sides are read through DuckDB (on Spark, marketpulse.warehouse.lake's views over the parquet files), so
 ordering and NULL placement are the same engine's on both.
 """
 
@@ -18,11 +18,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ingest.dbt import dbt_env
+from marketpulse.build.dbt import dbt_env
 from tests.conftest import ROOT
 from tests.e2e.conftest import MARTS, OPS_MARTS, Demo, SparkDemo, mart_counts, query, spark_litter
 from tests.e2e.test_postgres import COLUMNS, KEYS
-from tests.ingest.test_lake import FIRST, SECOND, two_loads
+from tests.warehouse.test_lake import FIRST, SECOND, two_loads
 
 # Columns whose Spark values are only approximately the DuckDB ones, with the reason. Each
 # entry is a promise to explain it in docs/decisions/0014; none so far.
@@ -140,7 +140,7 @@ def test_approximate_columns_are_few_and_explained() -> None:
 
 def test_raw_view_keeps_the_latest_load_per_key(tmp_path: Path, spark_available: None) -> None:
     """Two loads of the same prices, the second correcting one day: the lake holds both
-    (tests/ingest/test_lake.py); the raw view the on-run-start hook registers in Spark keeps,
+    (tests/warehouse/test_lake.py); the raw view the on-run-start hook registers in Spark keeps,
     per dlt primary key, the row of the latest load: what a warehouse merge would have kept."""
     warehouse = two_loads(tmp_path)
     env = dbt_env(warehouse) | {

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest import runner
-from ingest.config import IngestConfig
-from ingest.dbt import run_dbt
-from ingest.report import Progress
-from ingest.warehouse import Warehouse
+from marketpulse.build.dbt import run_dbt
+from marketpulse.ingest import runner
+from marketpulse.ingest.config import IngestConfig
+from marketpulse.ingest.report import Progress
+from marketpulse.warehouse import Warehouse
 from tests.e2e.conftest import query, spark_warehouse
 from tests.e2e.test_incremental_matches_full import (
     assert_equal_tables,

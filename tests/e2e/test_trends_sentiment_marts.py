@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from ingest.news.parsing import canonical_url
-from ingest.runner import SAMPLE_DIR
+from marketpulse.ingest.runner import SAMPLE_DIR
+from marketpulse.sources.news.parsing import canonical_url
 from tests.e2e.conftest import Demo, query
 
 

@@ -16,13 +16,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ingest import runner
-from ingest.config import IngestConfig
-from ingest.report import Progress
-from ingest.warehouse import Warehouse
-from ingest.watch import run_cycle
-from ingest.yahoo.client import ReplayYahooClient
-from ingest.yahoo.scripted import ScriptedYahooClient
+from marketpulse.ingest import runner
+from marketpulse.ingest.config import IngestConfig
+from marketpulse.ingest.report import Progress
+from marketpulse.live.watch import run_cycle
+from marketpulse.sources.yahoo.client import ReplayYahooClient
+from marketpulse.sources.yahoo.scripted import ScriptedYahooClient
+from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
 from tests.e2e.conftest import Demo, query
 
@@ -139,7 +139,7 @@ def test_sigint_while_fetching_leaves_the_warehouse_untouched(
 def test_a_micro_batch_reaches_a_live_subscriber(
     demo_duckdb: Demo, tmp_path: Path, dbt_paths: None
 ) -> None:
-    """Scripted bar -> watch cycle -> fct_intraday_snapshot -> `python -m ingest serve` ->
+    """Scripted bar -> watch cycle -> fct_intraday_snapshot -> `python -m marketpulse serve` ->
     a real WebSocket subscriber, which gets the bar, and its state again on reconnecting."""
     import json
     import socket
@@ -156,7 +156,7 @@ def test_a_micro_batch_reaches_a_live_subscriber(
         "MARKETPULSE_DUCKDB_PATH": str(warehouse.duckdb_path),
     }
     service = subprocess.Popen(
-        [sys.executable, "-m", "ingest", "serve", "--port", str(port), "--poll", "3600"],
+        [sys.executable, "-m", "marketpulse", "serve", "--port", str(port), "--poll", "3600"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

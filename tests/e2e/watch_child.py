@@ -14,12 +14,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest import runner
-from ingest.config import IngestConfig
-from ingest.warehouse import Warehouse
-from ingest.watch import StopSignal, watch
-from ingest.yahoo.client import ReplayYahooClient
-from ingest.yahoo.scripted import ScriptedYahooClient
+from marketpulse.ingest import runner
+from marketpulse.ingest.config import IngestConfig
+from marketpulse.live.watch import StopSignal, watch
+from marketpulse.sources.yahoo.client import ReplayYahooClient
+from marketpulse.sources.yahoo.scripted import ScriptedYahooClient
+from marketpulse.warehouse import Warehouse
 
 NOW = datetime(2019, 1, 2, 15, 0, 1, tzinfo=UTC)  # a Wednesday, 10:00 in New York
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from dlt.load.load import Load
 
-from ingest import runner
-from ingest.config import IngestConfig
-from ingest.report import Progress
-from ingest.warehouse import Warehouse
+from marketpulse.ingest import runner
+from marketpulse.ingest.config import IngestConfig
+from marketpulse.ingest.report import Progress
+from marketpulse.warehouse import Warehouse
 
 SYMBOLS = ("AAPL", "MSFT", "SPY", "XLK", "XLF", "^GSPC")
 SERIES = ("DGS10", "UNRATE", "CPIAUCSL")

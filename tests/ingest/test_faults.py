@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ingest import cli, runner
-from ingest.errors import RateLimitedError, TransientError
-from ingest.fred.client import ReplayFredClient, latest_only, parse_fredgraph_csv
-from ingest.report import Progress
-from ingest.retry import RetryPolicy
-from ingest.warehouse import Warehouse
-from ingest.yahoo.client import ReplayYahooClient
+from marketpulse import cli
+from marketpulse.errors import RateLimitedError, TransientError
+from marketpulse.ingest import runner
+from marketpulse.ingest.report import Progress
+from marketpulse.ingest.retry import RetryPolicy
+from marketpulse.sources.fred.client import ReplayFredClient, latest_only, parse_fredgraph_csv
+from marketpulse.sources.yahoo.client import ReplayYahooClient
+from marketpulse.warehouse import Warehouse
 from tests.conftest import FIXTURES, SAMPLE, fixture_config, fresh_postgres_database
 
 FAST = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0)

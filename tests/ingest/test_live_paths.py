@@ -15,13 +15,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ingest import runner
-from ingest.report import Progress
-from ingest.retry import RetryPolicy
-from ingest.warehouse import Warehouse
-from ingest.yahoo.client import ReplayYahooClient
+from marketpulse.ingest import runner
+from marketpulse.ingest.report import Progress
+from marketpulse.ingest.retry import RetryPolicy
+from marketpulse.sources.yahoo.client import ReplayYahooClient
+from marketpulse.warehouse import Warehouse
 from tests.conftest import FIXTURES, fixture_config
-from tests.ingest.recorded_fred import RecordedFredJson
+from tests.sources.fred.recorded_fred import RecordedFredJson
 
 RECORDED = ReplayYahooClient(FIXTURES / "yahoo", origin="live")
 
@@ -70,7 +70,10 @@ def test_live_clients_load_recorded_payloads(
         config,
         duckdb_warehouse,
         clients,
-        sources=("yahoo", "fred"),  # trends and news: tests/ingest/test_trends.py, test_news.py
+        sources=(
+            "yahoo",
+            "fred",
+        ),  # trends and news: tests/sources/trends/test_trends.py, test_news.py
         progress=Progress(quiet=True),
         retry=RetryPolicy(attempts=1),
     )

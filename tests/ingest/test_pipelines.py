@@ -8,13 +8,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ingest import runner
-from ingest.errors import NoNetworkError, RateLimitedError
-from ingest.fred.client import ReplayFredClient
-from ingest.report import Progress
-from ingest.retry import RetryPolicy
-from ingest.warehouse import Warehouse
-from ingest.yahoo.client import ReplayYahooClient
+from marketpulse.errors import NoNetworkError, RateLimitedError
+from marketpulse.ingest import runner
+from marketpulse.ingest.report import Progress
+from marketpulse.ingest.retry import RetryPolicy
+from marketpulse.sources.fred.client import ReplayFredClient
+from marketpulse.sources.yahoo.client import ReplayYahooClient
+from marketpulse.warehouse import Warehouse
 from tests.conftest import FIXTURES, fixture_config
 
 FAST = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0)

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from ingest import runner
-from ingest.report import Progress
-from ingest.warehouse import Warehouse
+from marketpulse.ingest import runner
+from marketpulse.ingest.report import Progress
+from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT, fresh_postgres_database
 from tests.ingest.interrupted_run import config
 
@@ -147,7 +147,7 @@ def ingest_cli(
     *args: str, env: dict[str, str], cwd: Path = ROOT, timeout: int = 600
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ingest", *args],
+        [sys.executable, "-m", "marketpulse", *args],
         cwd=cwd,
         env={**os.environ, **env},
         capture_output=True,
@@ -175,7 +175,7 @@ def test_postgres_refusing_us_is_one_line_exit_2_and_no_write(postgres_admin_db:
         database = warehouse.pg["database"]
         base = {"WAREHOUSE": "postgres", "PGDATABASE": database, "PGHOST": "127.0.0.1"}
         unknown_role = ingest_cli(
-            "run", "--sample", env={**base, "PGUSER": "marketpulse_nobody"}, timeout=120
+            "ingest", "--sample", env={**base, "PGUSER": "marketpulse_nobody"}, timeout=120
         )
         closed_port = ingest_cli("demo", env={**base, "PGPORT": "1"}, timeout=120)
         assert raw_schemas(warehouse) == []  # nothing written, not even the audit
@@ -197,7 +197,7 @@ def test_postgres_refusing_us_is_one_line_exit_2_and_no_write(postgres_admin_db:
     [
         (
             {"SOURCES__YAHOO__LARGE_CAPS": '["AAPL", "AAPL\'; drop table x;--"]'},
-            ("run", "--sample"),
+            ("ingest", "--sample"),
             'error: not a valid Yahoo symbol: "AAPL\'; DROP TABLE X;--" '
             "(letters, digits, ^ . - = only)",
         ),
@@ -209,7 +209,7 @@ def test_postgres_refusing_us_is_one_line_exit_2_and_no_write(postgres_admin_db:
         ),
         (
             {},
-            ("run", "--series", "DGS10,UNRATE' or '1'='1"),
+            ("ingest", "--series", "DGS10,UNRATE' or '1'='1"),
             "error: not a valid FRED series id: \"UNRATE' OR '1'='1\" (letters, digits, _ only)",
         ),
     ],
@@ -230,18 +230,30 @@ def test_hostile_identifiers_are_refused_at_config_load_and_on_the_cli(
 # (file, function) whose interpolated names come from constants in the code, never from a
 # user; every value a user controls is a bound parameter.
 TRUSTED_SQL_BUILDERS = {
-    ("ingest/summary.py", "mart_stats"),  # mart and column names from MARTS / DATE_COLUMNS
-    ("ingest/alerts/conditions.py", "last_live_loads"),  # table names from FRESHNESS_TABLES
-    ("ingest/health.py", "_freshness"),  # table names from FRESHNESS_TABLES
-    ("ingest/audit.py", "_statement"),  # placeholder style only: ? -> %s
-    ("ingest/retention.py", "prune"),  # table names from RETENTION_TABLES; the cut-off is bound
-    ("ingest/retention.py", "_existing_columns"),  # placeholders only; schema names are bound
-    ("ingest/grants.py", "grant_bi"),
+    (
+        "marketpulse/build/summary.py",
+        "mart_stats",
+    ),  # mart and column names from MARTS / DATE_COLUMNS
+    (
+        "marketpulse/ops/alerts/conditions.py",
+        "last_live_loads",
+    ),  # table names from FRESHNESS_TABLES
+    ("marketpulse/ops/health.py", "_freshness"),  # table names from FRESHNESS_TABLES
+    ("marketpulse/ops/audit.py", "_statement"),  # placeholder style only: ? -> %s
+    (
+        "marketpulse/ops/retention.py",
+        "prune",
+    ),  # table names from RETENTION_TABLES; the cut-off is bound
+    (
+        "marketpulse/ops/retention.py",
+        "_existing_columns",
+    ),  # placeholders only; schema names are bound
+    ("marketpulse/ops/grants.py", "grant_bi"),
     # Spark's tables as DuckDB views: schema and table names are the lake's and Spark's folder
     # names (quoted identifiers), the file glob a quoted literal; no user value reaches it.
-    ("ingest/lake.py", "__init__"),
+    ("marketpulse/warehouse/lake.py", "__init__"),
     (
-        "ingest/export/gather.py",
+        "marketpulse/portfolio/export/gather.py",
         "rows",
     ),  # placeholder style only: ? -> %s; values are bound  # psycopg2.sql.SQL(...).format(sql.Identifier(...))
 }
@@ -260,10 +272,10 @@ def _builds_sql(node: ast.AST) -> bool:
 
 
 def test_no_sql_is_built_from_user_values_by_string_pasting() -> None:
-    """Every `.execute(...)` / `.executemany(...)` in ingest/ gets constant SQL text, or is one
+    """Every `.execute(...)` / `.executemany(...)` in marketpulse/ gets constant SQL text, or is one
     of the reviewed builders above that only interpolate constant identifiers."""
     found = set()
-    for path in sorted((ROOT / "ingest").rglob("*.py")):
+    for path in sorted((ROOT / "marketpulse").rglob("*.py")):
         tree = ast.parse(path.read_text())
         for function in ast.walk(tree):
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -292,7 +304,7 @@ def test_no_sql_is_built_from_user_values_by_string_pasting() -> None:
                             found.add((str(path.relative_to(ROOT)), function.name))
     assert found <= TRUSTED_SQL_BUILDERS, found - TRUSTED_SQL_BUILDERS
     # And the user-facing values really are parameters in the audit writer.
-    audit_source = (ROOT / "ingest/audit.py").read_text()
+    audit_source = (ROOT / "marketpulse/ops/audit.py").read_text()
     assert audit_source.count("values (?, ?, ?, ?") == 3
 
 
@@ -323,9 +335,9 @@ def test_secrets_never_reach_output_reports_artifacts_or_state(
             "ALERTS__STATE_PATH": str(tmp_path / "alerts.json"),
         }
         results = [
-            ingest_cli("run", "--sample", "--sources", "fred", env=env, cwd=work),
+            ingest_cli("ingest", "--sample", "--sources", "fred", env=env, cwd=work),
             ingest_cli(  # live FRED with the key, no network (a warehouse of its own: live)
-                "run",
+                "ingest",
                 "--sources",
                 "fred",
                 "--series",

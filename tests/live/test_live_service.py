@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from ingest.live.server import Client, LiveService
-from ingest.warehouse import Warehouse
+from marketpulse.live.server import Client, LiveService
+from marketpulse.warehouse import Warehouse
 
 CLOSED_SATURDAY = datetime(2018, 12, 29, 15, 0, tzinfo=UTC)
 

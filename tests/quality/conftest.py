@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from ingest import runner
-from ingest.dbt import run_dbt
-from ingest.report import Progress
-from ingest.warehouse import Warehouse
+from marketpulse.build.dbt import run_dbt
+from marketpulse.ingest import runner
+from marketpulse.ingest.report import Progress
+from marketpulse.warehouse import Warehouse
 from tests.conftest import fixture_config, fresh_postgres_database
 
 SLICE = {

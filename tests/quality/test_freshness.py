@@ -13,8 +13,8 @@ from pathlib import Path
 import exchange_calendars as xc
 import yaml
 
-from ingest.dbt import dbt_env
-from ingest.warehouse import Warehouse
+from marketpulse.build.dbt import dbt_env
+from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
 from tests.quality.conftest import execute, load_slice
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from ingest.warehouse import Warehouse
+from marketpulse.warehouse import Warehouse
 from tests.quality.conftest import dbt, execute
 
 RAW = "raw_yahoo.prices_daily"

@@ -1,4 +1,4 @@
-{#- raw_portfolio.optimization_results appears on the first `python -m ingest optimize`:
+{#- raw_portfolio.optimization_results appears on the first `python -m marketpulse optimize`:
     until then this model is an empty relation of the same columns. -#}
 with source as (
 

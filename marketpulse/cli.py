@@ -1,0 +1,377 @@
+"""`python -m marketpulse ...`: thin; parses arguments and calls the pipelines.
+
+python -m marketpulse ingest [--sources yahoo,fred,trends,news] [--symbols AAPL,MSFT] [--sample]
+python -m marketpulse demo      # bundled sample data -> dlt -> dbt build -> summary
+python -m marketpulse summary   # rows and date range per mart
+python -m marketpulse grant-bi  # Postgres: read-only BI role on `marts`
+python -m marketpulse prune [--apply] [--as-of YYYY-MM-DD]   # retention; dry run by default
+python -m marketpulse build [dbt args]   # dbt build, recorded in the run audit; alerts on failure
+python -m marketpulse health [--alert]   # warehouse, last runs, freshness, quality; exit 1 if critical
+python -m marketpulse market-open [--at 2024-03-11T14:00:00Z]   # exit 0 open, 3 closed
+python -m marketpulse watch [--interval 60]   # intraday micro-batches while the market is open
+python -m marketpulse serve [--port 8765]     # live WebSocket service (marketpulse/live)
+python -m marketpulse import-portfolio FILE [FILE...] [--skip-invalid]   # holdings -> raw_portfolio
+python -m marketpulse optimize --portfolio ID | --symbols A,B [--lookback 756] [--max-weight 1]
+                          [--allow-short] [--frontier-points 20]   # PyPortfolioOpt -> marts
+python -m marketpulse export --portfolio ID [--out DIR] [--formats csv,xlsx,json,xml,pdf,zip]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from marketpulse.build.audited import build
+from marketpulse.build.summary import print_summary
+from marketpulse.ingest import runner
+from marketpulse.ingest.config import IngestConfig, validate_series, validate_symbols
+from marketpulse.ingest.report import Progress, summary_lines
+from marketpulse.ops import audit
+from marketpulse.ops.alerts import conditions as alert_conditions
+from marketpulse.ops.alerts.dispatch import alert
+from marketpulse.ops.health import check as health_check
+from marketpulse.warehouse import ConfigError, Warehouse
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m marketpulse", description=__doc__.splitlines()[0]
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("ingest", help="load the sources into the warehouse's raw schemas")
+    run.add_argument("--sources", default=",".join(runner.SOURCES), help="comma-separated")
+    run.add_argument(
+        "--symbols", help="comma-separated Yahoo symbols instead of the configured universe"
+    )
+    run.add_argument("--series", help="comma-separated FRED series instead of the configured list")
+    run.add_argument(
+        "--sample", action="store_true", help="replay the bundled sample data (offline)"
+    )
+    run.add_argument("--quiet", action="store_true", help="no per-symbol progress lines")
+    demo = commands.add_parser("demo", help="offline: sample data -> dlt -> dbt build -> summary")
+    demo.add_argument("--quiet", action="store_true")
+    commands.add_parser("summary", help="rows and date range per mart")
+    commands.add_parser("grant-bi", help="Postgres: a login role that can only read `marts`")
+    prune = commands.add_parser(
+        "prune", help="report (or --apply: delete) raw rows older than the retention"
+    )
+    prune.add_argument("--apply", action="store_true", help="delete; without it, a dry run")
+    prune.add_argument("--as-of", help="YYYY-MM-DD the retention counts back from (default today)")
+    market_open = commands.add_parser(
+        "market-open", help="is the NYSE open? exit 0 and `open`, or exit 3 and the next open"
+    )
+    market_open.add_argument("--at", help="ISO 8601 time with offset (default: now)")
+    watch = commands.add_parser(
+        "watch", help="while the NYSE is open: intraday bars -> dbt every --interval seconds"
+    )
+    watch.add_argument("--interval", type=int, default=60, help="seconds between fetches")
+    watch.add_argument("--symbols", help="comma-separated Yahoo symbols instead of the universe")
+    watch.add_argument(
+        "--notify", help="ws://host:port of the live service to nudge after each micro-batch"
+    )
+    serve = commands.add_parser("serve", help="live WebSocket service pushing intraday updates")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--poll", type=float, default=30.0, help="seconds between snapshot reads")
+    commands.add_parser(
+        "build", help="dbt build (extra arguments go to dbt), recorded in the run audit"
+    )
+    health = commands.add_parser("health", help="warehouse, last runs, freshness, quality")
+    health.add_argument("--alert", action="store_true", help="also send alerts for what it finds")
+    import_portfolio = commands.add_parser(
+        "import-portfolio", help="holdings files (.csv .json .xlsx .xml) -> raw_portfolio"
+    )
+    import_portfolio.add_argument("files", nargs="+", metavar="FILE")
+    import_portfolio.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the valid snapshots; land invalid rows in raw_portfolio.rejected_holdings",
+    )
+    _add_optimize_parser(commands)
+    export = commands.add_parser(
+        "export", help="one portfolio from the marts to CSV, Excel, JSON, XML, PDF and a ZIP"
+    )
+    export.add_argument("--portfolio", required=True, help="portfolio id (dim_portfolio)")
+    export.add_argument("--out", help="output directory (default exports/<portfolio id>/)")
+    export.add_argument("--formats", help="comma-separated subset of csv,xlsx,json,xml,pdf,zip")
+    args, dbt_args = parser.parse_known_args(argv)
+    if dbt_args and args.command != "build":  # only `build` passes arguments through (to dbt)
+        parser.error(f"unrecognized arguments: {' '.join(dbt_args)}")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "market-open":
+        return _market_open(args.at)
+
+    try:
+        warehouse = Warehouse.from_env()
+        if args.command == "summary":
+            return _summary(warehouse)
+        if args.command == "grant-bi":
+            return _grant_bi(warehouse)
+        if args.command == "prune":
+            return _prune(warehouse, apply=args.apply, as_of=args.as_of)
+        if args.command == "build":
+            return _build(warehouse, dbt_args)
+        if args.command == "health":
+            return _health(warehouse, send=args.alert)
+        if args.command == "import-portfolio":
+            return _import_portfolio(warehouse, args.files, skip_invalid=args.skip_invalid)
+        if args.command == "optimize":
+            return _optimize(warehouse, args)
+        if args.command == "export":
+            return _export(warehouse, args)
+        if args.command == "serve":
+            from marketpulse.live import server
+
+            return server.main(warehouse, args.host, args.port, args.poll)
+        config = IngestConfig.load()
+        if args.command == "watch":
+            return _watch(config, warehouse, args)
+        if args.command == "demo":
+            return _demo(config, warehouse, quiet=args.quiet)
+        sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
+        unknown = [s for s in sources if s not in runner.ALL_SOURCES]
+        if unknown:
+            known = ", ".join(runner.ALL_SOURCES)
+            raise ConfigError(f"unknown source {unknown[0]!r}; known: {known}")
+        if args.symbols:
+            config = replace(config, symbols=validate_symbols(args.symbols.split(",")))
+        if args.series:
+            config = replace(config, series=validate_series(args.series.split(",")))
+        clients = runner.sample_clients() if args.sample else runner.live_clients(config)
+        return _ingest(config, warehouse, clients, sources, quiet=args.quiet)
+    except (ConfigError, runner.WarehouseUnreachableError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if isinstance(exc, runner.WarehouseUnreachableError):
+            alert(warehouse, alert_conditions.warehouse_unreachable(str(exc)))
+        return 2
+
+
+def _ingest(config, warehouse, clients, sources, quiet: bool) -> int:  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    run_id = audit.new_run_id()
+    reports = runner.run(
+        config, warehouse, clients, sources, progress=Progress(quiet=quiet), run_id=run_id
+    )
+    for line in summary_lines(reports):
+        print(line, file=sys.stdout if "FAILED" not in line else sys.stderr)
+    for report in reports:
+        for note in report.notes:
+            print(f"{report.source}: note: {note}")
+    alert(warehouse, alert_conditions.from_reports(reports))
+    print(f"ingest finished in {time.monotonic() - started:.1f}s")
+    return 0 if all(report.ok for report in reports) else 1
+
+
+def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
+    if warehouse.kind != "duckdb":
+        print(f"note: the demo is loading into {warehouse.describe()}")
+    print("marketpulse demo: loading the bundled sample data through the dlt pipelines")
+    code = _ingest(config, warehouse, runner.sample_clients(), runner.ALL_SOURCES, quiet=quiet)
+    if code != 0:
+        return code
+    code = _import_portfolio(warehouse, [runner.SAMPLE_DIR / "portfolio" / "sample_portfolios.csv"])
+    if code != 0:
+        return code
+    print("marketpulse demo: dbt build")
+    code = build(warehouse, "--quiet" if quiet else "--no-use-colors")
+    if code != 0:
+        print("error: dbt build failed; see the output above", file=sys.stderr)
+        return code
+    code = _demo_optimize(warehouse)
+    print_summary(warehouse)
+    return code
+
+
+def _import_portfolio(
+    warehouse: Warehouse, files: list[str] | list[Path], skip_invalid: bool = False
+) -> int:
+    from marketpulse.portfolio.importing.importing import import_files
+
+    return import_files(warehouse, files, skip_invalid=skip_invalid)
+
+
+def _build(warehouse: Warehouse, dbt_args: list[str]) -> int:
+    code = build(warehouse, *dbt_args)
+    if code != 0:
+        print("error: dbt build failed; see the output above", file=sys.stderr)
+    return code
+
+
+def _health(warehouse: Warehouse, send: bool) -> int:
+    """Exit 1 when a check is critical (see marketpulse/ops/health.py for what is critical)."""
+    health = health_check(warehouse)
+    for line in health.table():
+        print(line)
+    if send:
+        alert(warehouse, health.alerts)
+    return 1 if health.critical else 0
+
+
+def _market_open(at: str | None) -> int:
+    from datetime import UTC, datetime
+
+    from marketpulse.live import market_hours
+
+    try:
+        instant = market_hours.parse_instant(at) if at else datetime.now(UTC)
+    except ValueError as exc:
+        print(f"error: --at {exc}", file=sys.stderr)
+        return 2
+    code, line = market_hours.status_line(instant)
+    print(line)
+    return code
+
+
+def _watch(config: IngestConfig, warehouse: Warehouse, args: argparse.Namespace) -> int:
+    from marketpulse.live import watch
+
+    if args.interval < 1:
+        raise ConfigError("--interval must be at least 1 second")
+    if args.symbols:
+        config = replace(config, symbols=validate_symbols(args.symbols.split(",")))
+    runner.check_warehouse(warehouse)
+    return watch.main(config, warehouse, interval=args.interval, notify=args.notify)
+
+
+def _summary(warehouse: Warehouse) -> int:
+    try:
+        print_summary(warehouse)
+    except Exception as exc:  # duckdb / psycopg2 errors: missing file, schema or table
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(
+            f"error: no marts to summarise in {warehouse.describe()} ({reason}); "
+            "run `make demo` or `make build` first",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
+
+
+def _grant_bi(warehouse: Warehouse) -> int:
+    from marketpulse.ops.grants import bi_role_settings, grant_bi
+
+    role, password = bi_role_settings()
+    try:
+        done = grant_bi(warehouse, role, password)
+    except ConfigError:
+        raise
+    except Exception as exc:  # psycopg2 errors: unreachable, not allowed to create roles
+        print(
+            f"error: grant-bi failed on {warehouse.describe()}: {_first_line(exc)}", file=sys.stderr
+        )
+        return 2
+    for line in done:
+        print(line)
+    return 0
+
+
+def _prune(warehouse: Warehouse, apply: bool, as_of: str | None) -> int:
+    from datetime import UTC, date, datetime
+
+    from marketpulse.ops.retention import load_retention, prune
+
+    try:
+        today = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+    except ValueError as exc:
+        raise ConfigError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from exc
+    periods = load_retention()
+    try:
+        lines = prune(warehouse, periods, today, apply=apply)
+    except ConfigError:
+        raise
+    except Exception as exc:  # duckdb / psycopg2 errors: missing file, unreachable server
+        print(f"error: prune failed on {warehouse.describe()}: {_first_line(exc)}", file=sys.stderr)
+        return 2
+    print(f"retention as of {today.isoformat()} on {warehouse.describe()}:")
+    for line in lines:
+        print(f"  {line.describe()}")
+    if not apply:
+        print("dry run: nothing deleted; run `make prune APPLY=1` (or --apply) to delete")
+    return 0
+
+
+def _add_optimize_parser(commands) -> None:  # type: ignore[no-untyped-def]
+    from marketpulse.portfolio.optimize import engine
+
+    optimize = commands.add_parser(
+        "optimize", help="mean-variance optimization (PyPortfolioOpt) -> optimization marts"
+    )
+    optimize.add_argument("--portfolio", help="portfolio_id: its latest holdings are the universe")
+    optimize.add_argument("--symbols", help="comma-separated symbols: an ad-hoc universe instead")
+    optimize.add_argument("--lookback", type=int, default=engine.DEFAULT_LOOKBACK, help="sessions")
+    optimize.add_argument(
+        "--max-weight", type=float, default=engine.DEFAULT_MAX_WEIGHT, help="cap per symbol"
+    )
+    optimize.add_argument("--allow-short", action="store_true", help="bounds -cap..cap")
+    optimize.add_argument(
+        "--frontier-points", type=int, default=engine.DEFAULT_FRONTIER_POINTS, help="at least 2"
+    )
+
+
+def _optimize(warehouse: Warehouse, args: argparse.Namespace) -> int:
+    from marketpulse.portfolio.optimize.engine import Settings
+
+    symbols = validate_symbols(args.symbols.split(",")) if args.symbols else None
+    settings = Settings(args.lookback, args.max_weight, args.allow_short, args.frontier_points)
+    return _run_optimization(warehouse, settings, args.portfolio, symbols)
+
+
+def _run_optimization(warehouse: Warehouse, settings, portfolio, symbols) -> int:  # type: ignore[no-untyped-def]
+    from marketpulse.portfolio.optimize import OptimizationError, report_lines, run_optimization
+
+    try:
+        run = run_optimization(warehouse, settings, portfolio, symbols)
+    except OptimizationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # duckdb / psycopg2 / dlt errors: missing marts, unreachable server
+        print(
+            f"error: optimize failed on {warehouse.describe()}: {_first_line(exc)}", file=sys.stderr
+        )
+        return 2
+    for line in report_lines(run):
+        print(line)
+    return 0
+
+
+def _demo_optimize(warehouse: Warehouse) -> int:
+    """The demo's one optimization (issue 8): the sample portfolio, default settings."""
+    from marketpulse.portfolio.optimize import SAMPLE_PORTFOLIO, has_run
+    from marketpulse.portfolio.optimize.engine import Settings
+
+    if has_run(warehouse, SAMPLE_PORTFOLIO):  # a second demo adds no rows
+        print(f"marketpulse demo: {SAMPLE_PORTFOLIO} already optimized (make optimize for more)")
+        return 0
+    print(f"marketpulse demo: optimize {SAMPLE_PORTFOLIO}")
+    return _run_optimization(warehouse, Settings(), SAMPLE_PORTFOLIO, None)
+
+
+def _export(warehouse: Warehouse, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from marketpulse.portfolio.export import ExportError, export_portfolio, parse_formats
+
+    try:
+        formats = parse_formats(args.formats)
+        written = export_portfolio(
+            warehouse, args.portfolio, Path(args.out) if args.out else None, formats
+        )
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+    return 0
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+if __name__ == "__main__":
+    sys.exit(main())

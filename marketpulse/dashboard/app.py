@@ -1,0 +1,149 @@
+"""marketpulse dashboard: six views over the `marts` schema. Start it with `make dashboard`."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+
+import streamlit as st
+
+from marketpulse.dashboard import data, ui
+from marketpulse.dashboard.views import (
+    macro_lens,
+    overview,
+    portfolio,
+    sector_rotation,
+    trends_sentiment,
+    volatility_risk,
+)
+
+VIEWS = {
+    "overview": overview,
+    "sector-rotation": sector_rotation,
+    "macro-lens": macro_lens,
+    "trends-sentiment": trends_sentiment,
+    "volatility-risk": volatility_risk,
+    "portfolio": portfolio,
+}
+DEFAULT_SYMBOLS = ("SPY", "AAPL", "MSFT")
+
+st.set_page_config(
+    page_title="marketpulse",
+    page_icon=":material/monitoring:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+
+def _choose_view() -> str:
+    """The sidebar's view picker, mirrored in the URL (?view=macro-lens) so links work."""
+    slugs = list(VIEWS)
+    wanted = st.query_params.get("view", "overview")
+    if "view" not in st.session_state:
+        st.session_state["view"] = wanted if wanted in VIEWS else "overview"
+    slug = st.sidebar.radio(
+        "View",
+        slugs,
+        format_func=lambda s: VIEWS[s].TITLE,
+        key="view",
+    )
+    st.query_params["view"] = slug
+    return slug
+
+
+def _auto_refresh(minutes: float) -> None:
+    """Rerun the whole app every `minutes` (the caches expire at the same interval)."""
+    st.session_state["_last_full_run"] = time.monotonic()
+
+    @st.fragment(run_every=timedelta(minutes=minutes))
+    def tick() -> None:
+        last = st.session_state.get("_last_full_run", 0.0)
+        if time.monotonic() - last >= minutes * 60 * 0.95:
+            data.freshness.clear()
+            st.rerun(scope="app")
+
+    tick()
+
+
+def _sidebar(target: data.Target) -> ui.Context:
+    universe = data.symbols(target)
+    first, last = data.data_range(target)
+    names = universe["symbol"].tolist()
+
+    defaults = [s for s in DEFAULT_SYMBOLS if s in names] or names[:3]
+    chosen = st.sidebar.multiselect(
+        "Symbols",
+        names,
+        default=defaults,
+        key="symbols",
+        help="The first one gets the price and indicator charts.",
+    )
+    default_start = max(first, last - timedelta(days=365))
+    picked = st.sidebar.date_input(
+        "Date range",
+        value=(default_start, last),
+        min_value=first,
+        max_value=last,
+        key="date_range",
+    )
+    start, end = _range(picked, default_start, last)
+    benchmarks = universe.loc[universe["is_benchmark"].astype(bool), "symbol"].tolist()
+    options = benchmarks + [s for s in names if s not in benchmarks]
+    benchmark = st.sidebar.selectbox("Benchmark", options, index=0, key="benchmark")
+    return ui.Context(
+        target=target,
+        symbols=data.as_tuple(chosen or defaults),
+        start=start,
+        end=end,
+        benchmark=benchmark,
+        universe=universe,
+    )
+
+
+def _range(picked: object, default_start: date, last: date) -> tuple[date, date]:
+    if isinstance(picked, tuple | list):
+        if len(picked) == 2:
+            return picked[0], picked[1]
+        if len(picked) == 1:
+            return picked[0], last
+    if isinstance(picked, date):
+        return picked, last
+    return default_start, last
+
+
+def _as_of_line(target: data.Target) -> None:
+    fresh = data.freshness(target)
+    checked = fresh["checked_at"].strftime("%Y-%m-%d %H:%M UTC")
+    macro = f" · macro to {fresh['macro_as_of']}" if fresh["macro_as_of"] else ""
+    st.caption(
+        f"**Data as of {fresh['prices_as_of']}** (latest trading day in the marts){macro}"
+        f" · checked {checked} · auto-refresh every {data.refresh_minutes():g} min"
+    )
+
+
+def main() -> None:
+    st.sidebar.title(":material/monitoring: marketpulse")
+    slug = _choose_view()
+    view = VIEWS[slug]
+    target = data.Target.from_env()
+    st.sidebar.caption(f"Warehouse: {target.location}")
+
+    st.title(view.TITLE)
+    st.caption(view.CAPTION)
+    if st.sidebar.button("Refresh now", icon=":material/refresh:"):
+        st.cache_data.clear()
+    with data.render_session():
+        try:
+            context = _sidebar(target)
+        except data.NoData as exc:
+            ui.no_data(exc)
+            return
+        except data.WarehouseError as exc:
+            st.error(str(exc), icon=":material/error:")
+            return
+        _auto_refresh(data.refresh_minutes())
+        _as_of_line(target)
+        view.render(context)
+
+
+main()

@@ -1,0 +1,75 @@
+"""Look and feel shared by the views: one Plotly template, colours, and the empty-state notice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import streamlit as st
+
+from marketpulse.dashboard import data
+
+PRIMARY = "#1f6feb"
+UP = "#1a9850"
+DOWN = "#d73027"
+MUTED = "#8b98a9"
+COLORWAY = [
+    "#1f6feb",
+    "#f28e2b",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+    "#ff9da7",
+]
+
+pio.templates["marketpulse"] = go.layout.Template(
+    layout={
+        "font": {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 12},
+        "title": {"font": {"size": 15}, "x": 0.0, "xanchor": "left"},
+        "colorway": COLORWAY,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "margin": {"l": 10, "r": 10, "t": 48, "b": 10},
+        "hovermode": "x unified",
+        "legend": {"orientation": "h", "y": -0.12, "x": 0.0},
+        "xaxis": {"gridcolor": "#e6eaf0", "zeroline": False},
+        "yaxis": {"gridcolor": "#e6eaf0", "zerolinecolor": "#c7ced8"},
+    }
+)
+pio.templates.default = "plotly_white+marketpulse"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the sidebar chose, handed to every view."""
+
+    target: data.Target
+    symbols: tuple[str, ...]
+    start: date
+    end: date
+    benchmark: str
+    universe: pd.DataFrame
+
+
+def chart(figure: go.Figure, title: str, height: int = 380) -> None:
+    """Every chart gets a title (the tests look for it) and the same template."""
+    figure.update_layout(title={"text": title}, height=height)
+    st.plotly_chart(figure, theme=None, config={"displaylogo": False})
+
+
+def no_data(exc: data.NoData) -> None:
+    st.info(str(exc), icon=":material/hourglass_empty:")
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    if value is None or pd.isna(value):
+        return "n/a"
+    return f"{value * 100:+.{digits}f}%"

@@ -1,0 +1,160 @@
+"""Overview: market snapshot, sector heatmap, KPI cards, freshness and quality badge."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from marketpulse.dashboard import data, ui
+
+TITLE = "Overview"
+CAPTION = "Where the market stands on the last day of the selected range."
+
+
+def render(context: ui.Context) -> None:
+    target, as_of = context.target, context.end
+    _kpis(context)
+    universe = context.universe
+    indices = universe.loc[universe["asset_class"] == "index", "symbol"].tolist()
+    sectors = universe.loc[
+        (universe["asset_class"] == "etf") & universe["sector"].notna(), ["symbol", "sector"]
+    ]
+    wanted = data.as_tuple([*indices, context.benchmark, *sectors["symbol"], *context.symbols])
+    try:
+        returns = data.period_returns(target, wanted, as_of)
+    except data.NoData as exc:
+        ui.no_data(exc)
+        return
+
+    left, right = st.columns([6, 5])
+    with left:
+        st.subheader("Market snapshot")
+        snapshot = returns[returns["symbol"].isin([*indices, context.benchmark, *context.symbols])]
+        snapshot = snapshot.merge(universe[["symbol", "name"]], on="symbol", how="left")
+        order = {
+            symbol: i for i, symbol in enumerate([*indices, context.benchmark, *context.symbols])
+        }
+        snapshot = snapshot.sort_values("symbol", key=lambda s: s.map(order))
+        st.dataframe(
+            snapshot[["symbol", "name", "last_close", "change_1d", "change_1m", "change_ytd"]],
+            hide_index=True,
+            column_config={
+                "symbol": "Symbol",
+                "name": "Name",
+                "last_close": st.column_config.NumberColumn("Last close", format="%.2f"),
+                "change_1d": st.column_config.NumberColumn("1D", format="percent"),
+                "change_1m": st.column_config.NumberColumn("1M", format="percent"),
+                "change_ytd": st.column_config.NumberColumn("YTD", format="percent"),
+            },
+            key="snapshot",
+        )
+        st.caption(f"Closes as traded; changes are total return (adjusted closes) to {as_of}.")
+    with right:
+        heat = sectors.merge(returns, on="symbol").sort_values("change_1m", ascending=False)
+        if heat.empty:
+            ui.no_data(data.NoData("no sector ETF prices", "make ingest && make build"))
+        else:
+            columns = [column for _, column in data.PERIODS]
+            values = heat[columns].astype(float).to_numpy() * 100
+            figure = go.Figure(
+                go.Heatmap(
+                    z=values,
+                    x=[label for label, _ in data.PERIODS],
+                    y=[f"{s} {sym}" for s, sym in zip(heat["sector"], heat["symbol"], strict=True)],
+                    colorscale="RdYlGn",
+                    zmid=0,
+                    text=[[ui.pct(v / 100) for v in row] for row in values],
+                    texttemplate="%{text}",
+                    hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
+                    colorbar={"title": "%"},
+                )
+            )
+            figure.update_yaxes(autorange="reversed")
+            figure.update_layout(hovermode="closest")
+            ui.chart(figure, f"Sector heatmap: total return to {as_of}", height=420)
+    _badge(context)
+
+
+def _kpis(context: ui.Context) -> None:
+    target, as_of = context.target, context.end
+    vix, spread, cpi = st.columns(3)
+    with vix:
+        try:
+            frame = data.period_returns(target, ("^VIX",), as_of)
+            row = frame.iloc[0]
+            st.metric(
+                "VIX",
+                f"{row['last_close']:.2f}",
+                delta=ui.pct(row["change_1m"]) + " 1M",
+                delta_color="inverse",
+                border=True,
+                help=f"CBOE volatility index, close on {row['last_date']}",
+            )
+        except data.NoData as exc:
+            ui.no_data(exc)
+    with spread:
+        try:
+            row = data.macro_latest(target, "T10Y2Y", as_of).iloc[0]
+            change = None if pd.isna(row["value_1m_ago"]) else row["value"] - row["value_1m_ago"]
+            st.metric(
+                "10Y-2Y spread",
+                f"{row['value']:.2f} pp",
+                delta=None if change is None else f"{change:+.2f} pp 1M",
+                border=True,
+                help=f"FRED T10Y2Y for {row['observation_date']}, as known on {as_of};"
+                " below 0 = inverted curve",
+            )
+        except data.NoData as exc:
+            ui.no_data(exc)
+    with cpi:
+        try:
+            frame = data.cpi_yoy_latest(target, as_of)
+            latest = frame.iloc[0]
+            previous = frame.iloc[1] if len(frame) > 1 else None
+            delta = None
+            if previous is not None:
+                delta = f"{(latest['cpi_yoy'] - previous['cpi_yoy']) * 100:+.2f} pp"
+            st.metric(
+                "CPI YoY",
+                f"{latest['cpi_yoy'] * 100:.1f}%",
+                delta=delta,
+                delta_color="inverse",
+                border=True,
+                help=f"CPIAUCSL for {latest['cpi_observation_date']:%b %Y} over a year earlier,"
+                f" as known at the {latest['month_end']} month end",
+            )
+        except data.NoData as exc:
+            ui.no_data(exc)
+
+
+def _badge(context: ui.Context) -> None:
+    target = context.target
+    fresh = data.freshness(target)
+    st.subheader("Data freshness and quality")
+    left, right = st.columns(2)
+    with left:
+        last = fresh["prices_as_of"]
+        age = (datetime.now(UTC).date() - last).days if last else None
+        color = "green" if age is not None and age <= 5 else "orange"
+        st.badge(
+            f"Prices to {last} ({age} days old)",
+            icon=":material/schedule:",
+            color=color,
+        )
+        if fresh["macro_as_of"]:
+            st.badge(f"Macro to {fresh['macro_as_of']}", icon=":material/schedule:", color="blue")
+    with right:
+        try:
+            quality = data.quality_summary(target).iloc[0]
+            grade_color = "green" if quality["below_threshold"] == 0 else "orange"
+            st.badge(
+                f"Quality {quality['mean_score']:.2f} mean, {quality['min_score']:.2f} min"
+                f" over {quality['entities']} series ({quality['below_threshold']} below 0.7)",
+                icon=":material/verified:",
+                color=grade_color,
+            )
+        except data.NoData as exc:
+            ui.no_data(exc)

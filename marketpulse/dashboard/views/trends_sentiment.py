@@ -1,0 +1,82 @@
+"""Trends & Sentiment: search interest vs price, daily news sentiment, divergence flags."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from marketpulse.dashboard import data, ui
+
+TITLE = "Trends & Sentiment"
+CAPTION = "What people search for and what the headlines say, beside what prices do."
+
+
+def render(context: ui.Context) -> None:
+    target = context.target
+    try:
+        interest = data.trends(target, context.start, context.end)
+        closes = data.daily_closes(target, context.benchmark, context.start, context.end)
+        figure = make_subplots(specs=[[{"secondary_y": True}]])
+        for keyword, group in interest.groupby("keyword", sort=True):
+            figure.add_trace(
+                go.Scatter(
+                    x=group["observed_date"],
+                    y=group["interest_score"].astype(float),
+                    name=str(keyword),
+                ),
+                secondary_y=False,
+            )
+        figure.add_trace(
+            go.Scatter(
+                x=closes["trading_date"],
+                y=closes["adj_close"].astype(float),
+                name=context.benchmark,
+                line={"color": "#1b2533", "width": 2.5, "dash": "dot"},
+            ),
+            secondary_y=True,
+        )
+        figure.update_yaxes(title_text="search interest (0-100)", secondary_y=False)
+        figure.update_yaxes(title_text=context.benchmark, secondary_y=True, showgrid=False)
+        ui.chart(figure, f"Search interest (weekly) vs {context.benchmark}")
+    except data.NoData as exc:
+        st.subheader("Search interest vs price")
+        ui.no_data(exc)
+
+    try:
+        sentiment = data.sentiment_daily(target, context.symbols, context.start, context.end)
+        figure = go.Figure()
+        for symbol, group in sentiment.groupby("symbol", sort=True):
+            figure.add_trace(
+                go.Bar(
+                    x=group["sentiment_date"],
+                    y=group["mean_compound"].astype(float),
+                    name=str(symbol),
+                    customdata=group["article_count"],
+                    hovertemplate="%{x}: %{y:.2f} (%{customdata} articles)",
+                )
+            )
+        figure.add_hline(y=0, line={"color": ui.MUTED})
+        figure.update_yaxes(title_text="mean VADER compound", range=[-1, 1])
+        ui.chart(figure, "Daily news sentiment per symbol")
+    except data.NoData as exc:
+        st.subheader("Daily news sentiment")
+        ui.no_data(exc)
+
+    st.subheader("Divergence flags")
+    try:
+        flags = data.sentiment_divergence(target, context.symbols, context.start, context.end)
+        if flags.empty:
+            st.success("No divergence between 5-day sentiment and 5-day return in this range.")
+        else:
+            st.dataframe(
+                flags,
+                hide_index=True,
+                column_config={
+                    "sentiment_5d": st.column_config.NumberColumn("5-day sentiment", format="%.2f"),
+                    "return_5d": st.column_config.NumberColumn("5-day return", format="percent"),
+                },
+                key="divergence",
+            )
+    except data.NoData as exc:
+        ui.no_data(exc)

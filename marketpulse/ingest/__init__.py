@@ -1,0 +1,1 @@
+"""The ingest job: load the configured sources into the warehouse's raw schemas through dlt."""

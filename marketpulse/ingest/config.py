@@ -1,0 +1,148 @@
+"""The ingest configuration: `.dlt/config.toml`, overridable by environment variables."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import dlt
+
+from marketpulse.sources.fred import settings as fred_settings
+from marketpulse.sources.news import settings as news_settings
+from marketpulse.sources.trends import settings as trends_settings
+from marketpulse.sources.yahoo import settings as yahoo_settings
+from marketpulse.warehouse import ConfigError
+
+# Yahoo tickers: letters, digits and . - = ^ (indices, share classes, futures, FX).
+SYMBOL_PATTERN = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,14}$")
+SERIES_PATTERN = re.compile(r"^[A-Z0-9_]{1,40}$")
+YAHOO_GROUPS = ("indices", "benchmarks", "sector_etfs", "large_caps", "symbols")
+# Google Trends search terms: letters (any script), digits, spaces and ' & . - + only.
+KEYWORD_PATTERN = re.compile(r"^[\w][\w '&.\-+]{0,99}$")
+# ISO 3166-1 alpha-2 country, optionally with a subdivision (US-CA); "" is worldwide.
+GEO_PATTERN = re.compile(r"^([A-Z]{2}(-[A-Z0-9]{1,3})?)?$")
+# pytrends timeframes: `today 5-y`, `today 12-m`, `now 7-d`, `now 1-H`, `all`, or two dates.
+TIMEFRAME_PATTERN = re.compile(
+    r"^(all|today [1-9][0-9]?-[ym]|now [1-9][0-9]?-[dH]|\d{4}-\d{2}-\d{2} \d{4}-\d{2}-\d{2})$"
+)
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    symbols: tuple[str, ...]
+    yahoo_start: date
+    yahoo_lag_days: int
+    series: tuple[str, ...]
+    fred_start: date
+    fred_lag_days: int
+    fred_api_key: str | None
+    trends_keywords: tuple[str, ...] = trends_settings.DEFAULT_KEYWORDS
+    trends_geo: str = trends_settings.DEFAULT_GEO
+    trends_timeframe: str = trends_settings.DEFAULT_TIMEFRAME
+    news_symbols: tuple[str, ...] = news_settings.DEFAULT_SYMBOLS
+
+    @classmethod
+    def load(cls) -> IngestConfig:
+        symbols: list[str] = []
+        for group in YAHOO_GROUPS:
+            symbols += dlt.config.get(f"sources.yahoo.{group}", list) or []
+        series = dlt.config.get("sources.fred.series", list) or []
+        return cls(
+            symbols=validate_symbols(symbols),
+            yahoo_start=_date("sources.yahoo.start_date", yahoo_settings.DEFAULT_START_DATE),
+            yahoo_lag_days=_int("sources.yahoo.lag_days", yahoo_settings.DEFAULT_LAG_DAYS),
+            series=validate_series(series),
+            fred_start=_date("sources.fred.start_date", fred_settings.DEFAULT_START_DATE),
+            fred_lag_days=_int("sources.fred.lag_days", fred_settings.DEFAULT_LAG_DAYS),
+            fred_api_key=os.environ.get("FRED_API_KEY")
+            or dlt.secrets.get("sources.fred.api_key", str)
+            or None,
+            trends_keywords=validate_keywords(
+                _list("sources.trends.keywords", trends_settings.DEFAULT_KEYWORDS)
+            ),
+            trends_geo=validate_geo(_str("sources.trends.geo", trends_settings.DEFAULT_GEO)),
+            trends_timeframe=validate_timeframe(
+                _str("sources.trends.timeframe", trends_settings.DEFAULT_TIMEFRAME)
+            ),
+            news_symbols=validate_symbols(
+                _list("sources.news.symbols", news_settings.DEFAULT_SYMBOLS)
+            ),
+        )
+
+
+def validate_symbols(symbols: list[str]) -> tuple[str, ...]:
+    cleaned = [str(symbol).strip().upper() for symbol in symbols]
+    bad = [symbol for symbol in cleaned if not SYMBOL_PATTERN.match(symbol)]
+    if bad:
+        raise ConfigError(f"not a valid Yahoo symbol: {bad[0]!r} (letters, digits, ^ . - = only)")
+    return tuple(dict.fromkeys(cleaned))
+
+
+def validate_series(series: list[str]) -> tuple[str, ...]:
+    cleaned = [str(series_id).strip().upper() for series_id in series]
+    bad = [series_id for series_id in cleaned if not SERIES_PATTERN.match(series_id)]
+    if bad:
+        raise ConfigError(f"not a valid FRED series id: {bad[0]!r} (letters, digits, _ only)")
+    return tuple(dict.fromkeys(cleaned))
+
+
+def validate_keywords(keywords: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    cleaned = [" ".join(str(keyword).split()) for keyword in keywords]
+    bad = [keyword for keyword in cleaned if not KEYWORD_PATTERN.match(keyword)]
+    if bad:
+        raise ConfigError(
+            f"not a valid Google Trends keyword: {bad[0]!r} "
+            "(letters, digits, spaces and ' & . - + only, at most 100 characters)"
+        )
+    if not cleaned:
+        raise ConfigError("sources.trends.keywords is empty; list at least one search term")
+    return tuple(dict.fromkeys(cleaned))
+
+
+def validate_geo(geo: str) -> str:
+    cleaned = str(geo).strip().upper()
+    if not GEO_PATTERN.match(cleaned):
+        raise ConfigError(
+            f"not a valid Google Trends geo: {geo!r} (a country code such as US, "
+            "a region such as US-CA, or empty for worldwide)"
+        )
+    return cleaned
+
+
+def validate_timeframe(timeframe: str) -> str:
+    cleaned = " ".join(str(timeframe).split())
+    if not TIMEFRAME_PATTERN.match(cleaned):
+        raise ConfigError(
+            f"not a valid Google Trends timeframe: {timeframe!r} "
+            "(e.g. 'today 5-y', 'today 3-m', 'now 7-d', 'all', '2018-01-01 2018-12-31')"
+        )
+    return cleaned
+
+
+def _list(key: str, default: tuple[str, ...]) -> list[str]:
+    value = dlt.config.get(key, list)
+    if value is None:
+        return list(default)
+    if isinstance(value, str) or not isinstance(value, list):
+        raise ConfigError(f'{key} must be a list of strings, e.g. ["a", "b"]')
+    return value
+
+
+def _str(key: str, default: str) -> str:
+    value = dlt.config.get(key, str)
+    return default if value is None else str(value)
+
+
+def _date(key: str, default: date) -> date:
+    value = dlt.config.get(key, str)
+    try:
+        return date.fromisoformat(str(value)) if value else default
+    except ValueError as exc:
+        raise ConfigError(f"{key} = {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _int(key: str, default: int) -> int:
+    value = dlt.config.get(key, int)
+    return default if value is None else int(value)

@@ -1,0 +1,197 @@
+"""Runs each source through its own dlt pipeline into raw_<source>, isolating failures."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dlt
+from dlt.sources import DltResource
+
+from marketpulse.errors import NoNetworkError
+from marketpulse.ingest.config import IngestConfig
+from marketpulse.ingest.origin import MixedOriginError
+from marketpulse.ingest.report import Progress, SourceReport
+from marketpulse.ingest.retry import RetryPolicy
+from marketpulse.ops import audit
+from marketpulse.sources.fred import fred_source
+from marketpulse.sources.fred.client import (
+    FredApiClient,
+    FredClient,
+    FredCsvClient,
+    ReplayFredClient,
+)
+from marketpulse.sources.news import news_source
+from marketpulse.sources.news.client import NewsClient, ReplayNewsClient, YahooNewsClient
+from marketpulse.sources.trends import trends_source
+from marketpulse.sources.trends.client import PyTrendsClient, ReplayTrendsClient, TrendsClient
+from marketpulse.sources.yahoo import yahoo_source
+from marketpulse.sources.yahoo.client import ReplayYahooClient, YahooClient, YFinanceClient
+from marketpulse.sources.yahoo.intraday import yahoo_intraday_source
+from marketpulse.warehouse import Warehouse
+
+SOURCES = ("yahoo", "fred", "trends", "news")
+# Loaded on request (`--sources intraday`, watch mode, the workflows) and by the demo, not by a
+# plain `run`: the 30-minute bars are Yahoo data kept in raw_yahoo, with a pipeline (and
+# state) of their own so watch mode can load them every minute without the daily pipeline.
+ALL_SOURCES = (*SOURCES, "intraday")
+# Sources landing in another source's raw schema (default: raw_<name>).
+DATASETS = {"intraday": "raw_yahoo"}
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+log = logging.getLogger(__name__)
+OFFLINE_HINT = "run `make demo` to try marketpulse offline with the bundled sample data"
+
+
+class WarehouseUnreachableError(Exception):
+    """The warehouse cannot be written: down, wrong credentials, or locked by another writer."""
+
+
+def check_warehouse(warehouse: Warehouse) -> None:
+    """Fail fast, in one line, before any source is fetched."""
+    import duckdb
+    import psycopg2
+
+    try:
+        warehouse.connect(read_only=False, timeout=5).close()
+    except (psycopg2.OperationalError, duckdb.IOException, OSError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"
+        verb = "connect to" if warehouse.kind == "postgres" else "open"
+        raise WarehouseUnreachableError(f"cannot {verb} {warehouse.describe()}: {reason}") from None
+
+
+def run_source(
+    name: str,
+    resources: Callable[[SourceReport], list[DltResource]],
+    warehouse: Warehouse,
+) -> SourceReport:
+    """Extract and load one source; whatever goes wrong ends up in its report, not a traceback."""
+    report = SourceReport(name, started_at=datetime.now(UTC))
+    pipeline = dlt.pipeline(
+        pipeline_name=f"marketpulse_{name}",
+        destination=warehouse.dlt_destination(),
+        dataset_name=DATASETS.get(name, f"raw_{name}"),
+        pipelines_dir=str(warehouse.pipelines_dir()),
+    )
+    try:
+        pipeline.run(resources(report), loader_file_format=warehouse.loader_file_format())
+    except Exception as exc:  # dlt wraps everything in PipelineStepFailed: find the cause
+        report.fatal = _explain(name, exc, warehouse)
+    report.finished_at = datetime.now(UTC)
+    return report
+
+
+def _explain(name: str, exc: BaseException, warehouse: Warehouse) -> str:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for error in chain:
+        if isinstance(error, NoNetworkError):
+            return f"no network: {error}; {OFFLINE_HINT}"
+        if isinstance(error, MixedOriginError):
+            return str(error)
+    last = chain[-1]
+    message = str(last).strip().splitlines()[0] if str(last).strip() else type(last).__name__
+    return f"{type(last).__name__} while loading into {warehouse.describe()}: {message}"
+
+
+def live_clients(
+    config: IngestConfig,
+) -> tuple[YahooClient, FredClient, TrendsClient, NewsClient]:
+    fred: FredClient = (
+        FredApiClient(config.fred_api_key) if config.fred_api_key else FredCsvClient()
+    )
+    return YFinanceClient(), fred, PyTrendsClient(), YahooNewsClient()
+
+
+def sample_clients(
+    directory: Path = SAMPLE_DIR,
+) -> tuple[YahooClient, FredClient, TrendsClient, NewsClient]:
+    return (
+        ReplayYahooClient(directory / "yahoo", origin="sample"),
+        ReplayFredClient(directory / "fred", origin="sample"),
+        ReplayTrendsClient(directory / "trends", origin="sample"),
+        ReplayNewsClient(directory / "news", origin="sample"),
+    )
+
+
+def run(
+    config: IngestConfig,
+    warehouse: Warehouse,
+    clients: tuple[YahooClient, FredClient]
+    | tuple[YahooClient, FredClient, TrendsClient, NewsClient],
+    sources: tuple[str, ...] | None = None,
+    progress: Progress | None = None,
+    retry: RetryPolicy | None = None,
+    run_id: str | None = None,
+) -> list[SourceReport]:
+    """Load `sources` (default: every source that `clients` has a client for, in SOURCES order),
+    then write one audit row per source in raw_audit (marketpulse/ops/audit.py)."""
+    progress = progress or Progress()
+    yahoo_client, fred_client = clients[0], clients[1]
+    trends_client, news_client = (clients[2], clients[3]) if len(clients) == 4 else (None, None)
+    sources = SOURCES[: len(clients)] if sources is None else sources
+    given = dict(zip(SOURCES, clients, strict=False))
+    given["intraday"] = yahoo_client  # the 30-minute bars come from the Yahoo client
+    missing = [name for name in sources if given.get(name) is None]
+    if missing:
+        raise ValueError(f"no client for source {missing[0]!r}")
+    check_warehouse(warehouse)
+    builders: dict[str, Callable[[SourceReport], list[DltResource]]] = {
+        "yahoo": lambda report: yahoo_source(
+            config.symbols,
+            yahoo_client,
+            report,
+            progress,
+            start_date=config.yahoo_start,
+            lag_days=config.yahoo_lag_days,
+            retry=retry,
+        ),
+        "fred": lambda report: fred_source(
+            config.series,
+            fred_client,
+            report,
+            progress,
+            start_date=config.fred_start,
+            lag_days=config.fred_lag_days,
+            retry=retry,
+        ),
+        "trends": lambda report: trends_source(
+            config.trends_keywords,
+            trends_client,  # type: ignore[arg-type]
+            report,
+            progress,
+            geo=config.trends_geo,
+            timeframe=config.trends_timeframe,
+            retry=retry,
+        ),
+        "news": lambda report: news_source(
+            config.news_symbols,
+            news_client,  # type: ignore[arg-type]
+            report,
+            progress,
+            retry=retry,
+        ),
+        "intraday": lambda report: yahoo_intraday_source(
+            config.symbols,
+            yahoo_client,
+            report,
+            progress,
+            start_date=config.yahoo_start,
+            retry=retry,
+        ),
+    }
+    reports = []
+    for name in sources:
+        progress(name, "", f"-> {DATASETS.get(name, f'raw_{name}')} in {warehouse.describe()}")
+        reports.append(run_source(name, builders[name], warehouse))
+    try:
+        audit.record(warehouse, run_id or audit.new_run_id(), reports, yahoo_client.origin)
+    except Exception as exc:  # the audit must never hide what the run itself did
+        log.warning(
+            "could not write the run audit: %s", (str(exc).strip() or repr(exc)).splitlines()[0]
+        )
+    return reports

@@ -1,0 +1,4 @@
+"""The live service: pushes each intraday micro-batch to WebSocket subscribers.
+
+See `marketpulse/live/server.py` for the protocol, and README "Live service".
+"""

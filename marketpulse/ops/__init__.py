@@ -1,0 +1,1 @@
+"""Run audit, health, alerts, retention and BI grants: what keeps the platform running unattended."""

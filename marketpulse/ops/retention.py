@@ -1,0 +1,163 @@
+"""Retention: how long each domain's raw data is kept, applied only by an explicit prune.
+
+`python -m marketpulse prune` (`make prune`) reports, per raw table, how many rows are older than the
+domain's retention and would be deleted; `--apply` deletes them. The periods come from the
+`[retention]` section of `.dlt/config.toml` (design documents' defaults: prices 2 years, macro 5
+years, trends 1 year, news 3 months), overridable like any dlt setting, e.g.
+RETENTION__PRICES="3 years". "forever" keeps a domain whole. Table and column names come from
+RETENTION_TABLES below, never from input; the cut-off date is always a bound parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import dlt
+
+from marketpulse.warehouse import ConfigError, Warehouse
+
+DEFAULT_RETENTION = {
+    "prices": "2 years",
+    "macro": "5 years",
+    "trends": "1 year",
+    "news": "3 months",
+}
+# Per domain: (schema, table, the column that dates a row). Domains whose tables do not exist in
+# this warehouse (yet) have nothing to prune.
+RETENTION_TABLES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "prices": (
+        ("raw_yahoo", "prices_daily", "trading_date"),
+        ("raw_yahoo", "corporate_actions", "ex_date"),
+    ),
+    "macro": (("raw_fred", "observations", "observation_date"),),
+    "trends": (("raw_trends", "interest_over_time", "observed_date"),),
+    "news": (
+        ("raw_news", "headlines", "published_at"),
+        ("raw_news", "headlines_quarantine", "_loaded_at"),  # rejected items, by load time
+    ),
+}
+PERIOD = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PruneLine:
+    domain: str
+    table: str
+    column: str
+    cutoff: date | None
+    rows: int | None  # None: the table does not exist here
+    applied: bool
+
+    def describe(self) -> str:
+        if self.cutoff is None:
+            return f"{self.domain:<7} {self.table:<32} kept forever"
+        if self.rows is None:
+            return f"{self.domain:<7} {self.table:<32} nothing to prune (no such table here)"
+        verb = "deleted" if self.applied else "would delete"
+        return (
+            f"{self.domain:<7} {self.table:<32} {verb} {self.rows:,} rows"
+            f" ({self.column} < {self.cutoff.isoformat()})"
+        )
+
+
+def load_retention() -> dict[str, str]:
+    """The retention period per domain from `[retention]` (defaults from the design documents)."""
+    periods = dict(DEFAULT_RETENTION)
+    for domain in periods:
+        value = dlt.config.get(f"retention.{domain}", str)
+        if value is not None:
+            periods[domain] = str(value)
+    for domain, value in periods.items():
+        cutoff_date(value, date(2000, 1, 1), domain)  # validate every period up front
+    return periods
+
+
+def cutoff_date(period: str, today: date, domain: str = "") -> date | None:
+    """The first date kept: `today` minus the period; None when the domain is kept forever."""
+    if period.strip().lower() == "forever":
+        return None
+    match = PERIOD.match(period)
+    if not match:
+        raise ConfigError(
+            f"retention.{domain} = {period!r} is not a period "
+            "(e.g. '2 years', '3 months', '90 days', or 'forever')"
+        )
+    count, unit = int(match.group(1)), match.group(2).lower()
+    if unit == "day":
+        return date.fromordinal(today.toordinal() - count)
+    if unit == "week":
+        return date.fromordinal(today.toordinal() - 7 * count)
+    months = count * 12 if unit == "year" else count
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    month += 1
+    day = min(today.day, _days_in_month(year, month))
+    return date(year, month, day)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return (following - date(year, month, 1)).days
+
+
+def prune(
+    warehouse: Warehouse, periods: dict[str, str], today: date, apply: bool = False
+) -> list[PruneLine]:
+    """Count (dry run) or delete the raw rows older than each domain's retention."""
+    if warehouse.kind == "duckdb" and not warehouse.duckdb_path.exists():
+        raise ConfigError(
+            f"no warehouse at {warehouse.duckdb_path}; run `make demo` or `make ingest` first"
+        )
+    if apply and warehouse.kind == "spark":
+        raise ConfigError(
+            "the Spark lake is append-only parquet: prune reports only; delete old load files"
+            " from the lake's folders by hand (docs/decisions/0014)"
+        )
+    lines: list[PruneLine] = []
+    with closing(warehouse.connect(read_only=not apply)) as connection:
+        cursor = connection.cursor()
+        if apply and warehouse.kind == "duckdb":
+            cursor.execute("begin transaction")  # all tables or none (psycopg2 is transactional)
+        existing = _existing_columns(warehouse, cursor)
+        for domain, tables in RETENTION_TABLES.items():
+            cutoff = cutoff_date(periods.get(domain, "forever"), today, domain)
+            for schema, table, column in tables:
+                name = f"{schema}.{table}"
+                if cutoff is None or column not in existing.get((schema, table), set()):
+                    lines.append(PruneLine(domain, name, column, cutoff, None, False))
+                    continue
+                where = f'from "{schema}"."{table}" where "{column}" < {_placeholder(warehouse)}'
+                cursor.execute(f"select count(*) {where}", (cutoff,))
+                (rows,) = cursor.fetchone()
+                if apply and rows:
+                    cursor.execute(f"delete {where}", (cutoff,))
+                lines.append(PruneLine(domain, name, column, cutoff, int(rows), apply))
+        if apply:
+            # A DuckDB cursor is a connection of its own: commit where the transaction began.
+            if warehouse.kind == "duckdb":
+                cursor.execute("commit")
+            else:
+                connection.commit()
+    return lines
+
+
+def _existing_columns(warehouse: Warehouse, cursor: Any) -> dict[tuple[str, str], set[str]]:
+    schemas = sorted({schema for tables in RETENTION_TABLES.values() for schema, _, _ in tables})
+    marks = ", ".join([_placeholder(warehouse)] * len(schemas))
+    sql = (
+        "select table_schema, table_name, column_name from information_schema.columns"
+        f" where table_schema in ({marks})"
+    )
+    cursor.execute(sql, schemas)
+    columns: dict[tuple[str, str], set[str]] = {}
+    for schema, table, column in cursor.fetchall():
+        columns.setdefault((schema, table), set()).add(column)
+    return columns
+
+
+def _placeholder(warehouse: Warehouse) -> str:
+    """psycopg2 binds `%s`; DuckDB, and Spark's lake reader (a DuckDB session), `?`."""
+    return "%s" if warehouse.kind == "postgres" else "?"

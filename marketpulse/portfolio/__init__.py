@@ -1,0 +1,1 @@
+"""Portfolios: holdings import, mean-variance optimization, exports."""

@@ -1,0 +1,1 @@
+"""dlt sources, one package per source; client.py in each is the network boundary."""

@@ -1,0 +1,141 @@
+"""The Spark warehouse's files, read and appended to from Python without a JVM.
+
+On WAREHOUSE=spark the raw tables are folders of parquet files in the lake (written by
+dlt's filesystem destination, one or more files per load) and dbt's tables are folders of
+parquet files in Spark's warehouse directory (`<schema>.db/<table>/`, with `key=value/`
+subfolders when partitioned). `connect_lake` gives the rest of the code the DB-API it has
+on DuckDB: an in-memory DuckDB session with one view per table over those files, so
+`select ... from marts.fct_prices_daily` means the same on every warehouse.
+
+It reads what Spark and dlt wrote, through fsspec (a local folder, s3://, gs://, abfss://
+alike). It never opens Spark's metastore: a dbt run holds that (a local Derby database
+allows one process) and starting a JVM for a query would take seconds.
+docs/decisions/0014-spark-and-the-parquet-lake.md.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from marketpulse.warehouse import Warehouse
+
+# The schemas dbt builds tables in (dbt_project.yml); views (staging, intermediate) live only
+# in Spark's metastore and are not read from Python.
+DBT_SCHEMAS = ("marts", "seeds", "intermediate", "staging")
+
+
+def _filesystem(url: str) -> tuple[Any, str]:
+    from fsspec.core import url_to_fs
+
+    return url_to_fs(url)
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def lake_tables(warehouse: Warehouse) -> dict[tuple[str, str], str]:
+    """(schema, table) -> folder URL of every raw table with parquet files in the lake."""
+    return _tables(warehouse.lake_url, lambda schema: schema.startswith("raw_"), suffix="")
+
+
+def spark_tables(warehouse: Warehouse) -> dict[tuple[str, str], str]:
+    """(schema, table) -> folder URL of every table dbt built in Spark's warehouse."""
+    return _tables(
+        warehouse.spark_warehouse_url,
+        lambda schema: schema.removesuffix(".db") in DBT_SCHEMAS,
+        suffix=".db",
+    )
+
+
+def _tables(root: str, wanted: Any, suffix: str) -> dict[tuple[str, str], str]:
+    fs, path = _filesystem(root)
+    if not fs.exists(path):
+        return {}
+    protocol = root.split("://", 1)[0] + "://" if "://" in root else ""
+    found: dict[tuple[str, str], str] = {}
+    for schema_path in sorted(fs.ls(path, detail=False)):
+        schema = schema_path.rstrip("/").rsplit("/", 1)[-1]
+        if not wanted(schema) or not fs.isdir(schema_path):
+            continue
+        for table_path in sorted(fs.ls(schema_path, detail=False)):
+            table = table_path.rstrip("/").rsplit("/", 1)[-1]
+            if table.startswith(("_", ".")) or not fs.isdir(table_path):
+                continue  # dlt's own _dlt_loads, _dlt_version, _dlt_pipeline_state
+            if any(name.endswith(".parquet") for name in fs.find(table_path)):
+                found[(schema.removesuffix(suffix), table)] = protocol + table_path.rstrip("/")
+    return found
+
+
+class LakeConnection:
+    """A DuckDB connection with the lake's and Spark's tables as views; DB-API like DuckDB's."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        import duckdb
+
+        self._connection = duckdb.connect()
+        if not warehouse.is_local_lake:  # object stores through fsspec, as dlt writes them
+            fs, _ = _filesystem(warehouse.lake_url)
+            self._connection.register_filesystem(fs)
+        tables = {**lake_tables(warehouse), **spark_tables(warehouse)}
+        for schema in sorted({schema for schema, _ in tables}):
+            self._connection.execute(f"create schema if not exists {_quote(schema)}")
+        for (schema, table), url in sorted(tables.items()):
+            files = _literal(url.removeprefix("file://") + "/**/*.parquet")
+            self._connection.execute(
+                f"create view {_quote(schema)}.{_quote(table)} as select * from read_parquet("
+                f"{files}, union_by_name = true, hive_partitioning = true)"
+            )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+    def cursor(self) -> Any:
+        return self._connection
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def connect_lake(warehouse: Warehouse, read_only: bool = True) -> LakeConnection:
+    if not read_only and warehouse.is_local_lake:
+        from pathlib import Path
+
+        Path(warehouse.lake_url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+    return LakeConnection(warehouse)
+
+
+def append_rows(
+    warehouse: Warehouse,
+    schema: str,
+    table: str,
+    arrow_schema: pa.Schema,
+    rows: Iterable[Sequence[Any]],
+) -> None:
+    """Append rows to a raw table of the lake as one new parquet file (an append-only log)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = list(rows)
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in arrow_schema.names]
+    data = pa.Table.from_arrays(
+        [
+            pa.array(list(values), type=field.type)
+            for values, field in zip(columns, arrow_schema, strict=True)
+        ],
+        schema=arrow_schema,
+    )
+    fs, root = _filesystem(warehouse.lake_url)
+    folder = f"{root.rstrip('/')}/{schema}/{table}"
+    fs.makedirs(folder, exist_ok=True)
+    with fs.open(f"{folder}/{uuid.uuid4().hex}.parquet", "wb") as handle:
+        pq.write_table(data, handle)

@@ -1,0 +1,226 @@
+"""The run audit in the warehouse, and `health` reading it back (DuckDB and Postgres)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from marketpulse.ingest import runner
+from marketpulse.ingest.report import Progress, SourceReport
+from marketpulse.ingest.retry import RetryPolicy
+from marketpulse.ops import audit
+from marketpulse.ops.health import NO_QUALITY, check
+from marketpulse.warehouse import Warehouse
+from tests.conftest import ROOT, fixture_config, fresh_postgres_database
+from tests.fake_servers import FakeHttp
+from tests.ingest.test_pipelines import clients
+
+FAST = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0)
+QUALITY_COLUMNS = (
+    "entity_type text, entity_id text, window_name text, as_of_date date,"
+    " expected_points integer, actual_points integer, completeness_ratio double precision,"
+    " gap_count integer, max_gap_days integer, days_since_update integer,"
+    " outlier_count integer, quality_score double precision, quality_grade text,"
+    " passes_completeness boolean, passes_gaps boolean, passes_freshness boolean"
+)
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Warehouse]:
+    if request.param == "duckdb":
+        yield Warehouse.from_env(
+            {"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(tmp_path / "wh.duckdb")}
+        )
+        return
+    admin = request.getfixturevalue("postgres_admin_db")
+    with fresh_postgres_database(admin) as pg:
+        yield pg
+
+
+def rows(warehouse: Warehouse, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with closing(warehouse.connect()) as connection:
+        cursor = connection.cursor()
+        cursor.execute(sql.replace("?", "%s") if warehouse.kind == "postgres" else sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def execute(warehouse: Warehouse, *statements: str) -> None:
+    with closing(warehouse.connect(read_only=False)) as connection:
+        cursor = connection if warehouse.kind == "duckdb" else connection.cursor()
+        for statement in statements:
+            cursor.execute(statement)
+        connection.commit()
+
+
+def test_every_run_writes_one_row_per_source_and_one_per_failed_item(
+    warehouse: Warehouse,
+) -> None:
+    reports = runner.run(
+        fixture_config(symbols=("AAPL", "NOPE", "SPY")),
+        warehouse,
+        clients(),
+        progress=Progress(quiet=True),
+        retry=FAST,
+        run_id="20261122T000000Z-test0001",
+    )
+    runs = rows(
+        warehouse,
+        "select run_id, source, status, error, items_loaded, items_failed, rows_loaded,"
+        " data_origin from raw_audit.pipeline_runs order by source desc",
+    )
+    assert runs == [
+        ("20261122T000000Z-test0001", "yahoo", "partial", None, 2, 1, 16, "recorded"),
+        ("20261122T000000Z-test0001", "fred", "success", None, 2, 0, 12, "recorded"),
+    ]
+    tables = rows(
+        warehouse,
+        "select source, table_name, rows_loaded from raw_audit.pipeline_run_tables"
+        " order by source, table_name",
+    )
+    # Independent of the report: the rows really in the raw tables after one run.
+    assert tables == [
+        ("fred", "observations", 10),
+        ("fred", "series", 2),
+        ("yahoo", "corporate_actions", 2),
+        ("yahoo", "prices_daily", 12),
+        ("yahoo", "symbols", 2),
+    ]
+    assert rows(warehouse, "select count(*) from raw_yahoo.prices_daily") == [(12,)]
+    failures = rows(warehouse, "select source, item, reason from raw_audit.pipeline_run_failures")
+    assert failures == [("yahoo", "NOPE", "unknown or delisted symbol at Yahoo")]
+    started, finished = rows(
+        warehouse,
+        "select started_at, finished_at from raw_audit.pipeline_runs where source = ?",
+        "yahoo",
+    )[0]
+    assert started <= finished
+    assert reports[0].started_at is not None
+
+
+def test_health_reads_runs_freshness_and_quality(warehouse: Warehouse) -> None:
+    runner.run(fixture_config(), warehouse, clients(), progress=Progress(quiet=True), retry=FAST)
+    health = check(warehouse)
+    by_name = {c.name: c for c in health.checks}
+    assert by_name["warehouse"].level == "ok"
+    assert by_name["run yahoo"].level == by_name["run fred"].level == "ok"
+    assert by_name["fresh yahoo"].level == "info"  # recorded data: freshness not judged
+    assert (by_name["quality"].level, by_name["quality"].detail) == ("info", NO_QUALITY)
+    assert not health.critical and health.alerts == []
+
+    execute(
+        warehouse,
+        "create schema if not exists marts",
+        f"create table marts.fct_data_quality ({QUALITY_COLUMNS})",
+        "insert into marts.fct_data_quality values"
+        " ('symbol', 'AAPL', '30d', date '2014-06-10', 21, 21, 1.0, 0, 1, 0, 0, 0.98,"
+        "  'Excellent', true, true, true),"
+        " ('symbol', 'SPY', '30d', date '2014-06-10', 21, 14, 0.6667, 1, 9, 0, 0, 0.6167,"
+        "  'Poor', false, false, true),"
+        " ('series', 'DGS10', '30d', date '2014-06-10', 21, 20, 0.95, 0, 3, 0, 0, 0.95,"
+        "  'Excellent', true, true, true),"
+        " ('symbol', 'SPY', '30d', date '2014-06-09', 21, 21, 1.0, 0, 1, 0, 0, 0.10,"
+        "  'Poor', true, true, true),"
+        " ('symbol', 'SPY', 'full', date '2014-06-10', 100, 10, 0.1, 5, 30, 0, 0, 0.05,"
+        "  'Poor', false, false, true)",
+    )
+    health = check(warehouse)
+    quality = {c.name: c for c in health.checks}
+    # Only the latest 30-day rows count: SPY 0.6167 < 0.7, the older and full-window rows do not.
+    assert quality["quality"].level == "warning"
+    assert quality["quality"].detail == (
+        "3 entities as of 2014-06-10: Excellent 2, Poor 1; 1 under 0.7; "
+        "worst: SPY 0.62, DGS10 0.95, AAPL 0.98"
+    )
+    assert quality["quality checks"].detail == "failing: completeness 1, gaps 1, freshness 0"
+    assert [a.key for a in health.alerts] == ["quality:symbol:SPY"]
+    assert not health.critical  # low quality warns and alerts; it is not critical
+
+
+def test_a_failed_latest_run_and_stale_live_data_are_critical(warehouse: Warehouse) -> None:
+    failed = SourceReport("fred", fatal="no network: cannot reach FRED (no network)")
+    audit.record(
+        warehouse, "20261120T000000Z-aaaa", [SourceReport("yahoo", loaded=["AAPL"])], "live"
+    )
+    audit.record(warehouse, "20261121T000000Z-bbbb", [failed], "live")
+    execute(
+        warehouse,
+        "create schema if not exists raw_yahoo",
+        "create table raw_yahoo.prices_daily (symbol text, trading_date date,"
+        " data_origin text, _loaded_at timestamp with time zone)",
+        "insert into raw_yahoo.prices_daily values"
+        " ('AAPL', date '2026-11-20', 'live', timestamp with time zone '2026-11-20 21:00:00+00')",
+    )
+    monday_1555_ny = datetime(2026, 11, 23, 20, 55, tzinfo=UTC)
+    health = check(warehouse, now=monday_1555_ny)
+    levels = {c.name: c.level for c in health.checks}
+    assert levels["run fred"] == "critical" and levels["run yahoo"] == "ok"
+    assert levels["fresh yahoo"] == "critical"
+    assert levels["fresh fred"] == "warning"  # no table at all
+    assert health.critical
+    assert [a.key for a in health.alerts] == ["stale:yahoo"]
+    monday_1000_ny = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    assert {c.name: c.level for c in check(warehouse, now=monday_1000_ny).checks}[
+        "fresh yahoo"
+    ] == "ok"
+
+
+def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "marketpulse", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_health_cli_exit_code_and_table(tmp_path: Path) -> None:
+    result = cli("health", env={"MARKETPULSE_DUCKDB_PATH": str(tmp_path / "none.duckdb")})
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["check", "status", "detail"]
+    assert lines[2].split(None, 2)[:2] == ["warehouse", "critical"]
+    assert lines[2].endswith("none.duckdb: no such file; run `make demo` or `make ingest` first")
+
+
+def test_a_failed_build_is_audited_alerted_and_critical_in_health(tmp_path: Path) -> None:
+    """`python -m marketpulse build` on a warehouse with no raw data: dbt fails, Slack hears it."""
+    slack = FakeHttp().start()
+    env = {
+        "WAREHOUSE": "duckdb",
+        "MARKETPULSE_DUCKDB_PATH": str(tmp_path / "empty.duckdb"),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+        "ALERTS__SLACK_WEBHOOK_URL": f"{slack.url}/slack/hook",
+        "ALERTS__STATE_PATH": str(tmp_path / "alerts.json"),
+    }
+    try:
+        result = cli("build", env=env)
+    finally:
+        slack.stop()
+    assert result.returncode == 1
+    assert "error: dbt build failed; see the output above" in result.stderr
+    assert "alert sent: build_failed -> slack" in result.stdout
+    assert [r.body["text"] for r in slack.requests] == [
+        ":rotating_light: *marketpulse: dbt build failed (exit code 1)*\n"
+        "A model or test failed; see dbt's output, or target/run_results.json."
+    ]
+    warehouse = Warehouse.from_env(env)
+    assert rows(warehouse, "select source, status from raw_audit.pipeline_runs") == [
+        ("dbt", "failed")
+    ]
+    health = cli("health", env=env)
+    assert health.returncode == 1
+    build_line = next(line for line in health.stdout.splitlines() if line.startswith("build dbt"))
+    assert build_line.split()[2:4] == ["critical", "latest"]
+    assert "failed: dbt build failed (exit code 1)" in build_line
