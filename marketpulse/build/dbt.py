@@ -9,7 +9,7 @@ from pathlib import Path
 
 from marketpulse.warehouse import Warehouse
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROJECT_DIR = ROOT / "dbt_project"
 
 

@@ -39,7 +39,7 @@ SOURCES = ("yahoo", "fred", "trends", "news")
 ALL_SOURCES = (*SOURCES, "intraday")
 # Sources landing in another source's raw schema (default: raw_<name>).
 DATASETS = {"intraday": "raw_yahoo"}
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 log = logging.getLogger(__name__)
 OFFLINE_HINT = "run `make demo` to try marketpulse offline with the bundled sample data"
 

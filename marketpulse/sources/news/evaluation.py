@@ -13,7 +13,7 @@ from pathlib import Path
 
 from marketpulse.sources.news.sentiment import HeadlineScorer, label
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 LABELS = ("positive", "negative", "neutral")
 LABELLED = ROOT / "tests" / "fixtures" / "news" / "labelled_headlines.csv"
 
