@@ -76,7 +76,7 @@ test: setup $(SPARK_STAMP) tools ## the whole suite: pytest, incl. dbt build on 
 lint: setup warehouse-dir ## ruff and sqlfluff
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(VENV)/bin/sqlfluff lint dbt_project/models
+	@$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
 
 .PHONY: sentiment-eval
 sentiment-eval: setup ## accuracy and macro-F1 of VADER vs VADER + finance lexicon on the labelled headlines

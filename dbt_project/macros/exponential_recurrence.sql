@@ -17,7 +17,19 @@
     copies a CTE into every place it is read, keeps a plan of linear size.
 #}
 {% macro exponential_recurrence_ctes(name, relation, value, steps, anchor_value, alpha_num, alpha_den, beta_num, beta_den, partition_by='symbol', order_by='observation_number') -%}
-    {{ return(adapter.dispatch('exponential_recurrence_ctes', 'marketpulse')(name, relation, value, steps, anchor_value, alpha_num, alpha_den, beta_num, beta_den, partition_by, order_by)) }}
+    {{ return(adapter.dispatch('exponential_recurrence_ctes', 'marketpulse')(
+        name=name,
+        relation=relation,
+        value=value,
+        steps=steps,
+        anchor_value=anchor_value,
+        alpha_num=alpha_num,
+        alpha_den=alpha_den,
+        beta_num=beta_num,
+        beta_den=beta_den,
+        partition_by=partition_by,
+        order_by=order_by,
+    )) }}
 {%- endmacro %}
 
 {#

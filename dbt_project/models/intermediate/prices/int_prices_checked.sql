@@ -66,14 +66,9 @@ final as (
     select
         *,
         (
-            is_missing_close
-            or is_non_positive_price
-            or is_high_below_low
-            or is_open_outside_range
-            or is_close_outside_range
-            or is_negative_volume
-            or is_duplicate_key
-            or is_non_trading_day
+            {% for rule in price_rejection_rules() -%}
+                {{ rule.flag }}{{ '\n            or ' if not loop.last }}
+            {%- endfor %}
         ) as is_rejected
     from checked
 

@@ -3,7 +3,9 @@
     rules has three rows). severity 'rejected': the row is kept out of every
     mart; 'flagged': the row stays in fct_prices_daily with is_outlier = true.
     Prices and volume are the raw values (Yahoo's basis), as loaded.
-    The reason codes are documented in _prices__models.yml and the README.
+    The rules and their reason codes are one list, price_rejection_rules()
+    (macros/price_rejection_rules.sql); the codes are documented in
+    _prices__models.yml.
     dbt never modifies raw tables: this view only reads them (via staging).
 #}
 
@@ -21,163 +23,28 @@ flagged as (
 
 rejected as (
 
-    select
-        symbol,
-        trading_date,
-        key_row_number,
-        key_row_count,
-        open,
-        high,
-        low,
-        close,
-        volume,
-        data_origin,
-        loaded_at,
-        'missing_close' as reason_code,
-        'rejected' as severity,
-        cast(null as {{ marketpulse.type_double() }}) as daily_return
-    from checked
-    where is_missing_close
-
-    union all
-
-    select
-        symbol,
-        trading_date,
-        key_row_number,
-        key_row_count,
-        open,
-        high,
-        low,
-        close,
-        volume,
-        data_origin,
-        loaded_at,
-        'non_positive_price' as reason_code,
-        'rejected' as severity,
-        cast(null as {{ marketpulse.type_double() }}) as daily_return
-    from checked
-    where is_non_positive_price
-
-    union all
-
-    select
-        symbol,
-        trading_date,
-        key_row_number,
-        key_row_count,
-        open,
-        high,
-        low,
-        close,
-        volume,
-        data_origin,
-        loaded_at,
-        'high_below_low' as reason_code,
-        'rejected' as severity,
-        cast(null as {{ marketpulse.type_double() }}) as daily_return
-    from checked
-    where is_high_below_low
-
-    union all
-
-    select
-        symbol,
-        trading_date,
-        key_row_number,
-        key_row_count,
-        open,
-        high,
-        low,
-        close,
-        volume,
-        data_origin,
-        loaded_at,
-        'open_outside_range' as reason_code,
-        'rejected' as severity,
-        cast(null as {{ marketpulse.type_double() }}) as daily_return
-    from checked
-    where is_open_outside_range
-
-    union all
-
-    select
-        symbol,
-        trading_date,
-        key_row_number,
-        key_row_count,
-        open,
-        high,
-        low,
-        close,
-        volume,
-        data_origin,
-        loaded_at,
-        'close_outside_range' as reason_code,
-        'rejected' as severity,
-        cast(null as {{ marketpulse.type_double() }}) as daily_return
-    from checked
-    where is_close_outside_range
-
-    union all
-
-    select
-        symbol,
-        trading_date,
-        key_row_number,
-        key_row_count,
-        open,
-        high,
-        low,
-        close,
-        volume,
-        data_origin,
-        loaded_at,
-        'negative_volume' as reason_code,
-        'rejected' as severity,
-        cast(null as {{ marketpulse.type_double() }}) as daily_return
-    from checked
-    where is_negative_volume
-
-    union all
-
-    select
-        symbol,
-        trading_date,
-        key_row_number,
-        key_row_count,
-        open,
-        high,
-        low,
-        close,
-        volume,
-        data_origin,
-        loaded_at,
-        'duplicate_key' as reason_code,
-        'rejected' as severity,
-        cast(null as {{ marketpulse.type_double() }}) as daily_return
-    from checked
-    where is_duplicate_key
-
-    union all
-
-    select
-        symbol,
-        trading_date,
-        key_row_number,
-        key_row_count,
-        open,
-        high,
-        low,
-        close,
-        volume,
-        data_origin,
-        loaded_at,
-        'non_trading_day' as reason_code,
-        'rejected' as severity,
-        cast(null as {{ marketpulse.type_double() }}) as daily_return
-    from checked
-    where is_non_trading_day
+    {% for rule in price_rejection_rules() %}
+        select
+            symbol,
+            trading_date,
+            key_row_number,
+            key_row_count,
+            open,
+            high,
+            low,
+            close,
+            volume,
+            data_origin,
+            loaded_at,
+            '{{ rule.reason_code }}' as reason_code,
+            'rejected' as severity,
+            cast(null as {{ marketpulse.type_double() }}) as daily_return
+        from checked
+        where {{ rule.flag }}
+        {% if not loop.last %}
+            union all
+        {% endif %}
+    {% endfor %}
 
 ),
 

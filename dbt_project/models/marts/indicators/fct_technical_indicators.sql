@@ -363,33 +363,75 @@ recurrence_inputs as (
 ),
 
 {{ exponential_recurrence_ctes(
-    'ema_12_recurrence', 'recurrence_inputs', 'close',
-    'observation_number - ema_12_anchor', 'ema_12_anchor_value', 11, 13, 2, 13
+    name='ema_12_recurrence',
+    relation='recurrence_inputs',
+    value='close',
+    steps='observation_number - ema_12_anchor',
+    anchor_value='ema_12_anchor_value',
+    alpha_num=11,
+    alpha_den=13,
+    beta_num=2,
+    beta_den=13
 ) }},
 
 {{ exponential_recurrence_ctes(
-    'ema_26_recurrence', 'ema_12_recurrence', 'close',
-    'observation_number - ema_26_anchor', 'ema_26_anchor_value', 25, 27, 2, 27
+    name='ema_26_recurrence',
+    relation='ema_12_recurrence',
+    value='close',
+    steps='observation_number - ema_26_anchor',
+    anchor_value='ema_26_anchor_value',
+    alpha_num=25,
+    alpha_den=27,
+    beta_num=2,
+    beta_den=27
 ) }},
 
 {{ exponential_recurrence_ctes(
-    'macd_ema_fast_recurrence', 'ema_26_recurrence', 'close',
-    'observation_number - ema_26_anchor', 'macd_ema_fast_anchor_value', 11, 13, 2, 13
+    name='macd_ema_fast_recurrence',
+    relation='ema_26_recurrence',
+    value='close',
+    steps='observation_number - ema_26_anchor',
+    anchor_value='macd_ema_fast_anchor_value',
+    alpha_num=11,
+    alpha_den=13,
+    beta_num=2,
+    beta_den=13
 ) }},
 
 {{ exponential_recurrence_ctes(
-    'rsi_avg_gain_recurrence', 'macd_ema_fast_recurrence', 'gain',
-    'observation_number - wilder_anchor', 'rsi_avg_gain_anchor_value', 13, 14, 1, 14
+    name='rsi_avg_gain_recurrence',
+    relation='macd_ema_fast_recurrence',
+    value='gain',
+    steps='observation_number - wilder_anchor',
+    anchor_value='rsi_avg_gain_anchor_value',
+    alpha_num=13,
+    alpha_den=14,
+    beta_num=1,
+    beta_den=14
 ) }},
 
 {{ exponential_recurrence_ctes(
-    'rsi_avg_loss_recurrence', 'rsi_avg_gain_recurrence', 'loss',
-    'observation_number - wilder_anchor', 'rsi_avg_loss_anchor_value', 13, 14, 1, 14
+    name='rsi_avg_loss_recurrence',
+    relation='rsi_avg_gain_recurrence',
+    value='loss',
+    steps='observation_number - wilder_anchor',
+    anchor_value='rsi_avg_loss_anchor_value',
+    alpha_num=13,
+    alpha_den=14,
+    beta_num=1,
+    beta_den=14
 ) }},
 
 {{ exponential_recurrence_ctes(
-    'atr_recurrence', 'rsi_avg_loss_recurrence', 'true_range',
-    'observation_number - wilder_anchor', 'atr_anchor_value', 13, 14, 1, 14
+    name='atr_recurrence',
+    relation='rsi_avg_loss_recurrence',
+    value='true_range',
+    steps='observation_number - wilder_anchor',
+    anchor_value='atr_anchor_value',
+    alpha_num=13,
+    alpha_den=14,
+    beta_num=1,
+    beta_den=14
 ) }},
 
 recursions as (
@@ -463,8 +505,15 @@ macd_signal_input as (
 ),
 
 {{ exponential_recurrence_ctes(
-    'macd_signal_recurrence', 'macd_signal_input', 'macd_line',
-    'observation_number - macd_signal_anchor', 'macd_signal_anchor_value', 4, 5, 1, 5
+    name='macd_signal_recurrence',
+    relation='macd_signal_input',
+    value='macd_line',
+    steps='observation_number - macd_signal_anchor',
+    anchor_value='macd_signal_anchor_value',
+    alpha_num=4,
+    alpha_den=5,
+    beta_num=1,
+    beta_den=5
 ) }},
 
 with_signal as (
