@@ -90,8 +90,8 @@ docs-serve: docs ## serve the dbt docs site on http://localhost:8080
 	@$(DBT) docs serve --port 8080
 
 comma := ,
-bench: setup ## time the indicator/risk/rotation marts on a synthetic universe vs TA-Lib and pandas (WAREHOUSE=spark: Spark too)
-	@$(PY) -m bench $(if $(filter spark,$(WAREHOUSE)),--warehouses duckdb$(comma)postgres$(comma)spark) $(BENCH_ARGS)
+bench: setup ## issue 16's targets at 500 x (2y, 10y) on DuckDB and Postgres (WAREHOUSE=spark: Spark too) -> data/bench/bench.json, docs/benchmarks.md (BENCH_ARGS="--full-curve --keep ...")
+	@$(PY) -m bench --write-docs $(if $(filter spark,$(WAREHOUSE)),--warehouses duckdb$(comma)postgres$(comma)spark) $(BENCH_ARGS)
 
 dashboard: setup ## the Streamlit dashboard on http://localhost:8501 (PORT=..., REFRESH_MINUTES=...)
 	@cd "$(ROOT)" && MARKETPULSE_DASHBOARD_REFRESH_MINUTES=$${REFRESH_MINUTES:-$${MARKETPULSE_DASHBOARD_REFRESH_MINUTES:-30}} \
@@ -119,8 +119,8 @@ watch: setup ## while the NYSE is open: 30-minute bars -> dbt every $$INTERVAL s
 serve: setup ## live WebSocket service on ws://127.0.0.1:$$LIVE_PORT/ (GET /health)
 	@$(VENV)/bin/marketpulse serve --port $(LIVE_PORT)
 
-bench-live: setup ## measure bar -> snapshot -> subscriber latency and 1,000-subscriber fan-out
-	@$(PY) scripts/bench_live.py
+bench-live: setup ## bar -> marts -> subscriber latency at 500 symbols (into data/bench/bench.json) and 1,000-subscriber fan-out
+	@$(PY) scripts/bench_live.py --symbols $${SYMBOLS:-500} --json data/bench/bench.json
 
 # Portfolios (issue 8): holdings files -> raw_portfolio (docs/decisions/0013-portfolios.md).
 .PHONY: import-portfolio

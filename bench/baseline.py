@@ -1,22 +1,22 @@
-"""One baseline run, in its own process so its peak memory is its own:
-`python -m bench.baseline talib|pandas` on the warehouse of the environment (WAREHOUSE, ...).
+"""One baseline in its own process: read the rows from the warehouse, compute, print JSON.
 
-End to end like the dbt model: read the adjusted prices from fct_prices_daily, compute the
-indicators, write them into bench_baselines.<method>_indicators. Prints the timings as JSON.
+    python -m bench.baseline <warehouse> talib|pandas|empyrical
+
+The warehouse comes from the environment (WAREHOUSE, MARKETPULSE_DUCKDB_PATH, PG*); the
+first argument picks how the bench reads it (bench/warehouses.py). Nothing is written back:
+the baseline's cost is read + compute, the same work the model does inside the warehouse.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
 import time
-from contextlib import closing
 
-import pandas as pd
-
-from bench.baselines import pandas_indicators, talib_indicators
+from bench.baselines import empyrical_risk, pandas_indicators, talib_indicators
+from bench.warehouses import bench_for
+from marketpulse.build.dbt import ROOT
 from marketpulse.warehouse import Warehouse
 
 PRICES = (
@@ -24,67 +24,39 @@ PRICES = (
     " cast(volume as double precision) as volume from marts.fct_prices_daily"
     " order by symbol, trading_date"
 )
-METHODS = {"talib": talib_indicators, "pandas": pandas_indicators}
+CLOSES = "select symbol, trading_date, adj_close from marts.fct_prices_daily"
+RISK_FREE = (
+    "select observation_date, value from marts.fct_macro_observations"
+    " where indicator_id = 'DGS3MO' and is_latest_vintage order by observation_date"
+)
+BENCHMARK = "SPY"
 
 
-def read_prices(warehouse: Warehouse) -> pd.DataFrame:
-    with closing(warehouse.connect()) as connection:
-        if warehouse.kind == "duckdb":
-            return connection.execute(PRICES).df()
-        cursor = connection.cursor()
-        cursor.execute(PRICES)
-        return pd.DataFrame(cursor.fetchall(), columns=[c[0] for c in cursor.description])
-
-
-def write_result(warehouse: Warehouse, table: str, frame: pd.DataFrame) -> None:
-    if warehouse.kind == "spark":  # a parquet table in Spark's warehouse, as Spark writes one
-        import shutil
-        from pathlib import Path
-
-        folder = Path(warehouse.spark_warehouse_url) / "bench_baselines.db" / table
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        frame.to_parquet(folder / "part-00000.parquet", index=False)
-        return
-    with closing(warehouse.connect(read_only=False)) as connection:
-        cursor = connection.cursor()
-        cursor.execute("create schema if not exists bench_baselines")
-        cursor.execute(f"drop table if exists bench_baselines.{table}")
-        if warehouse.kind == "duckdb":
-            connection.register("result_frame", frame)
-            connection.execute(
-                f"create table bench_baselines.{table} as select * from result_frame"
-            )
-            return
-        columns = ", ".join(
-            f"{name} {'text' if name == 'symbol' else 'date' if name == 'trading_date' else 'double precision'}"
-            for name in frame.columns
-        )
-        cursor.execute(f"create table bench_baselines.{table} ({columns})")
-        buffer = io.StringIO()
-        frame.to_csv(buffer, index=False, header=False, na_rep="")
-        buffer.seek(0)
-        cursor.copy_expert(f"copy bench_baselines.{table} from stdin with (format csv)", buffer)
-        connection.commit()
-
-
-def main(method: str) -> dict[str, float]:
+def main(warehouse_name: str, method: str) -> dict[str, float]:
     warehouse = Warehouse.from_env(dict(os.environ))
+    reader = bench_for(warehouse_name, ROOT / "data" / "bench")
     started = time.perf_counter()
-    prices = read_prices(warehouse)
-    read = time.perf_counter()
-    result = METHODS[method](prices)
+    if method == "empyrical":
+        closes = reader.read_frame(warehouse, CLOSES)
+        risk_free = reader.read_frame(warehouse, RISK_FREE)
+        read = time.perf_counter()
+        result = empyrical_risk(closes, risk_free, BENCHMARK)
+        rows = len(closes)
+    else:
+        prices = reader.read_frame(warehouse, PRICES)
+        read = time.perf_counter()
+        compute = talib_indicators if method == "talib" else pandas_indicators
+        result = compute(prices)
+        rows = len(prices)
     computed = time.perf_counter()
-    write_result(warehouse, f"{method}_indicators", result)
-    written = time.perf_counter()
     return {
-        "rows": len(result),
+        "rows": rows,
+        "result_rows": len(result),
         "read_seconds": read - started,
         "compute_seconds": computed - read,
-        "write_seconds": written - computed,
-        "total_seconds": written - started,
+        "seconds": computed - started,
     }
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1])))
+    print(json.dumps(main(sys.argv[1], sys.argv[2])))

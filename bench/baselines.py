@@ -143,3 +143,55 @@ def pandas_indicators(prices: pd.DataFrame) -> pd.DataFrame:
     for window in (21, 63, 126, 252):
         frame[f"return_{window}d"] = close / by_symbol["close"].shift(window) - 1
     return frame
+
+
+RISK_WINDOWS = {"1y": 252, "3y": 756, "5y": 1260, "full": None}
+
+
+def empyrical_risk(prices: pd.DataFrame, risk_free: pd.DataFrame, benchmark: str) -> pd.DataFrame:
+    """fct_risk_metrics' statistics by empyrical and pandas, per symbol and trailing window
+    (the definitions of tests/e2e/risk_reference.py). `prices`: symbol, trading_date,
+    adj_close; `risk_free`: observation_date, value (DGS3MO, percent per year)."""
+    import empyrical
+
+    prices = prices.assign(trading_date=pd.to_datetime(prices["trading_date"]))
+    closes = prices.pivot(index="trading_date", columns="symbol", values="adj_close").sort_index()
+    annual = pd.Series(
+        risk_free["value"].to_numpy(), index=pd.to_datetime(risk_free["observation_date"])
+    )
+    annual = annual.reindex(annual.index.union(closes.index)).ffill().reindex(closes.index)
+    rf_daily = (1 + annual / 100) ** (1 / 252) - 1
+    market = (
+        closes[benchmark].dropna().pct_change().dropna()
+        if benchmark in closes
+        else pd.Series(dtype="float64")
+    )
+    rows = []
+    for symbol in closes.columns:
+        returns = closes[symbol].dropna().pct_change().dropna()
+        for window, length in RISK_WINDOWS.items():
+            if length is not None and len(returns) < length:
+                continue
+            window_returns = returns if length is None else returns.iloc[-length:]
+            rf = rf_daily.reindex(window_returns.index)
+            paired = pd.concat([window_returns, market], axis=1, join="inner").dropna()
+            rows.append(
+                {
+                    "symbol": symbol,
+                    "window_name": window,
+                    "annual_return": empyrical.annual_return(window_returns),
+                    "annual_volatility": empyrical.annual_volatility(window_returns),
+                    "sharpe_ratio": empyrical.sharpe_ratio(window_returns, risk_free=rf),
+                    "sortino_ratio": empyrical.sortino_ratio(window_returns, required_return=rf),
+                    "max_drawdown": empyrical.max_drawdown(window_returns),
+                    "calmar_ratio": empyrical.calmar_ratio(window_returns),
+                    "var_95": empyrical.value_at_risk(window_returns, cutoff=0.05),
+                    "cvar_95": empyrical.conditional_value_at_risk(window_returns, cutoff=0.05),
+                    "skewness": window_returns.skew(),
+                    "kurtosis": window_returns.kurt(),
+                    "beta": empyrical.beta(paired.iloc[:, 0], paired.iloc[:, 1])
+                    if len(paired)
+                    else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)

@@ -8,6 +8,7 @@ that end on END_DATE. The same (seed, symbols, years) always gives the same rows
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import dlt
 import exchange_calendars
@@ -24,6 +25,7 @@ from marketpulse.warehouse import Warehouse
 END_DATE = date(2018, 12, 31)
 SESSIONS_PER_YEAR = 252
 ORIGIN = "sample_simulated"
+OTHER_SOURCES = ("fred", "trends", "news", "intraday")
 
 
 def sessions(years: int) -> pd.DatetimeIndex:
@@ -81,12 +83,25 @@ def generate(symbols: int, years: int, seed: int = 20260101) -> tuple[pd.DataFra
     return pd.concat(price_frames, ignore_index=True), pd.concat(action_frames, ignore_index=True)
 
 
-def load_yahoo(warehouse: Warehouse, prices: pd.DataFrame, actions: pd.DataFrame) -> None:
-    """Into raw_yahoo exactly as the Yahoo pipeline lands it (same hints, merge, Arrow)."""
-    loaded_at = datetime.now(UTC)
-    prices = prices.assign(
-        exchange_timezone="America/New_York", data_origin=ORIGIN, _loaded_at=loaded_at
+def raw_prices(prices: pd.DataFrame, loaded_at: datetime | None = None) -> pd.DataFrame:
+    """The rows of raw_yahoo.prices_daily as the pipeline lands them (with its own columns)."""
+    return prices.assign(
+        exchange_timezone="America/New_York",
+        data_origin=ORIGIN,
+        _loaded_at=loaded_at or datetime.now(UTC),
     )
+
+
+def load_yahoo(
+    warehouse: Warehouse,
+    prices: pd.DataFrame,
+    actions: pd.DataFrame,
+    file_format: str | None = None,
+) -> None:
+    """Into raw_yahoo exactly as the Yahoo pipeline lands it (same hints, merge, Arrow), in
+    `file_format` (the bench's per warehouse: bench/warehouses.py; else the pipeline's)."""
+    loaded_at = datetime.now(UTC)
+    prices = raw_prices(prices, loaded_at)
     actions = actions.assign(data_origin=ORIGIN, _loaded_at=loaded_at)
     symbols = sorted(prices["symbol"].unique())
     symbol_rows = [
@@ -137,20 +152,46 @@ def load_yahoo(warehouse: Warehouse, prices: pd.DataFrame, actions: pd.DataFrame
                 columns=settings.ACTION_HINTS,
             )
         )
-    # Parquet into DuckDB (and into Spark's lake, which only takes parquet); csv for Postgres.
-    file_format = "csv" if warehouse.kind == "postgres" else "parquet"
-    pipeline.run(resources, loader_file_format=file_format)
+    pipeline.run(resources, loader_file_format=file_format or warehouse.loader_file_format())
 
 
-def load_fred_sample(warehouse: Warehouse) -> None:
-    """The bundled FRED sample (risk-free rate and macro series) through the real pipeline."""
+def load_other_samples(warehouse: Warehouse) -> None:
+    """Every source but Yahoo's daily prices from the bundled samples, through the real
+    pipelines (FRED, Trends, news, intraday bars), so that a full `dbt build` has every source
+    it reads."""
     reports = runner.run(
         IngestConfig.load(),
         warehouse,
         runner.sample_clients(),
-        sources=("fred",),
+        sources=OTHER_SOURCES,
         progress=Progress(quiet=True),
     )
     failed = [report for report in reports if not report.ok]
     if failed:
-        raise RuntimeError(f"FRED sample load failed: {failed}")
+        raise RuntimeError(f"sample load failed: {failed}")
+
+
+def import_portfolio(warehouse: Warehouse, prices: pd.DataFrame, folder: Path) -> None:
+    """A two-holding portfolio of the universe's first symbols, through the real importer, so
+    that the portfolio marts have something to build."""
+    from marketpulse.portfolio.importing.importing import import_files
+
+    first_day = prices["trading_date"].min()
+    holdings = pd.DataFrame(
+        {
+            "portfolio_name": "Bench",
+            "symbol": sorted(prices["symbol"].unique())[:2],
+            "quantity": 100,
+            "target_weight": 0.5,
+            "cost_basis": 100.0,
+            "as_of_date": first_day,
+            "base_currency": "USD",
+        }
+    )
+    path = folder / "bench_portfolio.csv"
+    holdings.to_csv(path, index=False)
+    try:
+        if import_files(warehouse, [path]) != 0:
+            raise RuntimeError("bench portfolio import failed")
+    finally:
+        path.unlink(missing_ok=True)

@@ -3,52 +3,46 @@ assertions: performance is only ever reported, as ratios, by the bench itself).
 
 Nine years (2,268 sessions) also take every recursion across a chunk boundary of the closed
 form (docs/decisions/0010-recursive-indicators.md), which the sample data is too short to do;
-the warehouse the bench leaves behind is checked against TA-Lib.
+the warehouse the bench keeps (--keep) is checked against TA-Lib.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from bench.__main__ import main
+from bench.report import load
 from marketpulse.warehouse import Warehouse
 from tests.e2e.conftest import query
 from tests.e2e.test_indicators_reference import assert_equals_talib
 
 
 def test_bench_runs_and_its_warehouse_equals_talib(tmp_path: Path) -> None:
-    assert (
-        main(
-            [
-                "--symbols",
-                "3",
-                "--years",
-                "9",
-                "--incremental-years",
-                "",
-                "--warehouses",
-                "duckdb",
-                "--output",
-                str(tmp_path),
-            ]
-        )
-        == 0
-    )
-    report = json.loads((tmp_path / "bench_3x9.json").read_text())
-    (result,) = report["results"]
+    arguments = ["--symbols", "3", "--years-list", "9", "--warehouses", "duckdb"]
+    arguments += ["--no-demo", "--no-live", "--keep", "--output", str(tmp_path)]
+    assert main(arguments) == 0
+    report = load(tmp_path / "bench.json")  # checked against bench/bench.schema.json
+    (result,) = report["runs"]
     assert result["rows"] == 3 * 9 * 252
-    # The baselines run before the last session is appended.
-    assert result["talib"]["rows"] == result["pandas"]["rows"] == 3 * (9 * 252 - 1)
-    assert result["full"]["models"]["fct_technical_indicators"] > 0
-    assert result["incremental"]["models"]["fct_technical_indicators"] > 0
-    assert set(report["targets"]["duckdb"]) == {
-        "full_indicators_vs_talib",
-        "incremental_share_of_full",
-        "incremental_growth_vs_smallest_y",
+    # The baselines read the history before the last session is appended.
+    steps = result["steps"]
+    assert steps["dlt_load"]["rows"] == steps["bulk_load"]["rows"] == 3 * (9 * 252 - 1)
+    assert steps["talib"]["rows"] == steps["pandas"]["rows"] == 3 * (9 * 252 - 1)
+    assert steps["full_models"]["models"]["fct_technical_indicators"] > 0
+    assert "fct_technical_indicators" in steps["refresh_models"]["models"]
+    # Every model from staging to the marts is in the refresh, nothing off the Yahoo path.
+    refreshed = set(steps["refresh_models"]["models"])
+    assert {"stg_yahoo__prices_daily", "fct_prices_daily", "fct_risk_metrics"} <= refreshed
+    assert "stg_fred__observations" not in refreshed
+    assert {(t["target"], t["warehouse"]) for t in report["targets"]} == {
+        (1, "duckdb"),
+        (2, "duckdb"),
+        (4, "duckdb"),
+        (6, "duckdb"),
     }
+    (database,) = tmp_path.glob("*_9y.duckdb")
     warehouse = Warehouse.from_env(
-        {"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(tmp_path / "bench_9y.duckdb")}
+        {"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(database)}
     )
     assert query(warehouse, "select count(*) from marts.fct_technical_indicators") == [
         (3 * 9 * 252,)
@@ -61,11 +55,11 @@ def test_peak_memory_counts_the_child_processes() -> None:
     the whole process tree's, not the parent's VmHWM alone."""
     import sys
 
-    from bench.__main__ import run_process
+    from bench.process import run_process
 
     child = "import time; block = bytearray(300 * 2**20); time.sleep(1.5)"
     parent = (
         f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}], check=True)"
     )
-    _, peak, _ = run_process([sys.executable, "-c", parent], {"PATH": "/usr/bin:/bin"})
-    assert peak > 300, peak  # the child's 300 MB, though the parent itself stays small
+    finished = run_process([sys.executable, "-c", parent], {"PATH": "/usr/bin:/bin"})
+    assert finished.peak_rss_mb > 300, finished.peak_rss_mb  # the child's 300 MB
