@@ -28,6 +28,7 @@ def write_chart(report: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     figure, axis = plt.subplots(figsize=(7.5, 4.5), dpi=110)
     for warehouse in dict.fromkeys(r["warehouse"] for r in report["runs"]):
@@ -51,6 +52,9 @@ def write_chart(report: dict[str, Any], path: Path) -> None:
         )
     symbols = report["parameters"]["symbols"]
     axis.set_yscale("log")
+    axis.set_xticks(sorted({r["years"] for r in report["runs"]}))
+    axis.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    axis.yaxis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     axis.set_xlabel("history length (years)")
     axis.set_ylabel("dbt model seconds (log scale)")
     axis.set_title(f"Full build and daily refresh, {symbols} symbols")

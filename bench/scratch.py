@@ -40,7 +40,7 @@ def check_prefix(prefix: str) -> str:
 class Created:
     """One thing this run made, and how to remove it."""
 
-    kind: str
+    what: str
     name: str
     drop: Callable[[], None]
 
@@ -60,8 +60,8 @@ class Scratch:
         """This run's database name for a history of `years`."""
         return f"{self.run_id}_{years}y"
 
-    def record(self, kind: str, name: str, drop: Callable[[], None]) -> None:
-        self.created.append(Created(kind, name, drop))
+    def record(self, what: str, name: str, drop: Callable[[], None]) -> None:
+        self.created.append(Created(what, name, drop))
 
     def cleanup(self) -> list[str]:
         """Drop what this run created, newest first; returns what it dropped (or kept)."""
@@ -69,13 +69,13 @@ class Scratch:
         while self.created:
             item = self.created.pop()
             if self.keep:
-                print(f"kept {item.kind} {item.name} (--keep)", file=sys.stderr)
+                print(f"kept {item.what} {item.name} (--keep)", file=sys.stderr)
                 continue
             try:
                 item.drop()
                 done.append(item.name)
             except Exception as exc:  # one failed drop must not keep the others
-                print(f"could not drop {item.kind} {item.name}: {exc}", file=sys.stderr)
+                print(f"could not drop {item.what} {item.name}: {exc}", file=sys.stderr)
         return done
 
 

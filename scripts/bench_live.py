@@ -356,7 +356,7 @@ def main() -> int:
             _, lateness = results.get(timeout=load_seconds + 120)
             loader.join(timeout=30)
             good = [value for _, value in lateness if value == value]
-            failed = sum(1 for kind, _ in lateness if kind == "FAILED")
+            failed = sum(1 for message_type, _ in lateness if message_type == "FAILED")
             expected = connected * args.rounds * 2  # a PRICE_UPDATE and a SYSTEM_STATUS each
             under = sum(1 for value in good if value < 1.0)
             print(
@@ -369,11 +369,11 @@ def main() -> int:
                 f"lateness p50 {percentile(good, 0.5) * 1000:.0f} ms, "
                 f"p99 {percentile(good, 0.99) * 1000:.0f} ms, max {max(good) * 1000:.0f} ms"
             )
-            for kind in ("PRICE_UPDATE", "SYSTEM_STATUS"):
-                values = [value for k, value in lateness if k == kind]
+            for message_type in ("PRICE_UPDATE", "SYSTEM_STATUS"):
+                values = [value for k, value in lateness if k == message_type]
                 if values:
                     print(
-                        f"   {kind}: {len(values)}, under 1 s "
+                        f"   {message_type}: {len(values)}, under 1 s "
                         f"{sum(1 for v in values if v < 1.0) / len(values):.1%}, "
                         f"p50 {percentile(values, 0.5) * 1000:.0f} ms, "
                         f"max {max(values) * 1000:.0f} ms"

@@ -1,0 +1,90 @@
+"""docs/benchmarks.* generated from a recorded bench JSON (a real run: 5 symbols x 1 and 2
+years on DuckDB, the live path at 500 symbols), and the JSON's schema."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench.report import ReportError, load, main, write_docs
+from bench.targets import evaluate
+
+RECORDED = Path(__file__).parent / "fixtures" / "bench.json"
+
+
+def test_the_recorded_run_matches_the_schema() -> None:
+    report = load(RECORDED)
+    assert [run["years"] for run in report["runs"]] == [1, 2]
+
+
+def test_a_report_missing_a_step_is_refused_with_where(tmp_path: Path) -> None:
+    report = json.loads(RECORDED.read_text())
+    del report["runs"][1]["steps"]["refresh_models"]
+    broken = tmp_path / "bench.json"
+    broken.write_text(json.dumps(report))
+    with pytest.raises(ReportError, match=r"runs/1/steps.*refresh_models"):
+        load(broken)
+    assert main(["--input", str(broken), "--docs", str(tmp_path / "docs")]) == 2
+    assert not (tmp_path / "docs" / "benchmarks.md").exists()
+
+
+def test_targets_are_judged_from_the_figures() -> None:
+    report = json.loads(RECORDED.read_text())
+    run = report["runs"][1]  # the longest history is judged
+    full = run["steps"]["full_models"]["node_seconds"]
+    refresh = run["steps"]["refresh_models"]["node_seconds"]
+    short = report["runs"][0]["steps"]["refresh_models"]["node_seconds"]
+    talib = run["steps"]["talib"]["seconds"]
+    indicators = run["steps"]["full_models"]["models"]["fct_technical_indicators"]
+    verdicts = {v["name"]: v for v in evaluate(report)}
+    share = verdicts["daily refresh (models) / full build (models)"]
+    assert share["value"] == pytest.approx(refresh / full)
+    assert share["met"] is (refresh / full <= 0.05)
+    growth = verdicts["daily refresh at 2y / at 1y"]
+    assert growth["value"] == pytest.approx(refresh / short)
+    assert verdicts["full indicator model / TA-Lib read + compute"]["value"] == pytest.approx(
+        indicators / talib
+    )
+    assert verdicts["full indicator model / TA-Lib read + compute"]["met"] is (
+        indicators / talib <= 3.0
+    )
+    live = verdicts["new bar -> marts -> WebSocket subscriber (worst symbol, worst round)"]
+    assert live["value"] == report["live"]["max_latency_seconds"]
+    assert live["met"] is (report["live"]["max_latency_seconds"] < 10)
+    # No demo in this run: its target is absent, not invented.
+    assert not any(v["target"] == 5 for v in evaluate(report))
+
+
+def test_docs_are_generated_from_the_json(tmp_path: Path) -> None:
+    source = tmp_path / "bench.json"
+    shutil.copyfile(RECORDED, source)
+    written = write_docs(source, tmp_path / "docs")
+    page, copied, chart = (
+        tmp_path / "docs" / name for name in ("benchmarks.md", "benchmarks.json", "benchmarks.png")
+    )
+    assert set(written) == {page, copied, chart}
+    assert json.loads(copied.read_text()) == json.loads(RECORDED.read_text())
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = page.read_text()
+    report = json.loads(RECORDED.read_text())
+    # One row per target, with the figure from the JSON and its verdict.
+    rows = [
+        line
+        for line in text.splitlines()
+        if line.startswith("| 1 ")
+        or line.startswith("| 2 ")
+        or line.startswith("| 3 ")
+        or line.startswith("| 4 ")
+        or line.startswith("| 6 ")
+    ]
+    assert len(rows) == len(report["targets"])
+    share = next(t for t in report["targets"] if t["name"].startswith("daily refresh (models)"))
+    share_row = next(r for r in rows if "daily refresh (models)" in r)
+    assert f"{share['value']:.1%}" in share_row
+    assert share_row.rstrip(" |").endswith("met" if share["met"] else "**missed**")
+    assert report["git"]["commit"][:12] in text
+    assert "![full build and daily refresh against history length](benchmarks.png)" in text
+    assert "not measured in this run" in text  # the demo was skipped in the recorded run
