@@ -2,11 +2,21 @@
     Every data point fct_data_quality scores, one row per entity and date:
     each price session that reached the marts (symbol) and each date with an
     observed FRED value (series; vintages collapse to one point per date).
+    Sessions come from the stored fct_prices_daily (not its views: a daily
+    refresh would recompute every price to count them); a symbol's data_origin
+    is live when any of its raw rows is, as the sample and live data never
+    share a warehouse (docs/decisions/0003-sample-and-live-never-mix.md).
 #}
 
 with prices as (
 
-    select * from {{ ref('int_prices_flagged') }}
+    select * from {{ ref('fct_prices_daily') }}
+
+),
+
+price_rows as (
+
+    select * from {{ ref('stg_yahoo__prices_daily_rows') }}
 
 ),
 
@@ -22,17 +32,31 @@ series as (
 
 ),
 
+symbol_origins as (
+
+    select
+        symbol,
+        case
+            when max(case when data_origin = 'live' then 1 else 0 end) = 1 then 'live'
+            else min(data_origin)
+        end as data_origin
+    from price_rows
+    group by symbol
+
+),
+
 symbol_points as (
 
     select
         'symbol' as entity_type,
-        symbol as entity_id,
-        trading_date as point_date,
+        prices.symbol as entity_id,
+        prices.trading_date as point_date,
         'D' as frequency_short,
-        data_origin,
-        is_outlier
+        symbol_origins.data_origin,
+        prices.is_outlier
     from prices
-    where close is not null
+    inner join symbol_origins
+        on prices.symbol = symbol_origins.symbol
 
 ),
 
