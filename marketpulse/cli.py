@@ -27,6 +27,7 @@ from pathlib import Path
 
 from marketpulse.build.audited import build
 from marketpulse.build.summary import print_summary
+from marketpulse.errors import one_line
 from marketpulse.ingest import runner
 from marketpulse.ingest.config import IngestConfig, validate_series, validate_symbols
 from marketpulse.ingest.report import Progress, summary_lines
@@ -167,7 +168,7 @@ def _ingest(config, warehouse, clients, sources, quiet: bool) -> int:  # type: i
 
 
 def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
-    if warehouse.kind != "duckdb":
+    if not warehouse.is_default:
         print(f"note: the demo is loading into {warehouse.describe()}")
     print("marketpulse demo: loading the bundled sample data through the dlt pipelines")
     code = _ingest(config, warehouse, runner.sample_clients(), runner.ALL_SOURCES, quiet=quiet)
@@ -241,7 +242,7 @@ def _summary(warehouse: Warehouse) -> int:
     try:
         print_summary(warehouse)
     except Exception as exc:  # duckdb / psycopg2 errors: missing file, schema or table
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = one_line(exc)
         print(
             f"error: no marts to summarise in {warehouse.describe()} ({reason}); "
             "run `make demo` or `make build` first",
@@ -260,9 +261,7 @@ def _grant_bi(warehouse: Warehouse) -> int:
     except ConfigError:
         raise
     except Exception as exc:  # psycopg2 errors: unreachable, not allowed to create roles
-        print(
-            f"error: grant-bi failed on {warehouse.describe()}: {_first_line(exc)}", file=sys.stderr
-        )
+        print(f"error: grant-bi failed on {warehouse.describe()}: {one_line(exc)}", file=sys.stderr)
         return 2
     for line in done:
         print(line)
@@ -284,7 +283,7 @@ def _prune(warehouse: Warehouse, apply: bool, as_of: str | None) -> int:
     except ConfigError:
         raise
     except Exception as exc:  # duckdb / psycopg2 errors: missing file, unreachable server
-        print(f"error: prune failed on {warehouse.describe()}: {_first_line(exc)}", file=sys.stderr)
+        print(f"error: prune failed on {warehouse.describe()}: {one_line(exc)}", file=sys.stderr)
         return 2
     print(f"retention as of {today.isoformat()} on {warehouse.describe()}:")
     for line in lines:
@@ -329,9 +328,7 @@ def _run_optimization(warehouse: Warehouse, settings, portfolio, symbols) -> int
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # duckdb / psycopg2 / dlt errors: missing marts, unreachable server
-        print(
-            f"error: optimize failed on {warehouse.describe()}: {_first_line(exc)}", file=sys.stderr
-        )
+        print(f"error: optimize failed on {warehouse.describe()}: {one_line(exc)}", file=sys.stderr)
         return 2
     for line in report_lines(run):
         print(line)
@@ -366,11 +363,6 @@ def _export(warehouse: Warehouse, args: argparse.Namespace) -> int:
     for path in written:
         print(f"wrote {path} ({path.stat().st_size:,} bytes)")
     return 0
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 if __name__ == "__main__":

@@ -32,3 +32,15 @@ RETRYABLE: tuple[type[SourceError], ...] = (RateLimitedError, TransientError)
 
 class PayloadError(SourceError):
     """The provider answered, but not in the shape we know. Not retried."""
+
+
+def one_line(exc: BaseException, default: str | None = None) -> str:
+    """The first line of an exception's message: what a user sees after `error:`.
+
+    Driver errors (DuckDB, psycopg2, dbt) run over several lines with context and hints; the
+    first says what happened. An exception without a message gives `default`, or its type name.
+    """
+    text = str(exc).strip()
+    if text:
+        return text.splitlines()[0].strip()
+    return default if default is not None else type(exc).__name__

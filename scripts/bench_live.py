@@ -79,11 +79,7 @@ def build_demo(folder: Path) -> Path:
 
 
 def start_service(warehouse: Warehouse, port: int) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "WAREHOUSE": "duckdb",
-        "MARKETPULSE_DUCKDB_PATH": str(warehouse.duckdb_path),
-    }
+    env = {**os.environ, **warehouse.env()}
     service = subprocess.Popen(
         [sys.executable, "-m", "marketpulse", "serve", "--port", str(port), "--poll", "3600"],
         env=env,

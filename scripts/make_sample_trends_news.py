@@ -251,8 +251,8 @@ def main() -> int:
     }
     (trends_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     news_dir = SAMPLE / "news"
-    for kind in ("yfinance", "rss"):
-        (news_dir / kind).mkdir(parents=True, exist_ok=True)
+    for feed in ("yfinance", "rss"):
+        (news_dir / feed).mkdir(parents=True, exist_ok=True)
     for symbol in DEFAULT_SYMBOLS:
         items, rss = make_news(rng, symbol)
         (news_dir / "yfinance" / f"{symbol}.json").write_text(json.dumps(items) + "\n")

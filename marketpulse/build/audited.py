@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from marketpulse.build.dbt import run_dbt
+from marketpulse.errors import one_line
 from marketpulse.ops import audit
 from marketpulse.ops.alerts import conditions
 from marketpulse.ops.alerts.config import QUALITY_THRESHOLD
 from marketpulse.ops.alerts.dispatch import alert
-from marketpulse.build.dbt import run_dbt
 from marketpulse.warehouse import Warehouse
 
 
@@ -20,14 +21,9 @@ def build(warehouse: Warehouse, *dbt_args: str, run_id: str | None = None) -> in
     try:
         audit.record(warehouse, run_id or audit.new_run_id(), [report], "n/a")
     except Exception as exc:  # the audit must never hide the build's own result
-        print(f"warning: could not write the run audit: {_first_line(exc)}")
+        print(f"warning: could not write the run audit: {one_line(exc)}")
     alerts = conditions.build_failed("build", code)
     if code == 0:
         alerts += conditions.low_quality(conditions.quality_rows(warehouse), QUALITY_THRESHOLD)
     alert(warehouse, alerts)
     return code
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

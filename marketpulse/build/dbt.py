@@ -15,31 +15,12 @@ PROJECT_DIR = ROOT / "dbt_project"
 
 def dbt_env(warehouse: Warehouse) -> dict[str, str]:
     """The environment dbt reads in profiles.yml, pointing at `warehouse`."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "WAREHOUSE": warehouse.kind,
-            "MARKETPULSE_DUCKDB_PATH": str(warehouse.duckdb_path),
-            "MARKETPULSE_LAKE_URL": warehouse.lake_url,
-            "MARKETPULSE_SPARK_DIR": str(warehouse.spark_dir),
-            "DBT_PROJECT_DIR": str(PROJECT_DIR),
-            "DBT_PROFILES_DIR": str(ROOT),
-        }
-    )
-    if warehouse.kind == "postgres":
-        pg = warehouse.pg
-        env.update(
-            {
-                "PGHOST": pg["host"],
-                "PGPORT": pg["port"],
-                "PGUSER": pg["username"],
-                "PGDATABASE": pg["database"],
-                "PGSSLMODE": pg["sslmode"],
-            }
-        )
-        if pg["password"]:
-            env["PGPASSWORD"] = pg["password"]
-    return env
+    return {
+        **os.environ,
+        **warehouse.env(),
+        "DBT_PROJECT_DIR": str(PROJECT_DIR),
+        "DBT_PROFILES_DIR": str(ROOT),
+    }
 
 
 def run_dbt(warehouse: Warehouse, *args: str, quiet: bool = False) -> int:

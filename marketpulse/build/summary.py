@@ -86,9 +86,8 @@ def print_summary(warehouse: Warehouse) -> None:
     print(
         "  make clean && make ingest     # live data instead (needs internet; never mixed with the sample)"
     )
-    if warehouse.kind == "duckdb":
-        print(f"  query schema `marts` with any DuckDB client, read-only: {warehouse.duckdb_path}")
-    if warehouse.kind == "spark":
-        print(f"  the marts are parquet tables under {warehouse.spark_warehouse_url}/marts.db/")
+    hint = warehouse.marts_hint()
+    if hint:
+        print(f"  {hint}")
     print()
     print("open the dashboard:  make dashboard   then browse http://localhost:8501")

@@ -14,11 +14,9 @@ sentiment, quality); nothing is recomputed here that a mart already holds.
 from __future__ import annotations
 
 import os
-import re
 import threading
-import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -63,43 +61,11 @@ class NoData(Exception):
 class Target:
     """Which warehouse to read, as a hashable cache key (never includes the password)."""
 
-    kind: str
     location: str
 
     @classmethod
     def from_env(cls) -> Target:
-        warehouse = Warehouse.from_env()
-        return cls(warehouse.kind, warehouse.describe())
-
-
-_PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
-
-
-def _bind(kind: str, sql: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """`:name` placeholders to the driver's style; a list/tuple expands to `(:n_0, :n_1, ...)`."""
-    bound: dict[str, Any] = {}
-
-    def placeholder(name: str) -> str:
-        return f"${name}" if kind == "duckdb" else f"%({name})s"
-
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
-        value = params[name]
-        if isinstance(value, list | tuple):
-            if not value:
-                return "(null)"
-            names = [f"{name}_{i}" for i in range(len(value))]
-            bound.update(zip(names, value, strict=True))
-            return "(" + ", ".join(placeholder(n) for n in names) + ")"
-        bound[name] = value
-        return placeholder(name)
-
-    return _PARAM.sub(replace, sql), bound
-
-
-def _is_lock_error(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return "lock" in text and ("conflict" in text or "could not set" in text)
+        return cls(Warehouse.from_env().describe())
 
 
 _render = threading.local()
@@ -107,56 +73,28 @@ _render = threading.local()
 
 @contextmanager
 def render_session() -> Iterator[None]:
-    """One read-only connection for one page render, opened on the first query, closed at the end.
+    """One read-only session for one page render, opened on the first query, closed at the end.
 
     Opening a connection costs more than most of the dashboard's queries; a render issues several
     (cold cache) or none (warm). Outside a render each query opens and closes its own.
     """
-    _render.active, _render.connection = True, None
-    try:
-        yield
-    finally:
-        connection, _render.active, _render.connection = _render.connection, False, None
-        if connection is not None:
-            connection.close()
-
-
-def _connect(target: Target) -> Any:
-    """A read-only connection; while a writer holds the DuckDB file, retry with backoff (~10 s)."""
-    warehouse = Warehouse.from_env()
-    delay = 0.2
-    for attempt in range(8):
+    with ExitStack() as stack:
+        _render.stack, _render.session = stack, None
         try:
-            connection = warehouse.connect(read_only=True, timeout=10)
-            if target.kind == "postgres":
-                connection.set_session(readonly=True, autocommit=True)
-            return connection
-        except Exception as exc:
-            if target.kind == "duckdb" and _is_lock_error(exc) and attempt < 7:
-                time.sleep(delay)
-                delay = min(delay * 2, 3.0)
-                continue
-            raise
-    raise AssertionError("unreachable")
+            yield
+        finally:
+            _render.stack, _render.session = None, None
 
 
 def run_query(target: Target, sql: str, **params: Any) -> pd.DataFrame:
-    """Run one query with bound parameters on a short-lived read-only connection."""
-    text, bound = _bind(target.kind, sql, params)
-    shared = getattr(_render, "active", False)
-    if shared and _render.connection is None:
-        _render.connection = _connect(target)
-    connection = _render.connection if shared else _connect(target)
-    try:
-        cursor = connection.cursor()
-        cursor.execute(text, bound)
-        rows = cursor.fetchall()
-        columns = [column[0] for column in cursor.description]
-        cursor.close()
-    finally:
-        if not shared:
-            connection.close()
-    return pd.DataFrame.from_records(rows, columns=columns)
+    """Run one query with bound `:name` parameters on a read-only session (the render's, if
+    one is open); while a writer holds a DuckDB file the session waits for it."""
+    stack = getattr(_render, "stack", None)
+    if stack is None:
+        return Warehouse.from_env().query(sql, params)
+    if _render.session is None:
+        _render.session = stack.enter_context(Warehouse.from_env().session(read_only=True))
+    return _render.session.query(sql, params)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,7 +113,7 @@ def catalog(target: Target) -> dict[str, frozenset[str]]:
             schema=SCHEMA,
         )
     except Exception as exc:
-        if target.kind == "duckdb" and not Warehouse.from_env().duckdb_path.exists():
+        if not Warehouse.from_env().exists():
             return {}
         raise WarehouseError(f"cannot read {target.location}: {exc}") from exc
     tables: dict[str, set[str]] = {}

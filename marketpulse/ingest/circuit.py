@@ -1,6 +1,6 @@
 """A circuit breaker per source and run: stop calling a provider that keeps failing.
 
-Retries (marketpulse/ingest/retry.py) handle a blip on one symbol. When `threshold` symbols or series in a
+Retries (marketpulse/retry.py) handle a blip on one symbol. When `threshold` symbols or series in a
 row still fail after their retries with a retryable error (429, 5xx, timeout), the provider is
 down or throttling us hard: the rest of the source's items are skipped for this run, each
 reported with the reason, instead of spending minutes of backoff per item.

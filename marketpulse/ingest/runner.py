@@ -10,12 +10,12 @@ from pathlib import Path
 import dlt
 from dlt.sources import DltResource
 
-from marketpulse.errors import NoNetworkError
+from marketpulse.errors import NoNetworkError, one_line
 from marketpulse.ingest.config import IngestConfig
 from marketpulse.ingest.origin import MixedOriginError
 from marketpulse.ingest.report import Progress, SourceReport
-from marketpulse.ingest.retry import RetryPolicy
 from marketpulse.ops import audit
+from marketpulse.retry import RetryPolicy
 from marketpulse.sources.fred import fred_source
 from marketpulse.sources.fred.client import (
     FredApiClient,
@@ -50,15 +50,15 @@ class WarehouseUnreachableError(Exception):
 
 def check_warehouse(warehouse: Warehouse) -> None:
     """Fail fast, in one line, before any source is fetched."""
-    import duckdb
-    import psycopg2
-
     try:
         warehouse.connect(read_only=False, timeout=5).close()
-    except (psycopg2.OperationalError, duckdb.IOException, OSError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"
-        verb = "connect to" if warehouse.kind == "postgres" else "open"
-        raise WarehouseUnreachableError(f"cannot {verb} {warehouse.describe()}: {reason}") from None
+    except Exception as exc:
+        if not warehouse.is_unreachable(exc):
+            raise
+        reason = one_line(exc, default="connection failed")
+        raise WarehouseUnreachableError(
+            f"cannot {warehouse.connect_verb} {warehouse.describe()}: {reason}"
+        ) from None
 
 
 def run_source(
@@ -94,7 +94,7 @@ def _explain(name: str, exc: BaseException, warehouse: Warehouse) -> str:
         if isinstance(error, MixedOriginError):
             return str(error)
     last = chain[-1]
-    message = str(last).strip().splitlines()[0] if str(last).strip() else type(last).__name__
+    message = one_line(last)
     return f"{type(last).__name__} while loading into {warehouse.describe()}: {message}"
 
 
@@ -191,7 +191,5 @@ def run(
     try:
         audit.record(warehouse, run_id or audit.new_run_id(), reports, yahoo_client.origin)
     except Exception as exc:  # the audit must never hide what the run itself did
-        log.warning(
-            "could not write the run audit: %s", (str(exc).strip() or repr(exc)).splitlines()[0]
-        )
+        log.warning("could not write the run audit: %s", one_line(exc, default=repr(exc)))
     return reports

@@ -1,18 +1,18 @@
 """Reading marts.fct_intraday_snapshot for the live service, and turning rows into messages.
 
 The service reads the warehouse with short read-only connections only (DuckDB allows one
-writing process per file: watch mode). When the writer holds the file the read is retried.
+writing process per file: watch mode). When the writer holds the file the read waits for it (marketpulse.retry).
 """
 
 from __future__ import annotations
 
 import math
-import time
-from contextlib import closing
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from marketpulse.errors import one_line
+from marketpulse.retry import RetryPolicy
 from marketpulse.warehouse import Warehouse
 
 SNAPSHOT_SQL = "select * from marts.fct_intraday_snapshot"
@@ -27,26 +27,20 @@ class SnapshotUnavailableError(Exception):
     """The snapshot could not be read (no such table yet, warehouse down, file locked)."""
 
 
-def read_snapshot(warehouse: Warehouse, attempts: int = 10, pause: float = 0.2) -> list[dict]:
-    """All rows of the snapshot as JSON-ready dicts; retries while another process writes."""
-    last_error: Exception | None = None
-    for attempt in range(attempts):
-        try:
-            with closing(warehouse.connect(read_only=True, timeout=5)) as connection:
-                cursor = connection.cursor()
-                cursor.execute(SNAPSHOT_SQL)
-                columns = [column[0] for column in cursor.description]
-                return [
-                    {name: jsonable(value) for name, value in zip(columns, row, strict=True)}
-                    for row in cursor.fetchall()
-                ]
-        except Exception as exc:  # duckdb.IOException (locked), CatalogException, psycopg2 errors
-            last_error = exc
-            if "lock" not in str(exc).lower() or attempt == attempts - 1:
-                break
-            time.sleep(pause)
-    reason = str(last_error).strip().splitlines()[0] if last_error else "unknown error"
-    raise SnapshotUnavailableError(f"cannot read marts.fct_intraday_snapshot: {reason}")
+# Watch mode holds the DuckDB file for a moment each minute: wait ~2 s for it, then report.
+SNAPSHOT_WAIT = RetryPolicy(attempts=10, base_delay=0.2, max_delay=0.2, jitter=False)
+
+
+def read_snapshot(warehouse: Warehouse, wait: RetryPolicy = SNAPSHOT_WAIT) -> list[dict]:
+    """All rows of the snapshot as JSON-ready dicts; waits while another process writes."""
+    try:
+        with warehouse.session(read_only=True, timeout=5, wait=wait) as session:
+            records = session.records(SNAPSHOT_SQL)
+    except Exception as exc:  # locked for too long, no such table yet, warehouse down
+        raise SnapshotUnavailableError(
+            f"cannot read marts.fct_intraday_snapshot: {one_line(exc)}"
+        ) from exc
+    return [{name: jsonable(value) for name, value in record.items()} for record in records]
 
 
 def jsonable(value: Any) -> Any:

@@ -16,95 +16,89 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from contextlib import closing
 from datetime import UTC, datetime
 from typing import Any
 
 from marketpulse.ingest.report import SourceReport
-from marketpulse.warehouse import Warehouse
+from marketpulse.warehouse import RawTable, Warehouse
 
 SCHEMA = "raw_audit"
 STATUSES = ("success", "partial", "failed")
 
-DDL = (
-    "create schema if not exists raw_audit",
-    """create table if not exists raw_audit.pipeline_runs (
-        run_id text not null,
-        source text not null,
-        started_at timestamp with time zone not null,
-        finished_at timestamp with time zone not null,
-        status text not null,
-        error text,
-        items_loaded integer not null,
-        items_failed integer not null,
-        rows_loaded bigint not null,
-        data_origin text not null
-    )""",
-    """create table if not exists raw_audit.pipeline_run_tables (
-        run_id text not null,
-        source text not null,
-        table_name text not null,
-        rows_loaded bigint not null
-    )""",
-    """create table if not exists raw_audit.pipeline_run_failures (
-        run_id text not null,
-        source text not null,
-        item text not null,
-        reason text not null,
-        finished_at timestamp with time zone not null
-    )""",
-)
-INSERT_RUN = (
-    "insert into raw_audit.pipeline_runs (run_id, source, started_at, finished_at, status,"
-    " error, items_loaded, items_failed, rows_loaded, data_origin)"
-    " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-INSERT_TABLE = (
-    "insert into raw_audit.pipeline_run_tables (run_id, source, table_name, rows_loaded)"
-    " values (?, ?, ?, ?)"
-)
-INSERT_FAILURE = (
-    "insert into raw_audit.pipeline_run_failures (run_id, source, item, reason, finished_at)"
-    " values (?, ?, ?, ?, ?)"
-)
 
-
-def _lake_schemas() -> dict[str, Any]:
-    """The audit tables as parquet schemas, for the lake on WAREHOUSE=spark (same as DDL)."""
+def _tables() -> dict[str, RawTable]:
+    """The audit tables: DDL for SQL warehouses, the same columns as parquet for the lake."""
     import pyarrow as pa
 
     text, utc = pa.string(), pa.timestamp("us", tz="UTC")
     return {
-        "pipeline_runs": pa.schema(
-            [
-                pa.field("run_id", text, nullable=False),
-                pa.field("source", text, nullable=False),
-                pa.field("started_at", utc, nullable=False),
-                pa.field("finished_at", utc, nullable=False),
-                pa.field("status", text, nullable=False),
-                pa.field("error", text),
-                pa.field("items_loaded", pa.int32(), nullable=False),
-                pa.field("items_failed", pa.int32(), nullable=False),
-                pa.field("rows_loaded", pa.int64(), nullable=False),
-                pa.field("data_origin", text, nullable=False),
-            ]
+        "pipeline_runs": RawTable(
+            SCHEMA,
+            "pipeline_runs",
+            """create table if not exists raw_audit.pipeline_runs (
+                run_id text not null,
+                source text not null,
+                started_at timestamp with time zone not null,
+                finished_at timestamp with time zone not null,
+                status text not null,
+                error text,
+                items_loaded integer not null,
+                items_failed integer not null,
+                rows_loaded bigint not null,
+                data_origin text not null
+            )""",
+            pa.schema(
+                [
+                    pa.field("run_id", text, nullable=False),
+                    pa.field("source", text, nullable=False),
+                    pa.field("started_at", utc, nullable=False),
+                    pa.field("finished_at", utc, nullable=False),
+                    pa.field("status", text, nullable=False),
+                    pa.field("error", text),
+                    pa.field("items_loaded", pa.int32(), nullable=False),
+                    pa.field("items_failed", pa.int32(), nullable=False),
+                    pa.field("rows_loaded", pa.int64(), nullable=False),
+                    pa.field("data_origin", text, nullable=False),
+                ]
+            ),
         ),
-        "pipeline_run_tables": pa.schema(
-            [
-                pa.field("run_id", text, nullable=False),
-                pa.field("source", text, nullable=False),
-                pa.field("table_name", text, nullable=False),
-                pa.field("rows_loaded", pa.int64(), nullable=False),
-            ]
+        "pipeline_run_tables": RawTable(
+            SCHEMA,
+            "pipeline_run_tables",
+            """create table if not exists raw_audit.pipeline_run_tables (
+                run_id text not null,
+                source text not null,
+                table_name text not null,
+                rows_loaded bigint not null
+            )""",
+            pa.schema(
+                [
+                    pa.field("run_id", text, nullable=False),
+                    pa.field("source", text, nullable=False),
+                    pa.field("table_name", text, nullable=False),
+                    pa.field("rows_loaded", pa.int64(), nullable=False),
+                ]
+            ),
         ),
-        "pipeline_run_failures": pa.schema(
-            [
-                pa.field("run_id", text, nullable=False),
-                pa.field("source", text, nullable=False),
-                pa.field("item", text, nullable=False),
-                pa.field("reason", text, nullable=False),
-                pa.field("finished_at", utc, nullable=False),
-            ]
+        "pipeline_run_failures": RawTable(
+            SCHEMA,
+            "pipeline_run_failures",
+            """create table if not exists raw_audit.pipeline_run_failures (
+                run_id text not null,
+                source text not null,
+                item text not null,
+                reason text not null,
+                finished_at timestamp with time zone not null
+            )""",
+            pa.schema(
+                [
+                    pa.field("run_id", text, nullable=False),
+                    pa.field("source", text, nullable=False),
+                    pa.field("item", text, nullable=False),
+                    pa.field("reason", text, nullable=False),
+                    pa.field("finished_at", utc, nullable=False),
+                ]
+            ),
         ),
     }
 
@@ -121,33 +115,9 @@ def status_of(report: SourceReport) -> str:
     return "partial" if report.failed else "success"
 
 
-def _statement(warehouse: Warehouse, sql: str) -> str:
-    """DuckDB binds `?`, psycopg2 `%s`: the same constant statement for both."""
-    return sql.replace("?", "%s") if warehouse.kind == "postgres" else sql
-
-
-def _cursor(warehouse: Warehouse, connection: Any) -> Any:
-    """DuckDB's `cursor()` is a second connection: use the connection itself there."""
-    return connection if warehouse.kind == "duckdb" else connection.cursor()
-
-
 def ensure_tables(warehouse: Warehouse) -> None:
     """Create raw_audit and its tables if missing (so dbt finds them even before a run)."""
-    if warehouse.kind == "spark":  # an empty file carries each table's schema in the lake
-        from marketpulse.warehouse.lake import append_rows, lake_tables
-
-        present = lake_tables(warehouse)
-        for table, schema in _lake_schemas().items():
-            if (SCHEMA, table) not in present:
-                append_rows(warehouse, SCHEMA, table, schema, [])
-        return
-    with closing(warehouse.connect(read_only=False)) as connection:
-        cursor = _cursor(warehouse, connection)
-        if warehouse.kind == "duckdb":
-            cursor.execute("begin transaction")
-        for statement in DDL:
-            cursor.execute(statement)
-        connection.commit()
+    warehouse.ensure_tables(list(_tables().values()))
 
 
 def record(
@@ -157,7 +127,7 @@ def record(
     reports = list(reports)
     now = datetime.now(UTC)
     runs: list[tuple[Any, ...]] = []
-    tables: list[tuple[Any, ...]] = []
+    tables_loaded: list[tuple[Any, ...]] = []
     failures: list[tuple[Any, ...]] = []
     for report in reports:
         started = report.started_at or now
@@ -176,32 +146,19 @@ def record(
                 data_origin,
             )
         )
-        tables += [(run_id, report.source, t, n) for t, n in sorted(report.rows.items())]
+        tables_loaded += [(run_id, report.source, t, n) for t, n in sorted(report.rows.items())]
         failures += [
             (run_id, report.source, item, reason, finished)
             for item, reason in sorted(report.failed.items())
         ]
-    if warehouse.kind == "spark":  # the lake is append-only: one parquet file per table
-        from marketpulse.warehouse.lake import append_rows
-
-        schemas = _lake_schemas()
-        for table, rows in (
-            ("pipeline_runs", runs),
-            ("pipeline_run_tables", tables),
-            ("pipeline_run_failures", failures),
-        ):
-            append_rows(warehouse, SCHEMA, table, schemas[table], rows)
-        return
-    with closing(warehouse.connect(read_only=False)) as connection:
-        cursor = _cursor(warehouse, connection)
-        if warehouse.kind == "duckdb":
-            cursor.execute("begin transaction")
-        for statement in DDL:
-            cursor.execute(statement)
-        for sql, rows in ((INSERT_RUN, runs), (INSERT_TABLE, tables), (INSERT_FAILURE, failures)):
-            if rows:
-                cursor.executemany(_statement(warehouse, sql), rows)
-        connection.commit()
+    tables = _tables()
+    warehouse.append_rows(
+        [
+            (tables["pipeline_runs"], runs),
+            (tables["pipeline_run_tables"], tables_loaded),
+            (tables["pipeline_run_failures"], failures),
+        ]
+    )
 
 
 def dbt_report(

@@ -38,7 +38,7 @@ def bi_role_settings(env: dict[str, str] | None = None) -> tuple[str, str]:
 
 def grant_bi(warehouse: Warehouse, role: str, password: str) -> list[str]:
     """Create or update the read-only role; returns what was done, one line per step."""
-    if warehouse.kind != "postgres":
+    if not warehouse.has_roles:
         raise ConfigError(
             "grant-bi needs WAREHOUSE=postgres (a DuckDB file has no roles; "
             "give BI tools the file read-only instead)"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from marketpulse.errors import one_line
 from marketpulse.ingest.runner import SOURCES
 from marketpulse.ops.alerts import Alert, conditions
 from marketpulse.ops.alerts.config import QUALITY_THRESHOLD, STALE_MARKET_HOURS
@@ -74,7 +75,7 @@ def check(
 ) -> Health:
     now = now or datetime.now(UTC)
     health = Health()
-    if warehouse.kind == "duckdb" and not warehouse.duckdb_path.exists():
+    if not warehouse.exists():
         reason = "no such file; run `make demo` or `make ingest` first"
         health.add("warehouse", "critical", f"cannot open {warehouse.describe()}: {reason}")
         health.alerts += conditions.warehouse_unreachable(f"{warehouse.describe()}: {reason}")
@@ -83,7 +84,7 @@ def check(
         with closing(warehouse.connect(read_only=True, timeout=5)) as connection:
             connection.cursor().execute("select 1")
     except Exception as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = one_line(exc)
         health.add("warehouse", "critical", f"cannot open {warehouse.describe()}: {reason}")
         health.alerts += conditions.warehouse_unreachable(reason)
         return health

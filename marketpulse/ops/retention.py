@@ -11,14 +11,12 @@ RETENTION_TABLES below, never from input; the cut-off date is always a bound par
 from __future__ import annotations
 
 import re
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import dlt
 
-from marketpulse.warehouse import ConfigError, Warehouse
+from marketpulse.warehouse import ConfigError, Session, Warehouse
 
 DEFAULT_RETENTION = {
     "prices": "2 years",
@@ -107,21 +105,16 @@ def prune(
     warehouse: Warehouse, periods: dict[str, str], today: date, apply: bool = False
 ) -> list[PruneLine]:
     """Count (dry run) or delete the raw rows older than each domain's retention."""
-    if warehouse.kind == "duckdb" and not warehouse.duckdb_path.exists():
+    if not warehouse.exists():
         raise ConfigError(
-            f"no warehouse at {warehouse.duckdb_path}; run `make demo` or `make ingest` first"
+            f"no warehouse at {warehouse.describe()}; run `make demo` or `make ingest` first"
         )
-    if apply and warehouse.kind == "spark":
-        raise ConfigError(
-            "the Spark lake is append-only parquet: prune reports only; delete old load files"
-            " from the lake's folders by hand (docs/decisions/0014)"
-        )
+    if apply and warehouse.append_only:
+        raise ConfigError(f"prune reports only: {warehouse.append_only}")
     lines: list[PruneLine] = []
-    with closing(warehouse.connect(read_only=not apply)) as connection:
-        cursor = connection.cursor()
-        if apply and warehouse.kind == "duckdb":
-            cursor.execute("begin transaction")  # all tables or none (psycopg2 is transactional)
-        existing = _existing_columns(warehouse, cursor)
+    # One session: with --apply one transaction, all tables or none.
+    with warehouse.session(read_only=not apply) as session:
+        existing = _existing_columns(session)
         for domain, tables in RETENTION_TABLES.items():
             cutoff = cutoff_date(periods.get(domain, "forever"), today, domain)
             for schema, table, column in tables:
@@ -129,35 +122,21 @@ def prune(
                 if cutoff is None or column not in existing.get((schema, table), set()):
                     lines.append(PruneLine(domain, name, column, cutoff, None, False))
                     continue
-                where = f'from "{schema}"."{table}" where "{column}" < {_placeholder(warehouse)}'
-                cursor.execute(f"select count(*) {where}", (cutoff,))
-                (rows,) = cursor.fetchone()
+                where = f'from "{schema}"."{table}" where "{column}" < :cutoff'
+                ((rows,),) = session.rows(f"select count(*) {where}", {"cutoff": cutoff})
                 if apply and rows:
-                    cursor.execute(f"delete {where}", (cutoff,))
+                    session.execute(f"delete {where}", {"cutoff": cutoff})
                 lines.append(PruneLine(domain, name, column, cutoff, int(rows), apply))
-        if apply:
-            # A DuckDB cursor is a connection of its own: commit where the transaction began.
-            if warehouse.kind == "duckdb":
-                cursor.execute("commit")
-            else:
-                connection.commit()
     return lines
 
 
-def _existing_columns(warehouse: Warehouse, cursor: Any) -> dict[tuple[str, str], set[str]]:
+def _existing_columns(session: Session) -> dict[tuple[str, str], set[str]]:
     schemas = sorted({schema for tables in RETENTION_TABLES.values() for schema, _, _ in tables})
-    marks = ", ".join([_placeholder(warehouse)] * len(schemas))
     sql = (
         "select table_schema, table_name, column_name from information_schema.columns"
-        f" where table_schema in ({marks})"
+        " where table_schema in :schemas"
     )
-    cursor.execute(sql, schemas)
     columns: dict[tuple[str, str], set[str]] = {}
-    for schema, table, column in cursor.fetchall():
+    for schema, table, column in session.rows(sql, {"schemas": schemas}):
         columns.setdefault((schema, table), set()).add(column)
     return columns
-
-
-def _placeholder(warehouse: Warehouse) -> str:
-    """psycopg2 binds `%s`; DuckDB, and Spark's lake reader (a DuckDB session), `?`."""
-    return "%s" if warehouse.kind == "postgres" else "?"

@@ -1,4 +1,8 @@
-"""The Spark warehouse's files, read and appended to from Python without a JVM.
+"""WAREHOUSE=spark: dbt-spark over a parquet lake; its files read and appended to without a JVM.
+
+`pip install .[spark]`. dlt lands parquet files in the lake, MARKETPULSE_LAKE_URL (`data/lake`
+by default, or an object-store URL such as s3://bucket/lake), and dbt-spark builds on a local
+Spark session whose metastore and warehouse live under MARKETPULSE_SPARK_DIR (`data/spark`).
 
 On WAREHOUSE=spark the raw tables are folders of parquet files in the lake (written by
 dlt's filesystem destination, one or more files per load) and dbt's tables are folders of
@@ -16,13 +20,18 @@ docs/decisions/0014-spark-and-the-parquet-lake.md.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from marketpulse.warehouse.base import RawTable, Warehouse
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from marketpulse.warehouse import Warehouse
+DEFAULT_LAKE = Path("data") / "lake"
+DEFAULT_SPARK_DIR = Path("data") / "spark"
 
 # The schemas dbt builds tables in (dbt_project.yml); views (staging, intermediate) live only
 # in Spark's metastore and are not read from Python.
@@ -43,12 +52,12 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def lake_tables(warehouse: Warehouse) -> dict[tuple[str, str], str]:
+def lake_tables(warehouse: LakeWarehouse) -> dict[tuple[str, str], str]:
     """(schema, table) -> folder URL of every raw table with parquet files in the lake."""
     return _tables(warehouse.lake_url, lambda schema: schema.startswith("raw_"), suffix="")
 
 
-def spark_tables(warehouse: Warehouse) -> dict[tuple[str, str], str]:
+def spark_tables(warehouse: LakeWarehouse) -> dict[tuple[str, str], str]:
     """(schema, table) -> folder URL of every table dbt built in Spark's warehouse."""
     return _tables(
         warehouse.spark_warehouse_url,
@@ -79,7 +88,7 @@ def _tables(root: str, wanted: Any, suffix: str) -> dict[tuple[str, str], str]:
 class LakeConnection:
     """A DuckDB connection with the lake's and Spark's tables as views; DB-API like DuckDB's."""
 
-    def __init__(self, warehouse: Warehouse) -> None:
+    def __init__(self, warehouse: LakeWarehouse) -> None:
         import duckdb
 
         self._connection = duckdb.connect()
@@ -106,16 +115,8 @@ class LakeConnection:
         self._connection.close()
 
 
-def connect_lake(warehouse: Warehouse, read_only: bool = True) -> LakeConnection:
-    if not read_only and warehouse.is_local_lake:
-        from pathlib import Path
-
-        Path(warehouse.lake_url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
-    return LakeConnection(warehouse)
-
-
 def append_rows(
-    warehouse: Warehouse,
+    warehouse: LakeWarehouse,
     schema: str,
     table: str,
     arrow_schema: pa.Schema,
@@ -139,3 +140,80 @@ def append_rows(
     fs.makedirs(folder, exist_ok=True)
     with fs.open(f"{folder}/{uuid.uuid4().hex}.parquet", "wb") as handle:
         pq.write_table(data, handle)
+
+
+@dataclass(frozen=True)
+class LakeWarehouse(Warehouse):
+    """Spark over the parquet lake. Python reads it through DuckDB (`LakeConnection`): no JVM,
+    and no contention with a running dbt for Spark's single-process metastore."""
+
+    lake_url: str
+    spark_dir: Path
+
+    kind: ClassVar[str] = "spark"
+    append_only: ClassVar[str | None] = (
+        "the Spark lake is append-only parquet; delete old load files from the lake's folders"
+        " by hand (docs/decisions/0014)"
+    )
+
+    @classmethod
+    def from_settings(cls, env: Mapping[str, str]) -> LakeWarehouse:
+        lake_url = env.get("MARKETPULSE_LAKE_URL") or str(DEFAULT_LAKE)
+        if "://" not in lake_url:  # a local folder: absolute, so dbt and dlt agree on it
+            lake_url = str(Path(lake_url).absolute())
+        spark_dir = Path(env.get("MARKETPULSE_SPARK_DIR") or DEFAULT_SPARK_DIR).absolute()
+        return cls(lake_url=lake_url, spark_dir=spark_dir)
+
+    def describe(self) -> str:
+        return f"spark, parquet lake {self.lake_url}, warehouse {self.spark_warehouse_url}"
+
+    def settings_env(self) -> dict[str, str]:
+        return {"MARKETPULSE_LAKE_URL": self.lake_url, "MARKETPULSE_SPARK_DIR": str(self.spark_dir)}
+
+    def marts_hint(self) -> str:
+        return f"the marts are parquet tables under {self.spark_warehouse_url}/marts.db/"
+
+    @property
+    def spark_warehouse_url(self) -> str:
+        """Where Spark keeps the tables dbt builds (spark.sql.warehouse.dir)."""
+        return str(self.spark_dir / "warehouse")
+
+    @property
+    def is_local_lake(self) -> bool:
+        return "://" not in self.lake_url or self.lake_url.startswith("file://")
+
+    def dlt_destination(self) -> Any:
+        import dlt
+
+        # Arrow tables pass through as parquet as they are; give every row its load id,
+        # which the staging models use to keep the latest load of a key (plain parquet
+        # has no merge: docs/decisions/0014).
+        dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
+        if self.is_local_lake:
+            Path(self.lake_url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+        return dlt.destinations.filesystem(bucket_url=self.lake_url)
+
+    def loader_file_format(self) -> str:
+        return "parquet"
+
+    def pipelines_dir(self) -> Path:
+        return self.spark_dir / ".dlt"
+
+    def open_connection(self, read_only: bool, timeout: int) -> LakeConnection:
+        """A DuckDB session over the parquet files themselves (the lake's raw tables and the
+        tables dbt built in Spark's warehouse)."""
+        if not read_only and self.is_local_lake:
+            Path(self.lake_url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+        return LakeConnection(self)
+
+    def ensure_tables(self, tables: Sequence[RawTable]) -> None:
+        """An empty parquet file carries each missing table's schema in the lake."""
+        present = lake_tables(self)
+        for table in tables:
+            if (table.schema, table.name) not in present:
+                append_rows(self, table.schema, table.name, table.columns, [])
+
+    def append_rows(self, batches: Sequence[tuple[RawTable, Sequence[Sequence[Any]]]]) -> None:
+        """The lake is append-only: one new parquet file per table."""
+        for table, rows in batches:
+            append_rows(self, table.schema, table.name, table.columns, rows)

@@ -1,4 +1,6 @@
-"""The data-access module's own mechanics: parameter binding, lock retries, inversion runs."""
+"""The data-access module's own mechanics: bound values, waiting for a writer, inversion runs.
+
+The binding itself is the warehouse adapters' (tests/warehouse/test_adapters.py)."""
 
 from __future__ import annotations
 
@@ -10,19 +12,6 @@ import pytest
 
 from marketpulse.dashboard import data
 from marketpulse.dashboard.views.macro_lens import inversion_periods
-
-
-def test_bind_expands_lists_per_driver() -> None:
-    sql = "select 1 from t where s in :symbols and d between :start and :end and x = 'a:b'"
-    text, bound = data._bind("duckdb", sql, {"symbols": ["A", "B"], "start": 1, "end": 2})
-    assert text == (
-        "select 1 from t where s in ($symbols_0, $symbols_1) and d between $start and $end"
-        " and x = 'a:b'"
-    )
-    assert bound == {"symbols_0": "A", "symbols_1": "B", "start": 1, "end": 2}
-    text, bound = data._bind("postgres", "select :a, :b", {"a": 1, "b": ("x",)})
-    assert text == "select %(a)s, (%(b_0)s)"
-    assert bound == {"a": 1, "b_0": "x"}
 
 
 def test_a_quote_in_a_symbol_stays_a_value(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:

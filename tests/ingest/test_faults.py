@@ -19,7 +19,7 @@ from marketpulse import cli
 from marketpulse.errors import RateLimitedError, TransientError
 from marketpulse.ingest import runner
 from marketpulse.ingest.report import Progress
-from marketpulse.ingest.retry import RetryPolicy
+from marketpulse.retry import RetryPolicy
 from marketpulse.sources.fred.client import ReplayFredClient, latest_only, parse_fredgraph_csv
 from marketpulse.sources.yahoo.client import ReplayYahooClient
 from marketpulse.warehouse import Warehouse

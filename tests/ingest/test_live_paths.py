@@ -17,7 +17,7 @@ import pytest
 
 from marketpulse.ingest import runner
 from marketpulse.ingest.report import Progress
-from marketpulse.ingest.retry import RetryPolicy
+from marketpulse.retry import RetryPolicy
 from marketpulse.sources.yahoo.client import ReplayYahooClient
 from marketpulse.warehouse import Warehouse
 from tests.conftest import FIXTURES, fixture_config

@@ -11,7 +11,7 @@ import pytest
 from marketpulse.errors import NoNetworkError, RateLimitedError
 from marketpulse.ingest import runner
 from marketpulse.ingest.report import Progress
-from marketpulse.ingest.retry import RetryPolicy
+from marketpulse.retry import RetryPolicy
 from marketpulse.sources.fred.client import ReplayFredClient
 from marketpulse.sources.yahoo.client import ReplayYahooClient
 from marketpulse.warehouse import Warehouse

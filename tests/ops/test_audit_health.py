@@ -15,9 +15,9 @@ import pytest
 
 from marketpulse.ingest import runner
 from marketpulse.ingest.report import Progress, SourceReport
-from marketpulse.ingest.retry import RetryPolicy
 from marketpulse.ops import audit
 from marketpulse.ops.health import NO_QUALITY, check
+from marketpulse.retry import RetryPolicy
 from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT, fixture_config, fresh_postgres_database
 from tests.fake_servers import FakeHttp

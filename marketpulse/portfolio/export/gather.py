@@ -8,11 +8,12 @@ fct_prices_daily for the holdings' prices and split ratios.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from contextlib import closing
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from datetime import UTC, date, datetime
 from typing import Any
 
+from marketpulse.errors import one_line
 from marketpulse.portfolio.export.document import (
     METHOD_ORDER,
     WINDOW_ORDER,
@@ -25,7 +26,7 @@ from marketpulse.portfolio.export.document import (
     PriceRow,
     RiskRow,
 )
-from marketpulse.warehouse import Warehouse
+from marketpulse.warehouse import Session, Warehouse
 
 SCHEMA = "marts"
 # Rounds a quantity or cost basis un-split back to the imported one (300 x 7 / 7 may not be
@@ -38,36 +39,27 @@ class ExportError(Exception):
 
 
 def read_document(warehouse: Warehouse, portfolio_id: str) -> PortfolioDocument:
-    try:
-        connection = warehouse.connect(read_only=True)
-    except Exception as exc:  # duckdb: no file / locked; psycopg2: unreachable
-        raise ExportError(
-            f"cannot read the warehouse {warehouse.describe()} ({_first_line(exc)}); "
-            "run `make demo` or `make build` first"
-        ) from exc
-    with closing(connection):
-        reader = _Reader(connection, warehouse.kind)
-        return reader.document(portfolio_id)
+    with ExitStack() as stack:
+        try:
+            session = stack.enter_context(warehouse.session(read_only=True))
+        except Exception as exc:  # duckdb: no file / locked; psycopg2: unreachable
+            raise ExportError(
+                f"cannot read the warehouse {warehouse.describe()} ({one_line(exc)}); "
+                "run `make demo` or `make build` first"
+            ) from exc
+        return _Reader(session).document(portfolio_id)
 
 
 class _Reader:
-    def __init__(self, connection: Any, kind: str) -> None:
-        self.connection = connection
-        self.kind = kind
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        if self.kind == "postgres":
-            sql = sql.replace("?", "%s")
-        cursor = self.connection.cursor()
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         try:
-            cursor.execute(sql, tuple(params))
-            names = [column[0] for column in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            return self.session.records(sql, params)
         except Exception as exc:  # a missing schema, table or column
-            if self.kind == "postgres":
-                self.connection.rollback()
             raise ExportError(
-                f"the portfolio marts are missing or out of date ({_first_line(exc)}); "
+                f"the portfolio marts are missing or out of date ({one_line(exc)}); "
                 "run `make demo` or `make build` first"
             ) from exc
 
@@ -131,7 +123,7 @@ class _Reader:
             with snapshot as (
                 select max(snapshot_as_of_date) as snapshot_as_of_date
                 from {SCHEMA}.fct_portfolio_holdings_daily
-                where portfolio_id = ?
+                where portfolio_id = :portfolio_id
             ),
             first_session as (
                 select
@@ -140,7 +132,7 @@ class _Reader:
                 from {SCHEMA}.fct_portfolio_holdings_daily as holdings
                 inner join snapshot
                     on holdings.snapshot_as_of_date = snapshot.snapshot_as_of_date
-                where holdings.portfolio_id = ?
+                where holdings.portfolio_id = :portfolio_id
                 group by holdings.snapshot_as_of_date
             )
             select
@@ -158,10 +150,10 @@ class _Reader:
             left join {SCHEMA}.fct_prices_daily as prices
                 on holdings.symbol = prices.symbol
                 and holdings.trading_date = prices.trading_date
-            where holdings.portfolio_id = ?
+            where holdings.portfolio_id = :portfolio_id
             order by holdings.symbol
             """,
-            (info.portfolio_id,) * 3,
+            {"portfolio_id": info.portfolio_id},
         )
         imported_quantities = info.weighting == "quantity"
         holdings = []
@@ -199,14 +191,14 @@ class _Reader:
                 trading_date, symbol, quantity, close, market_value, weight,
                 target_weight, weight_drift, cost_basis, unrealized_pnl
             from {SCHEMA}.fct_portfolio_holdings_daily
-            where portfolio_id = ?
+            where portfolio_id = :portfolio_id
                 and trading_date = (
                     select max(trading_date) from {SCHEMA}.fct_portfolio_holdings_daily
-                    where portfolio_id = ?
+                    where portfolio_id = :portfolio_id
                 )
             order by market_value desc, symbol
             """,
-            (portfolio_id, portfolio_id),
+            {"portfolio_id": portfolio_id},
         )
         positions = tuple(
             Position(
@@ -236,10 +228,10 @@ class _Reader:
                 trading_date, market_value, daily_return, cumulative_return,
                 benchmark_return, benchmark_cumulative_return, active_return
             from {SCHEMA}.fct_portfolio_performance_daily
-            where portfolio_id = ?
+            where portfolio_id = :portfolio_id
             order by trading_date
             """,
-            (portfolio_id,),
+            {"portfolio_id": portfolio_id},
         )
         return tuple(
             PerformanceRow(
@@ -257,13 +249,13 @@ class _Reader:
                 sharpe_ratio, sortino_ratio, max_drawdown, calmar_ratio, var_95, cvar_95,
                 skewness, kurtosis, beta, correlation, benchmark_symbol
             from {SCHEMA}.fct_portfolio_risk
-            where portfolio_id = ?
+            where portfolio_id = :portfolio_id
                 and as_of_date = (
                     select max(as_of_date) from {SCHEMA}.fct_portfolio_risk
-                    where portfolio_id = ?
+                    where portfolio_id = :portfolio_id
                 )
             """,
-            (portfolio_id, portfolio_id),
+            {"portfolio_id": portfolio_id},
         )
         risk = [
             RiskRow(
@@ -289,15 +281,19 @@ class _Reader:
             with held as (
                 select distinct symbol
                 from {SCHEMA}.fct_portfolio_holdings_daily
-                where portfolio_id = ?
+                where portfolio_id = :portfolio_id
             )
             select prices.trading_date, prices.symbol, prices.close, prices.adj_close
             from {SCHEMA}.fct_prices_daily as prices
             inner join held on prices.symbol = held.symbol
-            where prices.trading_date between ? and ?
+            where prices.trading_date between :first_date and :last_date
             order by prices.trading_date, prices.symbol
             """,
-            (portfolio_id, info.first_trading_date, info.last_trading_date),
+            {
+                "portfolio_id": portfolio_id,
+                "first_date": info.first_trading_date,
+                "last_date": info.last_trading_date,
+            },
         )
         return tuple(
             PriceRow(
@@ -317,10 +313,10 @@ class _Reader:
                 weights, risk_free_rate, lookback_start_date, lookback_end_date,
                 n_observations, max_weight, is_long_only, created_at
             from {SCHEMA}.fct_optimization_results
-            where portfolio_id = ? and is_latest_run
+            where portfolio_id = :portfolio_id and is_latest_run
             order by method, point_index
             """,
-            (portfolio_id,),
+            {"portfolio_id": portfolio_id},
         )
         points = [
             OptimizationPoint(
@@ -386,8 +382,3 @@ def _weights(value: Any) -> dict[str, float]:
         return {}
     parsed = value if isinstance(value, dict) else json.loads(value)
     return {str(symbol): float(weight) for symbol, weight in parsed.items()}
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

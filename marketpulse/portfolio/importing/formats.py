@@ -20,6 +20,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml.common import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from marketpulse.errors import one_line
 from marketpulse.portfolio.importing import settings
 
 XML_ROOTS = ("portfolio", "portfolios")
@@ -174,8 +175,9 @@ def read_xlsx(data: bytes, file: str) -> list[RawHolding]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UnreadableFileError(f"{file}: not a readable .xlsx workbook ({reason})") from None
+        raise UnreadableFileError(
+            f"{file}: not a readable .xlsx workbook ({one_line(exc)})"
+        ) from None
     try:
         sheets = {normalise(name): name for name in workbook.sheetnames}
         if XLSX_SHEET in sheets:

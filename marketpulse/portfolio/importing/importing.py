@@ -11,7 +11,6 @@ import hashlib
 import json
 import sys
 from collections.abc import Sequence
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,11 +18,12 @@ from typing import Any, TextIO
 
 import dlt
 
+from marketpulse.errors import one_line
 from marketpulse.ingest.runner import check_warehouse
 from marketpulse.portfolio.importing import portfolio_resources, settings
 from marketpulse.portfolio.importing.formats import UnreadableFileError, file_format, read_holdings
 from marketpulse.portfolio.importing.validate import Holding, Validation, check_size, validate
-from marketpulse.warehouse import Warehouse
+from marketpulse.warehouse import Session, Warehouse
 
 LOAD_MARKET_DATA = "load market data first: `make ingest` (live) or `make demo` (bundled sample)"
 
@@ -46,29 +46,22 @@ def import_id(holdings: Sequence[Holding]) -> str:
     return hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
 
 
-def _statement(warehouse: Warehouse, sql: str) -> str:
-    return sql.replace("?", "%s") if warehouse.kind == "postgres" else sql
-
-
-def _tables(warehouse: Warehouse, cursor: Any, schema: str) -> set[str]:
-    sql = "select table_name from information_schema.tables where table_schema = ?"
-    cursor.execute(_statement(warehouse, sql), (schema,))
-    return {row[0] for row in cursor.fetchall()}
+def _tables(session: Session, schema: str) -> set[str]:
+    sql = "select table_name from information_schema.tables where table_schema = :schema"
+    return {row[0] for row in session.rows(sql, {"schema": schema})}
 
 
 def known_symbols(warehouse: Warehouse) -> dict[str, str | None]:
     """symbol -> currency for every symbol with Yahoo metadata or prices in the warehouse
     (currency None when only prices landed: then no currency check is possible)."""
     known: dict[str, str | None] = {}
-    with closing(warehouse.connect()) as connection:
-        cursor = connection.cursor()
-        tables = _tables(warehouse, cursor, "raw_yahoo")
+    with warehouse.session(read_only=True) as session:
+        tables = _tables(session, "raw_yahoo")
         if "prices_daily" in tables:
-            cursor.execute("select distinct symbol from raw_yahoo.prices_daily")
-            known.update({row[0]: None for row in cursor.fetchall()})
+            rows = session.rows("select distinct symbol from raw_yahoo.prices_daily")
+            known.update({row[0]: None for row in rows})
         if "symbols" in tables:
-            cursor.execute("select symbol, currency from raw_yahoo.symbols")
-            for symbol, currency in cursor.fetchall():
+            for symbol, currency in session.rows("select symbol, currency from raw_yahoo.symbols"):
                 known[symbol] = currency or known.get(symbol)
     if not known:
         raise NoMarketDataError(
@@ -81,26 +74,20 @@ def known_symbols(warehouse: Warehouse) -> dict[str, str | None]:
 def already_imported(warehouse: Warehouse, validation: Validation, the_id: str) -> bool:
     """True when this import is recorded and its snapshots still hold its rows (a later
     import of another version of a snapshot makes re-importing this one meaningful again)."""
-    with closing(warehouse.connect()) as connection:
-        cursor = connection.cursor()
-        tables = _tables(warehouse, cursor, settings.DATASET)
+    with warehouse.session(read_only=True) as session:
+        tables = _tables(session, settings.DATASET)
         if not {settings.IMPORTS_TABLE, settings.HOLDINGS_TABLE} <= tables:
             return False
-        cursor.execute(
-            _statement(warehouse, "select count(*) from raw_portfolio.imports where import_id = ?"),
-            (the_id,),
-        )
-        if cursor.fetchone()[0] == 0:
+        params = {"import_id": the_id}
+        sql = "select count(*) from raw_portfolio.imports where import_id = :import_id"
+        if session.rows(sql, params)[0][0] == 0:
             return False
-        cursor.execute(
-            _statement(
-                warehouse,
-                "select distinct portfolio_id, as_of_date from raw_portfolio.holdings"
-                " where import_id = ?",
-            ),
-            (the_id,),
+        rows = session.rows(
+            "select distinct portfolio_id, as_of_date from raw_portfolio.holdings"
+            " where import_id = :import_id",
+            params,
         )
-        current = {(row[0], _as_date(row[1])) for row in cursor.fetchall()}
+        current = {(row[0], _as_date(row[1])) for row in rows}
     return current == {holding.snapshot for holding in validation.holdings}
 
 
@@ -135,7 +122,7 @@ def import_files(
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     limit, tolerance = settings.max_file_bytes(), settings.weight_tolerance()
-    if warehouse.kind == "duckdb" and not warehouse.duckdb_path.exists():
+    if not warehouse.exists():
         print(f"error: {warehouse.describe()} does not exist yet; {LOAD_MARKET_DATA}", file=err)
         return 2
     check_warehouse(warehouse)  # WarehouseUnreachableError: one line and exit 2 in the CLI
@@ -234,5 +221,4 @@ def _root(exc: BaseException) -> str:
         chain.append(current)
         current = current.__cause__ or current.__context__
     last = chain[-1]
-    text = str(last).strip()
-    return f"{type(last).__name__}: {text.splitlines()[0]}" if text else type(last).__name__
+    return f"{type(last).__name__}: {one_line(last)}" if str(last).strip() else type(last).__name__

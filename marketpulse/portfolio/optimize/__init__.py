@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -24,7 +23,7 @@ from dlt.sources import DltResource
 from marketpulse.build.dbt import run_dbt
 from marketpulse.portfolio.optimize import engine
 from marketpulse.portfolio.optimize.engine import OptimizationError, Result, Settings
-from marketpulse.warehouse import Warehouse
+from marketpulse.warehouse import Session, Warehouse
 
 PIPELINE = "marketpulse_optimize"
 DATASET = "raw_portfolio"
@@ -85,12 +84,12 @@ def run_optimization(
 ) -> Run:
     """Optimize, load the run through dlt, build the optimization marts; raises
     OptimizationError with a one-line reason on bad input."""
-    with closing(warehouse.connect()) as connection:
-        universe = read_universe(connection, warehouse, portfolio_id, symbols)
+    with warehouse.session(read_only=True) as session:
+        universe = read_universe(session, portfolio_id, symbols)
         settings.check(len(universe.symbols))
-        prices = read_prices(connection, warehouse, universe.symbols)
+        prices = read_prices(session, universe.symbols)
         window = engine.returns_window(prices, settings.lookback)
-        risk_free, note = read_risk_free(connection, warehouse, window.end_date)
+        risk_free, note = read_risk_free(session, window.end_date)
     result = engine.optimize(window, risk_free, settings, universe.current_weights)
     if note:
         result.notes.append(note)
@@ -108,8 +107,7 @@ def run_optimization(
 
 
 def read_universe(
-    connection: Any,
-    warehouse: Warehouse,
+    session: Session,
     portfolio_id: str | None,
     symbols: Sequence[str] | None,
 ) -> Universe:
@@ -118,28 +116,26 @@ def read_universe(
         return Universe(tuple(symbols), portfolio_id, None, None)
     if not portfolio_id:
         raise OptimizationError("give --portfolio ID or --symbols A,B,...")
-    if not _table_exists(connection, "marts", "fct_portfolio_holdings_daily"):
+    if not _table_exists(session, "marts", "fct_portfolio_holdings_daily"):
         raise OptimizationError(
             "no portfolio marts in the warehouse (marts.fct_portfolio_holdings_daily is missing); "
             "import a portfolio and run `make build`, or use --symbols"
         )
-    mark = _placeholder(warehouse)
-    rows = _fetch(
-        connection,
-        f"""
+    rows = session.rows(
+        """
         select symbol, weight, trading_date
         from marts.fct_portfolio_holdings_daily
-        where portfolio_id = {mark}
+        where portfolio_id = :portfolio_id
             and trading_date = (
                 select max(trading_date) from marts.fct_portfolio_holdings_daily
-                where portfolio_id = {mark}
+                where portfolio_id = :portfolio_id
             )
         order by symbol
         """,
-        (portfolio_id, portfolio_id),
+        {"portfolio_id": portfolio_id},
     )
     if not rows:
-        known = [row[0] for row in _fetch(connection, _KNOWN_PORTFOLIOS, ())]
+        known = [row[0] for row in session.rows(_KNOWN_PORTFOLIOS)]
         listed = ", ".join(known) if known else "none"
         raise OptimizationError(f"unknown portfolio {portfolio_id!r}; known: {listed}")
     weights = {str(symbol): float(weight) for symbol, weight, _ in rows if weight is not None}
@@ -152,17 +148,15 @@ _KNOWN_PORTFOLIOS = (
 )
 
 
-def read_prices(connection: Any, warehouse: Warehouse, symbols: Sequence[str]) -> pd.DataFrame:
+def read_prices(session: Session, symbols: Sequence[str]) -> pd.DataFrame:
     """adj_close, one column per symbol (in the given order), indexed by trading_date."""
-    marks = ", ".join([_placeholder(warehouse)] * len(symbols))
-    rows = _fetch(
-        connection,
-        f"""
+    rows = session.rows(
+        """
         select trading_date, symbol, adj_close
         from marts.fct_prices_daily
-        where symbol in ({marks}) and adj_close is not null
+        where symbol in :symbols and adj_close is not null
         """,
-        tuple(symbols),
+        {"symbols": tuple(symbols)},
     )
     frame = pd.DataFrame(rows, columns=["trading_date", "symbol", "adj_close"])
     priced = set(frame["symbol"])
@@ -177,20 +171,18 @@ def read_prices(connection: Any, warehouse: Warehouse, symbols: Sequence[str]) -
     return wide[list(symbols)]
 
 
-def read_risk_free(connection: Any, warehouse: Warehouse, as_of: date) -> tuple[float, str | None]:
+def read_risk_free(session: Session, as_of: date) -> tuple[float, str | None]:
     """Latest DGS3MO / 100 observed on or before `as_of`; 0 with a note when there is none."""
-    mark = _placeholder(warehouse)
-    rows = _fetch(
-        connection,
-        f"""
+    rows = session.rows(
+        """
         select value, observation_date
         from marts.fct_macro_observations
-        where indicator_id = {mark} and is_latest_vintage and value is not null
-            and observation_date <= {mark}
+        where indicator_id = :series and is_latest_vintage and value is not null
+            and observation_date <= :as_of
         order by observation_date desc
         limit 1
         """,
-        (RISK_FREE_SERIES, as_of),
+        {"series": RISK_FREE_SERIES, "as_of": as_of},
     )
     if not rows:
         return 0.0, f"risk-free rate 0: no {RISK_FREE_SERIES} observation on or before {as_of}"
@@ -309,39 +301,17 @@ def _frontier(result: Result) -> list[engine.Point]:
 
 def has_run(warehouse: Warehouse, portfolio_id: str) -> bool:
     """Whether raw_portfolio already holds an optimization run of `portfolio_id`."""
-    with closing(warehouse.connect()) as connection:
-        if not _table_exists(connection, DATASET, RESULTS_TABLE):
+    with warehouse.session(read_only=True) as session:
+        if not _table_exists(session, DATASET, RESULTS_TABLE):
             return False
-        mark = _placeholder(warehouse)
-        sql = f"select count(*) from {DATASET}.{RESULTS_TABLE} where portfolio_id = {mark}"
-        return _fetch(connection, sql, (portfolio_id,))[0][0] > 0
+        sql = f"select count(*) from {DATASET}.{RESULTS_TABLE} where portfolio_id = :portfolio_id"
+        return session.rows(sql, {"portfolio_id": portfolio_id})[0][0] > 0
 
 
-_TABLE_EXISTS = (
-    "select count(*) from information_schema.tables where table_schema = {0} and table_name = {0}"
-)
-_TABLE_EXISTS_DUCKDB = _TABLE_EXISTS.format("?")
-_TABLE_EXISTS_POSTGRES = _TABLE_EXISTS.format("%s")
-
-
-def _table_exists(connection: Any, schema: str, table: str) -> bool:
-    """Schema and table names are bound parameters (the DB-API's placeholder style differs)."""
-    # duckdb or _duckdb; on Spark, marketpulse.warehouse.lake's LakeConnection (a DuckDB session too)
-    is_duckdb = any(
-        name in type(connection).__module__ for name in ("duckdb", "marketpulse.warehouse.lake")
+def _table_exists(session: Session, schema: str, table: str) -> bool:
+    """Schema and table names are bound parameters."""
+    sql = (
+        "select count(*) from information_schema.tables"
+        " where table_schema = :schema and table_name = :table"
     )
-    statement = _TABLE_EXISTS_DUCKDB if is_duckdb else _TABLE_EXISTS_POSTGRES
-    cursor = connection.cursor()
-    cursor.execute(statement, (schema, table))
-    return cursor.fetchone()[0] > 0
-
-
-def _fetch(connection: Any, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-    cursor = connection.cursor()
-    cursor.execute(sql, params)
-    return [tuple(row) for row in cursor.fetchall()]
-
-
-def _placeholder(warehouse: Warehouse) -> str:
-    """psycopg2 binds `%s`; DuckDB, and Spark's lake reader (a DuckDB session), `?`."""
-    return "%s" if warehouse.kind == "postgres" else "?"
+    return session.rows(sql, {"schema": schema, "table": table})[0][0] > 0

@@ -20,7 +20,7 @@ from marketpulse.errors import NoNetworkError, SourceError
 from marketpulse.ingest.loading import MERGE
 from marketpulse.ingest.origin import check_origin
 from marketpulse.ingest.report import Progress, SourceReport
-from marketpulse.ingest.retry import RetryPolicy, call_with_retry
+from marketpulse.retry import RetryPolicy, call_with_retry
 from marketpulse.sources.news import settings
 from marketpulse.sources.news.client import NewsClient
 from marketpulse.sources.news.parsing import (

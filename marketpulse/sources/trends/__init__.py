@@ -21,7 +21,7 @@ from marketpulse.errors import NoNetworkError, PayloadError, SourceError
 from marketpulse.ingest.loading import MERGE, to_arrow
 from marketpulse.ingest.origin import check_origin
 from marketpulse.ingest.report import Progress, SourceReport
-from marketpulse.ingest.retry import RetryPolicy, call_with_retry
+from marketpulse.retry import RetryPolicy, call_with_retry
 from marketpulse.sources.trends import settings
 from marketpulse.sources.trends.client import TrendsClient
 

@@ -12,7 +12,7 @@ MAX_KEYWORDS_PER_REQUEST = 5
 INTEREST_TABLE = "interest_over_time"
 
 # pytrends' own retry uses an urllib3 argument removed in urllib3 2, so it stays off and
-# marketpulse.ingest.retry does the backing off. Trends rate limits hard: start slower than the others.
+# marketpulse.retry does the backing off. Trends rate limits hard: start slower than the others.
 RETRY_ATTEMPTS = 4
 RETRY_BASE_DELAY = 10.0
 RETRY_MAX_DELAY = 60.0

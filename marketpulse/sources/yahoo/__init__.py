@@ -21,7 +21,7 @@ from marketpulse.ingest.circuit import CircuitBreaker, CircuitOpenError
 from marketpulse.ingest.loading import MERGE, resume_from, to_arrow
 from marketpulse.ingest.origin import check_origin
 from marketpulse.ingest.report import Progress, SourceReport
-from marketpulse.ingest.retry import RetryPolicy, call_with_retry
+from marketpulse.retry import RetryPolicy, call_with_retry
 from marketpulse.sources.yahoo import settings
 from marketpulse.sources.yahoo.client import YahooClient
 

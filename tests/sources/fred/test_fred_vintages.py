@@ -11,7 +11,7 @@ import duckdb
 
 from marketpulse.ingest import runner
 from marketpulse.ingest.report import Progress
-from marketpulse.ingest.retry import RetryPolicy
+from marketpulse.retry import RetryPolicy
 from marketpulse.sources.fred import fred_source
 from marketpulse.sources.fred.client import ReplayFredClient
 from marketpulse.warehouse import Warehouse

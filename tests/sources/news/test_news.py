@@ -15,7 +15,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from marketpulse.errors import PayloadError
 from marketpulse.ingest import runner
 from marketpulse.ingest.report import Progress
-from marketpulse.ingest.retry import RetryPolicy
+from marketpulse.retry import RetryPolicy
 from marketpulse.sources.fred.client import ReplayFredClient
 from marketpulse.sources.news.client import ReplayNewsClient
 from marketpulse.sources.news.evaluation import accuracy, evaluate, macro_f1

@@ -15,7 +15,7 @@ from marketpulse.errors import PayloadError, RateLimitedError
 from marketpulse.ingest import runner
 from marketpulse.ingest.config import validate_geo, validate_keywords, validate_timeframe
 from marketpulse.ingest.report import Progress
-from marketpulse.ingest.retry import RetryPolicy
+from marketpulse.retry import RetryPolicy
 from marketpulse.sources.fred.client import ReplayFredClient
 from marketpulse.sources.news.client import ReplayNewsClient
 from marketpulse.sources.trends import interest_rows

@@ -16,7 +16,7 @@ from marketpulse.errors import (
     RateLimitedError,
     TransientError,
 )
-from marketpulse.ingest.retry import RetryPolicy, call_with_retry
+from marketpulse.retry import RetryPolicy, call_with_retry
 from marketpulse.sources.yahoo import action_rows, price_rows, symbol_row
 from marketpulse.sources.yahoo.client import ReplayYahooClient, YFinanceClient
 from tests.conftest import FIXTURES
