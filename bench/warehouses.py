@@ -191,7 +191,7 @@ class PostgresBench(WarehouseBench):
         )
         columns = columns.replace("trading_date text", "trading_date date")
         try:
-            with closing(warehouse.connect()) as connection:
+            with closing(warehouse.connect(read_only=False)) as connection:
                 cursor = connection.cursor()
                 cursor.execute(f"create schema {BULK_SCHEMA}")
                 cursor.execute(f"create table {BULK_SCHEMA}.prices_daily ({columns})")
