@@ -99,9 +99,8 @@ def test_cli_prune_is_a_dry_run_with_config_overrides(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("WAREHOUSE", slice_warehouse.kind)
-    monkeypatch.setenv("MARKETPULSE_DUCKDB_PATH", str(slice_warehouse.duckdb_path))
-    monkeypatch.setenv("PGDATABASE", slice_warehouse.pg["database"])
+    for name, value in slice_warehouse.env().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("RETENTION__MACRO", "forever")
     before = dated_rows(slice_warehouse)
     assert main(["prune", "--as-of", "2030-01-01"]) == 0
