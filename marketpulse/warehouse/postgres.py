@@ -69,6 +69,11 @@ class PostgresWarehouse(Warehouse):
         }
         return dlt.destinations.postgres(credentials=credentials)
 
+    def loader_file_format(self) -> str:
+        """csv, which dlt loads with COPY (its default, insert_values, sends rows as SQL text):
+        docs/decisions/0021-load-fast-paths.md."""
+        return "csv"
+
     def pipelines_dir(self) -> Path:
         pg = self.pg
         return (

@@ -9,16 +9,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 import dlt
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from dlt.sources import DltResource
 
 from marketpulse.errors import NoNetworkError, PayloadError, SourceError
 from marketpulse.ingest.circuit import CircuitBreaker, CircuitOpenError
-from marketpulse.ingest.loading import MERGE, resume_from, to_arrow
+from marketpulse.ingest.loading import (
+    MERGE,
+    MERGE_DEDUPLICATED,
+    UTC_MICROS,
+    arrow_schema,
+    local_dates,
+    nullable_floats,
+    numbers,
+    repeated,
+    resume_from,
+    to_arrow,
+    whole_numbers,
+)
 from marketpulse.ingest.origin import check_origin
 from marketpulse.ingest.report import Progress, SourceReport
 from marketpulse.retry import RetryPolicy, call_with_retry
@@ -27,6 +43,13 @@ from marketpulse.sources.yahoo.client import YahooClient
 
 PRICES_KEY = ("symbol", "trading_date")
 ACTIONS_KEY = ("symbol", "ex_date", "action_type")
+# Declared types, whatever a batch holds (a missing volume stays a null bigint).
+PRICES_SCHEMA = arrow_schema(settings.PRICE_HINTS, PRICES_KEY)
+ACTIONS_SCHEMA = arrow_schema(settings.ACTION_HINTS, ACTIONS_KEY)
+# yfinance action column -> raw_yahoo.corporate_actions.action_type
+ACTION_COLUMNS = {"Dividends": "dividend", "Stock Splits": "split"}
+# Rows per Arrow table handed to dlt (about 25 MB of prices).
+BATCH_ROWS = 250_000
 
 
 def yahoo_source(
@@ -74,13 +97,13 @@ def _history(
     loaded_at = datetime.now(UTC)
     prices_hints = dlt.mark.make_hints(
         table_name=settings.PRICES_TABLE,
-        write_disposition=MERGE,
+        write_disposition=MERGE_DEDUPLICATED,
         primary_key=PRICES_KEY,
         columns=settings.PRICE_HINTS,
     )
     actions_hints = dlt.mark.make_hints(
         table_name=settings.ACTIONS_TABLE,
-        write_disposition=MERGE,
+        write_disposition=MERGE_DEDUPLICATED,
         primary_key=ACTIONS_KEY,
         columns=settings.ACTION_HINTS,
     )
@@ -89,6 +112,11 @@ def _history(
         write_disposition="append",
         columns=settings.REJECTED_HINTS,
     )
+    # Symbols are gathered into large Arrow tables: dlt's cost per item is fixed, so one
+    # table per symbol would cost more than the rows themselves.
+    prices_batch: list[pa.Table] = []
+    actions_batch: list[pa.Table] = []
+    batched = 0
     for symbol in symbols:
         cursor = cursors.get(symbol)
         start = resume_from(cursor, start_date, lag_days)
@@ -100,16 +128,21 @@ def _history(
                 breaker.record(exc)
                 raise
             breaker.record(None)
-            splits = _split_dates(frame)
+            bars = Bars.read(symbol, frame)
+            splits = bars.split_dates()
             if cursor is not None and set(splits) - set(known_splits.get(symbol, [])):
                 # Yahoo restates all earlier prices by a new split: re-pull the whole history
                 # so the stored series stays on one basis.
                 progress("yahoo", symbol, f"new split {sorted(splits)}: re-pulling history")
                 frame = _fetch(client, symbol, start_date, retry)
-                splits = _split_dates(frame)
-            rejected = rejected_price_rows(symbol, frame, client.origin_of(symbol), loaded_at)
-            prices = price_rows(symbol, frame, client.origin_of(symbol), loaded_at)
-            actions = action_rows(symbol, frame, client.origin_of(symbol), loaded_at)
+                bars = Bars.read(symbol, frame)
+                splits = bars.split_dates()
+            origin = client.origin_of(symbol)
+            rejected = (
+                rejected_price_rows(symbol, frame, origin, loaded_at) if bars.bad.any() else None
+            )
+            prices = price_rows(symbol, frame, origin, loaded_at, bars)
+            actions = action_rows(symbol, frame, origin, loaded_at, bars)
         except NoNetworkError:
             raise
         except SourceError as exc:
@@ -118,33 +151,48 @@ def _history(
         unexpected = sorted(set(map(str, frame.columns)) - settings.KNOWN_HISTORY_COLUMNS)
         if unexpected:
             report.notes.append(f"{symbol}: ignored unexpected history column(s) {unexpected}")
-        if len(rejected):
+        if rejected is not None and len(rejected):
             report.add_rows(settings.PRICES_REJECTED_TABLE, len(rejected))
             report.notes.append(
                 f"{symbol}: {len(rejected)} bar(s) rejected into "
                 f"raw_yahoo.{settings.PRICES_REJECTED_TABLE} ({rejected['reason'].iloc[0]})"
             )
             yield dlt.mark.with_hints(
-                to_arrow(rejected, ()), rejected_hints, create_table_variant=True
+                to_arrow(rejected, (), settings.REJECTED_HINTS),
+                rejected_hints,
+                create_table_variant=True,
             )
-        if prices.empty:
+        if prices.num_rows == 0:
             empty = PayloadError(f"no valid bars since {start}")
             progress("yahoo", symbol, f"FAILED: {report.fail(symbol, empty)}")
             continue
-        report.add_rows(settings.PRICES_TABLE, len(prices))
-        report.add_rows(settings.ACTIONS_TABLE, len(actions))
+        report.add_rows(settings.PRICES_TABLE, prices.num_rows)
+        report.add_rows(settings.ACTIONS_TABLE, actions.num_rows)
         report.loaded.append(symbol)
-        first, last = prices["trading_date"].min(), prices["trading_date"].max()
-        progress("yahoo", symbol, f"{len(prices):>6,} bars {first}..{last}, {len(actions)} actions")
+        dates = prices.column("trading_date")
+        first, last = pc.min(dates).as_py(), pc.max(dates).as_py()
+        progress(
+            "yahoo",
+            symbol,
+            f"{prices.num_rows:>6,} bars {first}..{last}, {actions.num_rows} actions",
+        )
         cursors[symbol] = last.isoformat()
         known_splits[symbol] = sorted(set(known_splits.get(symbol, [])) | set(splits))
-        yield dlt.mark.with_hints(
-            to_arrow(prices, PRICES_KEY), prices_hints, create_table_variant=True
-        )
-        if len(actions):
+        prices_batch.append(prices)
+        actions_batch.append(actions)
+        batched += prices.num_rows
+        if batched >= BATCH_ROWS:
             yield dlt.mark.with_hints(
-                to_arrow(actions, ACTIONS_KEY), actions_hints, create_table_variant=True
+                pa.concat_tables(prices_batch), prices_hints, create_table_variant=True
             )
+            prices_batch, batched = [], 0
+    if prices_batch:
+        yield dlt.mark.with_hints(
+            pa.concat_tables(prices_batch), prices_hints, create_table_variant=True
+        )
+    actions_table = pa.concat_tables(actions_batch) if actions_batch else None
+    if actions_table is not None and actions_table.num_rows:
+        yield dlt.mark.with_hints(actions_table, actions_hints, create_table_variant=True)
 
 
 def _symbols(
@@ -179,47 +227,85 @@ def _fetch(client: YahooClient, symbol: str, start: date, retry: RetryPolicy) ->
     return call_with_retry(lambda: client.history(symbol, start), retry, what=f"yahoo {symbol}")
 
 
-def _split_dates(frame: pd.DataFrame) -> list[str]:
-    if "Stock Splits" not in frame:
-        return []
-    splits = frame["Stock Splits"].fillna(0)
-    return [stamp.date().isoformat() for stamp in frame.index[splits > 0]]
+@dataclass(frozen=True)
+class Bars:
+    """A yfinance history frame read once: the local date and the float value of every
+    numeric column per row, and which rows hold a value that is not a number."""
+
+    dates: np.ndarray  # datetime64[D], the session date in the exchange's timezone
+    values: dict[str, np.ndarray]  # yfinance column -> float64, NaN where missing
+    bad: np.ndarray  # bool per row
+    timezone: str
+
+    @classmethod
+    def read(cls, symbol: str, frame: pd.DataFrame) -> Bars:
+        missing = [column for column in settings.REQUIRED_HISTORY_COLUMNS if column not in frame]
+        if missing:
+            raise PayloadError(f"{symbol}: Yahoo history lacks columns {missing}")
+        index = frame.index
+        if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
+            raise PayloadError(f"{symbol}: Yahoo history has no timezone-aware date index")
+        wanted = {*settings.NUMERIC_HISTORY_COLUMNS, *ACTION_COLUMNS}
+        bad = np.zeros(len(frame), dtype=bool)
+        if all(dtype.kind in "fiu" for dtype in frame.dtypes):
+            # The usual case: one conversion of the whole frame, one contiguous array a column.
+            matrix = np.ascontiguousarray(frame.to_numpy(dtype="float64", na_value=np.nan).T)
+            values = {
+                column: row
+                for column, row in zip(map(str, frame.columns), matrix, strict=True)
+                if column in wanted
+            }
+        else:
+            values = {column: numbers(frame[column]) for column in wanted if column in frame}
+            for column in settings.NUMERIC_HISTORY_COLUMNS:
+                if column in values:
+                    bad |= frame[column].notna().to_numpy() & np.isnan(values[column])
+        return cls(local_dates(index), values, bad, str(index.tz))
+
+    def split_dates(self) -> list[str]:
+        splits = self.values.get("Stock Splits")
+        if splits is None:
+            return []
+        return [str(day) for day in self.dates[splits > 0]]
 
 
-def price_rows(symbol: str, frame: pd.DataFrame, origin: str, loaded_at: datetime) -> pd.DataFrame:
-    """yfinance history frame -> rows of raw_yahoo.prices_daily. Every bar is kept."""
-    missing = [column for column in settings.REQUIRED_HISTORY_COLUMNS if column not in frame]
-    if missing:
-        raise PayloadError(f"{symbol}: Yahoo history lacks columns {missing}")
-    index = frame.index
-    if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
-        raise PayloadError(f"{symbol}: Yahoo history has no timezone-aware date index")
-    frame = frame[~_unparseable(frame).any(axis=1).to_numpy()]
-    index = frame.index
-    rows = pd.DataFrame(
-        {
-            "symbol": symbol,
-            "trading_date": index.date,
-            **{
-                column: pd.to_numeric(frame[source], errors="coerce").astype("float64").to_numpy()
-                for source, column in settings.PRICE_COLUMNS.items()
-            },
-            "adj_close": pd.to_numeric(frame.get("Adj Close"), errors="coerce")
-            .astype("float64")
-            .to_numpy()
-            if "Adj Close" in frame
-            else None,
-            "volume": pd.to_numeric(frame["Volume"], errors="coerce")
-            .round()
-            .astype("Int64")
-            .to_numpy(),
-            "exchange_timezone": str(index.tz),
-            "data_origin": origin,
-            "_loaded_at": loaded_at,
-        }
-    )
+def price_rows(
+    symbol: str,
+    frame: pd.DataFrame,
+    origin: str,
+    loaded_at: datetime,
+    bars: Bars | None = None,
+) -> pa.Table:
+    """yfinance history frame -> rows of raw_yahoo.prices_daily (PRICES_SCHEMA). Every bar is
+    kept but those with a value that is not a number (rejected_price_rows takes them)."""
+    bars = bars or Bars.read(symbol, frame)
+    rows = np.flatnonzero(~bars.bad)
     # One bar per session: Yahoo occasionally repeats the last bar; keep the latest.
-    return rows.drop_duplicates(subset=["trading_date"], keep="last").reset_index(drop=True)
+    rows = rows[~pd.Index(bars.dates[rows]).duplicated(keep="last")]
+    everything = len(rows) == len(bars.dates)
+
+    def column(name: str) -> pa.Array:
+        values = bars.values[name]
+        return nullable_floats(values if everything else values[rows])
+
+    count = len(rows)
+    return pa.table(
+        {
+            "symbol": repeated(symbol, count, pa.string()),
+            "trading_date": pa.array(bars.dates if everything else bars.dates[rows]),
+            **{name: column(source) for source, name in settings.PRICE_COLUMNS.items()},
+            "adj_close": column("Adj Close")
+            if "Adj Close" in bars.values
+            else pa.nulls(count, pa.float64()),
+            "volume": whole_numbers(
+                bars.values["Volume"] if everything else bars.values["Volume"][rows]
+            ),
+            "exchange_timezone": repeated(bars.timezone, count, pa.string()),
+            "data_origin": repeated(origin, count, pa.string()),
+            "_loaded_at": repeated(loaded_at, count, UTC_MICROS),
+        },
+        schema=PRICES_SCHEMA,
+    )
 
 
 def _unparseable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -227,8 +313,7 @@ def _unparseable(frame: pd.DataFrame) -> pd.DataFrame:
     columns = [c for c in settings.NUMERIC_HISTORY_COLUMNS if c in frame]
     return pd.DataFrame(
         {
-            column: frame[column].notna().to_numpy()
-            & pd.to_numeric(frame[column], errors="coerce").isna().to_numpy()
+            column: frame[column].notna().to_numpy() & np.isnan(numbers(frame[column]))
             for column in columns
         },
         index=frame.index,
@@ -243,10 +328,10 @@ def rejected_price_rows(
     NaN is not a rejection (Yahoo sends NaN for a missing bar; it lands as NULL and dbt's
     quarantine judges it); a string where a number belongs is.
     """
+    if not Bars.read(symbol, frame).bad.any():
+        return pd.DataFrame(columns=list(settings.REJECTED_HINTS))
     bad = _unparseable(frame)
     hits = bad.any(axis=1).to_numpy()
-    if not hits.any():
-        return pd.DataFrame(columns=list(settings.REJECTED_HINTS))
     rows = frame[hits]
     reasons = [
         "not a number in " + ", ".join(c for c in bad.columns if flags[c])
@@ -267,30 +352,41 @@ def rejected_price_rows(
     )
 
 
-def action_rows(symbol: str, frame: pd.DataFrame, origin: str, loaded_at: datetime) -> pd.DataFrame:
-    """Dividends and splits out of the same frame -> rows of raw_yahoo.corporate_actions."""
+def action_rows(
+    symbol: str,
+    frame: pd.DataFrame,
+    origin: str,
+    loaded_at: datetime,
+    bars: Bars | None = None,
+) -> pa.Table:
+    """Dividends and splits out of the same frame -> rows of raw_yahoo.corporate_actions
+    (ACTIONS_SCHEMA), on the session date of the bar that carries them."""
+    bars = bars or Bars.read(symbol, frame)
     parts = []
-    for column, action_type in (("Dividends", "dividend"), ("Stock Splits", "split")):
-        if column not in frame:
+    for column, action_type in ACTION_COLUMNS.items():
+        values = bars.values.get(column)
+        if values is None:
             continue
-        values = pd.to_numeric(frame[column], errors="coerce").fillna(0.0)
-        hits = values[values > 0]
+        hits = np.flatnonzero(values > 0)  # NaN compares False
+        # Yahoo may repeat a bar: one action per (date, type), the latest.
+        hits = hits[~pd.Index(bars.dates[hits]).duplicated(keep="last")]
+        if not len(hits):
+            continue
+        count = len(hits)
         parts.append(
-            pd.DataFrame(
+            pa.table(
                 {
-                    "symbol": symbol,
-                    "ex_date": hits.index.date,
-                    "action_type": action_type,
-                    "value": hits.astype("float64").to_numpy(),
-                }
+                    "symbol": repeated(symbol, count, pa.string()),
+                    "ex_date": pa.array(bars.dates[hits]),
+                    "action_type": repeated(action_type, count, pa.string()),
+                    "value": values[hits],
+                    "data_origin": repeated(origin, count, pa.string()),
+                    "_loaded_at": repeated(loaded_at, count, UTC_MICROS),
+                },
+                schema=ACTIONS_SCHEMA,
             )
         )
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    if rows.empty:
-        return pd.DataFrame(columns=["symbol", "ex_date", "action_type", "value"])
-    rows["data_origin"] = origin
-    rows["_loaded_at"] = loaded_at
-    return rows.drop_duplicates(subset=["ex_date", "action_type"], keep="last")
+    return pa.concat_tables(parts) if parts else ACTIONS_SCHEMA.empty_table()
 
 
 def symbol_row(
