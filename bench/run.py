@@ -29,10 +29,11 @@ from bench.universe import (
     generate,
     import_portfolio,
     load_other_samples,
-    load_yahoo,
+    load_through_source,
     raw_prices,
 )
 from bench.warehouses import WarehouseBench
+from bench.yahoo_client import SyntheticYahooClient
 from marketpulse.build.dbt import ROOT
 
 Say = Callable[[str], None]
@@ -74,8 +75,9 @@ def bench_one(
 
     say(f"[{bench.name} {symbols} x {years}y] loading (dlt, then the bulk-load baseline)")
     load_other_samples(warehouse)
+    client = SyntheticYahooClient(history, actions[actions["ex_date"] < last_day])
     started = time.perf_counter()
-    load_yahoo(warehouse, history, actions[actions["ex_date"] < last_day], file_format)
+    load_through_source(warehouse, client)
     steps["dlt_load"] = {
         "seconds": time.perf_counter() - started,
         "rows": len(history),
@@ -102,13 +104,11 @@ def bench_one(
         steps[method] = baseline(bench, warehouse, method)
 
     say(f"[{bench.name} {symbols} x {years}y] daily refresh: one session appended")
-    started = time.perf_counter()
-    load_yahoo(
-        warehouse,
-        prices[prices["trading_date"] == last_day],
-        actions[actions["ex_date"] == last_day],
-        file_format,
+    client = SyntheticYahooClient(
+        prices[prices["trading_date"] == last_day], actions[actions["ex_date"] == last_day]
     )
+    started = time.perf_counter()
+    load_through_source(warehouse, client)
     steps["refresh_load"] = {"seconds": time.perf_counter() - started}
     steps["refresh_models"] = dbt_step(
         bench, warehouse, target, "run", "--select", *REFRESH_SELECTION

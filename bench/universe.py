@@ -1,4 +1,4 @@
-"""A deterministic synthetic universe in the raw Yahoo shape, loaded through dlt.
+"""A deterministic synthetic universe in the raw Yahoo shape, loaded through the Yahoo pipeline.
 
 Prices are geometric Brownian motions (per-symbol drift and volatility), with consistent
 open/high/low, log-normal volume and quarterly dividends on most symbols, on the NYSE sessions
@@ -10,16 +10,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import dlt
 import exchange_calendars
 import numpy as np
 import pandas as pd
 
+from bench.yahoo_client import SyntheticYahooClient
 from marketpulse.ingest import runner
 from marketpulse.ingest.config import IngestConfig
-from marketpulse.ingest.loading import MERGE, to_arrow
 from marketpulse.ingest.report import Progress
-from marketpulse.sources.yahoo import settings
+from marketpulse.sources.yahoo import yahoo_source
 from marketpulse.warehouse import Warehouse
 
 END_DATE = date(2018, 12, 31)
@@ -92,67 +91,24 @@ def raw_prices(prices: pd.DataFrame, loaded_at: datetime | None = None) -> pd.Da
     )
 
 
-def load_yahoo(
-    warehouse: Warehouse,
-    prices: pd.DataFrame,
-    actions: pd.DataFrame,
-    file_format: str | None = None,
-) -> None:
-    """Into raw_yahoo exactly as the Yahoo pipeline lands it (same hints, merge, Arrow), in
-    `file_format` (the bench's per warehouse: bench/warehouses.py; else the pipeline's)."""
-    loaded_at = datetime.now(UTC)
-    prices = raw_prices(prices, loaded_at)
-    actions = actions.assign(data_origin=ORIGIN, _loaded_at=loaded_at)
-    symbols = sorted(prices["symbol"].unique())
-    symbol_rows = [
-        {
-            "symbol": symbol,
-            "name": f"Synthetic {symbol}",
-            "quote_type": "EQUITY",
-            "sector": "Synthetic",
-            "industry": "Synthetic",
-            "currency": "USD",
-            "exchange": "NYQ",
-            "exchange_name": "NYSE",
-            "exchange_timezone": "America/New_York",
-            "data_origin": ORIGIN,
-            "_loaded_at": loaded_at,
-        }
-        for symbol in symbols
-    ]
-    pipeline = dlt.pipeline(
-        pipeline_name="marketpulse_bench_yahoo",
-        destination=warehouse.dlt_destination(),
-        dataset_name="raw_yahoo",
-        pipelines_dir=str(warehouse.pipelines_dir()),
+def load_yahoo(warehouse: Warehouse, prices: pd.DataFrame, actions: pd.DataFrame) -> None:
+    """Into raw_yahoo through the real Yahoo pipeline (marketpulse.ingest.runner and
+    marketpulse.sources.yahoo), with bench/yahoo_client.py at the client boundary."""
+    load_through_source(warehouse, SyntheticYahooClient(prices, actions))
+
+
+def load_through_source(warehouse: Warehouse, client: SyntheticYahooClient) -> None:
+    """One run of the Yahoo pipeline over every symbol of `client` (built beforehand, so a
+    timed call measures the pipeline and not the client's frames)."""
+    report = runner.run_source(
+        "yahoo",
+        lambda report: yahoo_source(
+            client.symbols, client, report, Progress(quiet=True), start_date=client.first_date
+        ),
+        warehouse,
     )
-    resources = [
-        dlt.resource(
-            to_arrow(prices, ("symbol", "trading_date")),
-            name=settings.PRICES_TABLE,
-            write_disposition=MERGE,
-            primary_key=("symbol", "trading_date"),
-            columns=settings.PRICE_HINTS,
-        ),
-        dlt.resource(
-            symbol_rows,
-            name=settings.SYMBOLS_TABLE,
-            write_disposition=MERGE,
-            primary_key="symbol",
-            columns=settings.SYMBOL_HINTS,
-        ),
-    ]
-    if len(actions):
-        resources.append(
-            dlt.resource(
-                to_arrow(actions, ("symbol", "ex_date", "action_type")),
-                name=settings.ACTIONS_TABLE,
-                write_disposition=MERGE,
-                primary_key=("symbol", "ex_date", "action_type"),
-                columns=settings.ACTION_HINTS,
-            )
-        )
-    pipeline.run(resources, loader_file_format=file_format or warehouse.loader_file_format())
+    if not report.ok:
+        raise RuntimeError(f"yahoo load failed: {report.fatal or report.failed}")
 
 
 def load_other_samples(warehouse: Warehouse) -> None:

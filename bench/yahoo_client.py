@@ -56,6 +56,12 @@ class SyntheticYahooClient:
     def symbols(self) -> list[str]:
         return list(self._frames)
 
+    @property
+    def first_date(self) -> date:
+        """The earliest session served: the pipeline's start date for a full history (the
+        universe may begin before the configured start, 2010-01-01)."""
+        return min(dates[0] for dates in self._dates.values()).astype(date)
+
     def origin_of(self, symbol: str) -> str:
         return f"{self.origin}_simulated"
 

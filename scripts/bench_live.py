@@ -51,7 +51,6 @@ sys.path.insert(0, str(ROOT))
 
 from bench.targets import evaluate  # noqa: E402
 from bench.universe import generate, load_yahoo, symbol_names  # noqa: E402
-from bench.warehouses import DuckDBBench  # noqa: E402
 from marketpulse.build.dbt import run_dbt  # noqa: E402
 from marketpulse.ingest import runner  # noqa: E402
 from marketpulse.ingest.config import IngestConfig  # noqa: E402
@@ -217,8 +216,7 @@ def add_synthetic_symbols(warehouse: Warehouse, symbols: tuple[str, ...]) -> Non
         return
     print(f"setup: {len(synthetic)} synthetic symbols with a year of daily prices ...", flush=True)
     prices, actions = generate(len(synthetic), 1)
-    file_format = DuckDBBench(warehouse.duckdb_path.parent).file_format(warehouse)
-    load_yahoo(warehouse, prices, actions, file_format)
+    load_yahoo(warehouse, prices, actions)
     selection = ("source:yahoo.prices_daily+", "source:yahoo.symbols+")
     # One thread: dbt-duckdb with two can race on <model>__dbt_backup (docs/decisions/0022).
     if run_dbt(warehouse, "run", "--quiet", "--threads", "1", "--select", *selection) != 0:
