@@ -247,7 +247,7 @@ class Bars:
             raise PayloadError(f"{symbol}: Yahoo history has no timezone-aware date index")
         wanted = {*settings.NUMERIC_HISTORY_COLUMNS, *ACTION_COLUMNS}
         bad = np.zeros(len(frame), dtype=bool)
-        if all(dtype.kind in "fiu" for dtype in frame.dtypes):
+        if all(_is_number_dtype(dtype) for dtype in frame.dtypes):
             # The usual case: one conversion of the whole frame, one contiguous array a column.
             matrix = np.ascontiguousarray(frame.to_numpy(dtype="float64", na_value=np.nan).T)
             values = {
@@ -406,3 +406,7 @@ def symbol_row(
         "data_origin": origin,
         "_loaded_at": loaded_at,
     }
+
+
+def _is_number_dtype(dtype: Any) -> bool:
+    return pd.api.types.is_float_dtype(dtype) or pd.api.types.is_integer_dtype(dtype)
