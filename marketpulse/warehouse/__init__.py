@@ -7,9 +7,11 @@ dbt reads the same variables in profiles.yml, so both sides always agree.
 """
 
 from marketpulse.warehouse.base import ConfigError, RawTable, Session, Warehouse
-from marketpulse.warehouse.duckdb import DEFAULT_DUCKDB_PATH, DuckDBWarehouse
-from marketpulse.warehouse.lake import DEFAULT_LAKE, DEFAULT_SPARK_DIR, LakeWarehouse
-from marketpulse.warehouse.postgres import PostgresWarehouse
+
+# Imported in the order the kinds are listed (duckdb, postgres, spark): they register themselves.
+from marketpulse.warehouse.duckdb import DEFAULT_DUCKDB_PATH, DuckDBWarehouse  # isort: skip
+from marketpulse.warehouse.postgres import PostgresWarehouse  # isort: skip
+from marketpulse.warehouse.lake import DEFAULT_LAKE, DEFAULT_SPARK_DIR, LakeWarehouse  # isort: skip
 
 WAREHOUSES = Warehouse.kinds()
 
