@@ -13,22 +13,27 @@
 }}
 
 {#
-    Technical indicators on adjusted OHLCV, equal to TA-Lib (see the yml and
-    docs/decisions/0010-recursive-indicators.md).
+    Technical indicators on adjusted OHLCV, equal to TA-Lib (see the yml,
+    docs/decisions/0010-recursive-indicators.md and 0019-indicator-recurrences.md).
 
     observation_number counts a symbol's sessions from 1; every warm-up rule
     is on it. Recursive indicators (EMA, RSI, ATR, MACD) restart from an
     anchor row: the seed row on a full build, the last stored row on an
-    incremental one (its stored state carries the recursion exactly).
+    incremental one (its stored state carries the recursion exactly). They
+    run on a narrow relation (symbol, row number, inputs), all in the same
+    selects over one window spec, and join the wide rows once.
 
     Incremental runs recompute a symbol in full when it is new, still warming
     up, or when its stored history no longer matches fct_prices_daily over the
     lookback (a new dividend or split re-adjusts every earlier price; a late
     correction changes a recent one). Otherwise they read lookback_rows
-    sessions before the last stored one, enough for every window
+    sessions before the last stored one, from the prices and from the stored
+    table (only those rows of it, plus its key columns), enough for every window
     (sma_200 needs 200 closes, return_252d 253), and insert the new sessions.
 #}
 {%- set lookback_rows = 260 %}
+{%- set recurrence_alphas = [(11, 13), (25, 27), (13, 14), (4, 5)] %}
+{%- set recurrence_names = ['ema_12', 'ema_26', 'macd_ema_fast', 'rsi_avg_gain', 'rsi_avg_loss', 'atr'] %}
 
 with prices as (
 
@@ -45,19 +50,27 @@ with prices as (
 
 {% if is_incremental() %}
 
-    stored as (
-
-        select * from {{ this }}
-
-    ),
-
+    -- Each symbol's last stored row number: a scan of two key columns.
     stored_last as (
 
         select
             symbol,
             max(observation_number) as last_number
-        from stored
+        from {{ this }}
         group by symbol
+
+    ),
+
+    -- The only stored rows read in full: each symbol's last lookback_rows.
+    stored as (
+
+        select stored_rows.*
+        from {{ this }} as stored_rows
+        inner join stored_last
+            on
+                stored_rows.symbol = stored_last.symbol
+                and stored_rows.observation_number
+                > stored_last.last_number - {{ lookback_rows }}
 
     ),
 
@@ -195,25 +208,17 @@ prices_in_scope as (
         + row_number() over (
             partition by prices.symbol
             order by prices.trading_date
-        ) as observation_number
+        ) as observation_number,
+        lag(prices.close) over (
+            partition by prices.symbol
+            order by prices.trading_date
+        ) as previous_close
     from prices
     inner join symbol_plan
         on prices.symbol = symbol_plan.symbol
     where
         symbol_plan.is_full_recompute
         or prices.trading_date >= symbol_plan.from_date
-
-),
-
-with_previous as (
-
-    select
-        *,
-        lag(close) over (
-            partition by symbol
-            order by observation_number
-        ) as previous_close
-    from prices_in_scope
 
 ),
 
@@ -238,7 +243,7 @@ with_changes as (
                         abs(low - previous_close)
                     )
         end as true_range
-    from with_previous
+    from prices_in_scope
 
 ),
 
@@ -298,7 +303,10 @@ anchors as (
         symbol_plan.symbol,
         symbol_plan.is_full_recompute,
         symbol_plan.last_number,
-        symbol_plan.macd_signal as stored_macd_signal,
+        -- Null on a full recompute: there the signal's seed is spread over its rows.
+        case
+            when not symbol_plan.is_full_recompute then symbol_plan.macd_signal
+        end as stored_macd_signal,
         case when symbol_plan.is_full_recompute then 12 else symbol_plan.last_number end
             as ema_12_anchor,
         case when symbol_plan.is_full_recompute then 26 else symbol_plan.last_number end
@@ -337,194 +345,357 @@ anchors as (
 
 ),
 
--- Every recursion's input, anchor and anchor value on each row; the recurrences
--- below add their columns one after the other (each CTE read once).
-recurrence_inputs as (
+-- The recurrences run on a narrow relation (symbol, row number, chunk, inputs),
+-- all in the same selects with one window spec, and are joined back once
+-- (macros/exponential_recurrence.sql; docs/decisions/0019-indicator-recurrences.md).
+recurrence_rows as (
 
     select
-        with_changes.*,
+        symbol,
+        observation_number,
+        {{ recurrence_chunk() }} as recurrence_chunk,
+        observation_number
+        - {{ recurrence_chunk_rows() }} * {{ recurrence_chunk() }} as recurrence_step,
+        {% for alpha in recurrence_alphas -%}
+            {{ recurrence_step_power(
+                alpha_num=alpha[0],
+                alpha_den=alpha[1],
+                step='observation_number - '
+                ~ recurrence_chunk_rows() ~ ' * ' ~ recurrence_chunk()
+            ) }} as step_power_{{ alpha[0] }}_{{ alpha[1] }},
+        {% endfor -%}
+        trading_date,
+        close,
+        previous_close,
+        return_1d,
+        volume,
+        gain,
+        loss,
+        true_range
+    from with_changes
+
+),
+
+recurrence_terms as (
+
+    select
+        recurrence_rows.symbol,
+        recurrence_rows.observation_number,
+        recurrence_rows.recurrence_chunk,
+        recurrence_rows.recurrence_step,
+        recurrence_rows.trading_date,
+        recurrence_rows.close,
+        recurrence_rows.previous_close,
+        recurrence_rows.return_1d,
+        recurrence_rows.volume,
+        recurrence_rows.step_power_11_13,
+        recurrence_rows.step_power_25_27,
+        recurrence_rows.step_power_13_14,
+        recurrence_rows.step_power_4_5,
+        {{ recurrence_term(
+            value='recurrence_rows.close',
+            anchor='anchors.ema_12_anchor',
+            alpha_num=11,
+            alpha_den=13,
+            beta_num=2,
+            step_power='recurrence_rows.step_power_11_13',
+            beta_den=13,
+            order_by='recurrence_rows.observation_number',
+            step='recurrence_rows.recurrence_step'
+        ) }} as ema_12_term,
+        {{ recurrence_term(
+            value='recurrence_rows.close',
+            anchor='anchors.ema_26_anchor',
+            alpha_num=25,
+            alpha_den=27,
+            beta_num=2,
+            step_power='recurrence_rows.step_power_25_27',
+            beta_den=27,
+            order_by='recurrence_rows.observation_number',
+            step='recurrence_rows.recurrence_step'
+        ) }} as ema_26_term,
+        {{ recurrence_term(
+            value='recurrence_rows.close',
+            anchor='anchors.ema_26_anchor',
+            alpha_num=11,
+            alpha_den=13,
+            beta_num=2,
+            step_power='recurrence_rows.step_power_11_13',
+            beta_den=13,
+            order_by='recurrence_rows.observation_number',
+            step='recurrence_rows.recurrence_step'
+        ) }} as macd_ema_fast_term,
+        {{ recurrence_term(
+            value='recurrence_rows.gain',
+            anchor='anchors.wilder_anchor',
+            alpha_num=13,
+            alpha_den=14,
+            beta_num=1,
+            step_power='recurrence_rows.step_power_13_14',
+            beta_den=14,
+            order_by='recurrence_rows.observation_number',
+            step='recurrence_rows.recurrence_step'
+        ) }} as rsi_avg_gain_term,
+        {{ recurrence_term(
+            value='recurrence_rows.loss',
+            anchor='anchors.wilder_anchor',
+            alpha_num=13,
+            alpha_den=14,
+            beta_num=1,
+            step_power='recurrence_rows.step_power_13_14',
+            beta_den=14,
+            order_by='recurrence_rows.observation_number',
+            step='recurrence_rows.recurrence_step'
+        ) }} as rsi_avg_loss_term,
+        {{ recurrence_term(
+            value='recurrence_rows.true_range',
+            anchor='anchors.wilder_anchor',
+            alpha_num=13,
+            alpha_den=14,
+            beta_num=1,
+            step_power='recurrence_rows.step_power_13_14',
+            beta_den=14,
+            order_by='recurrence_rows.observation_number',
+            step='recurrence_rows.recurrence_step'
+        ) }} as atr_term
+    from recurrence_rows
+    inner join anchors
+        on recurrence_rows.symbol = anchors.symbol
+
+),
+
+recurrence_sums as (
+
+    select
+        symbol,
+        observation_number,
+        recurrence_chunk,
+        recurrence_step,
+        trading_date,
+        close,
+        previous_close,
+        return_1d,
+        volume,
+        step_power_11_13,
+        step_power_25_27,
+        step_power_13_14,
+        step_power_4_5,
+        sum(ema_12_term) over ({{ recurrence_window() }}) as ema_12_sum,
+        sum(ema_26_term) over ({{ recurrence_window() }}) as ema_26_sum,
+        sum(macd_ema_fast_term) over ({{ recurrence_window() }}) as macd_ema_fast_sum,
+        sum(rsi_avg_gain_term) over ({{ recurrence_window() }}) as rsi_avg_gain_sum,
+        sum(rsi_avg_loss_term) over ({{ recurrence_window() }}) as rsi_avg_loss_sum,
+        sum(atr_term) over ({{ recurrence_window() }}) as atr_sum
+    from recurrence_terms
+
+),
+
+-- Each chunk's total: the running sum on its last row (a max, not a parallel sum,
+-- so the bits are the same on every run).
+recurrence_totals as (
+
+    select
+        symbol,
+        recurrence_chunk,
+        {% for name in recurrence_names -%}
+            max(
+                case when recurrence_step = {{ recurrence_chunk_rows() }} then {{ name }}_sum end
+            ) as {{ name }}_total{{ ',' if not loop.last }}
+        {% endfor %}
+    from recurrence_sums
+    group by symbol, recurrence_chunk
+
+),
+
+recurrences as (
+
+    select
+        recurrence_sums.symbol,
+        recurrence_sums.observation_number,
+        recurrence_sums.recurrence_chunk,
+        recurrence_sums.recurrence_step,
+        recurrence_sums.trading_date,
+        recurrence_sums.close,
+        recurrence_sums.previous_close,
+        recurrence_sums.return_1d,
+        recurrence_sums.volume,
+        recurrence_sums.step_power_4_5,
+        {{ recurrence_value(
+            running_sum='recurrence_sums.ema_12_sum',
+            anchor_value='anchors.ema_12_anchor_value',
+            previous_chunk_total='previous_chunk.ema_12_total',
+            anchor='anchors.ema_12_anchor',
+            alpha_num=11,
+            alpha_den=13,
+            beta_num=2,
+            step_power='recurrence_sums.step_power_11_13',
+            beta_den=13,
+            order_by='recurrence_sums.observation_number',
+            step='recurrence_sums.recurrence_step'
+        ) }} as ema_12,
+        {{ recurrence_value(
+            running_sum='recurrence_sums.ema_26_sum',
+            anchor_value='anchors.ema_26_anchor_value',
+            previous_chunk_total='previous_chunk.ema_26_total',
+            anchor='anchors.ema_26_anchor',
+            alpha_num=25,
+            alpha_den=27,
+            beta_num=2,
+            step_power='recurrence_sums.step_power_25_27',
+            beta_den=27,
+            order_by='recurrence_sums.observation_number',
+            step='recurrence_sums.recurrence_step'
+        ) }} as ema_26,
+        {{ recurrence_value(
+            running_sum='recurrence_sums.macd_ema_fast_sum',
+            anchor_value='anchors.macd_ema_fast_anchor_value',
+            previous_chunk_total='previous_chunk.macd_ema_fast_total',
+            anchor='anchors.ema_26_anchor',
+            alpha_num=11,
+            alpha_den=13,
+            beta_num=2,
+            step_power='recurrence_sums.step_power_11_13',
+            beta_den=13,
+            order_by='recurrence_sums.observation_number',
+            step='recurrence_sums.recurrence_step'
+        ) }} as macd_ema_fast,
+        {{ recurrence_value(
+            running_sum='recurrence_sums.rsi_avg_gain_sum',
+            anchor_value='anchors.rsi_avg_gain_anchor_value',
+            previous_chunk_total='previous_chunk.rsi_avg_gain_total',
+            anchor='anchors.wilder_anchor',
+            alpha_num=13,
+            alpha_den=14,
+            beta_num=1,
+            step_power='recurrence_sums.step_power_13_14',
+            beta_den=14,
+            order_by='recurrence_sums.observation_number',
+            step='recurrence_sums.recurrence_step'
+        ) }} as rsi_avg_gain_14,
+        {{ recurrence_value(
+            running_sum='recurrence_sums.rsi_avg_loss_sum',
+            anchor_value='anchors.rsi_avg_loss_anchor_value',
+            previous_chunk_total='previous_chunk.rsi_avg_loss_total',
+            anchor='anchors.wilder_anchor',
+            alpha_num=13,
+            alpha_den=14,
+            beta_num=1,
+            step_power='recurrence_sums.step_power_13_14',
+            beta_den=14,
+            order_by='recurrence_sums.observation_number',
+            step='recurrence_sums.recurrence_step'
+        ) }} as rsi_avg_loss_14,
+        {{ recurrence_value(
+            running_sum='recurrence_sums.atr_sum',
+            anchor_value='anchors.atr_anchor_value',
+            previous_chunk_total='previous_chunk.atr_total',
+            anchor='anchors.wilder_anchor',
+            alpha_num=13,
+            alpha_den=14,
+            beta_num=1,
+            step_power='recurrence_sums.step_power_13_14',
+            beta_den=14,
+            order_by='recurrence_sums.observation_number',
+            step='recurrence_sums.recurrence_step'
+        ) }} as atr_14
+    from recurrence_sums
+    inner join anchors
+        on recurrence_sums.symbol = anchors.symbol
+    left join recurrence_totals as previous_chunk
+        on
+            recurrence_sums.symbol = previous_chunk.symbol
+            and recurrence_sums.recurrence_chunk - 1 = previous_chunk.recurrence_chunk
+
+),
+
+-- The MACD signal line: a recurrence on the MACD line, seeded on a full build by
+-- the SMA of the 9 MACD values ending on session 34.
+macd_signal_terms as (
+
+    select
+        recurrences.*,
+        recurrences.macd_ema_fast - recurrences.ema_26 as macd_line,
+        {{ recurrence_term(
+            value='recurrences.macd_ema_fast - recurrences.ema_26',
+            anchor='anchors.macd_signal_anchor',
+            seed_rows=9,
+            seed_value='case when anchors.is_full_recompute then '
+            ~ 'recurrences.macd_ema_fast - recurrences.ema_26 end',
+            alpha_num=4,
+            alpha_den=5,
+            beta_num=1,
+            step_power='recurrences.step_power_4_5',
+            beta_den=5,
+            order_by='recurrences.observation_number',
+            step='recurrences.recurrence_step'
+        ) }} as macd_signal_term
+    from recurrences
+    inner join anchors
+        on recurrences.symbol = anchors.symbol
+
+),
+
+macd_signal_sums as (
+
+    select
+        *,
+        sum(macd_signal_term) over ({{ recurrence_window() }}) as macd_signal_sum
+    from macd_signal_terms
+
+),
+
+macd_signal_totals as (
+
+    select
+        symbol,
+        recurrence_chunk,
+        max(
+            case when recurrence_step = {{ recurrence_chunk_rows() }} then macd_signal_sum end
+        ) as macd_signal_total
+    from macd_signal_sums
+    group by symbol, recurrence_chunk
+
+),
+
+recurrence_values as (
+
+    select
+        macd_signal_sums.symbol,
+        macd_signal_sums.observation_number,
+        macd_signal_sums.trading_date,
+        macd_signal_sums.close,
+        macd_signal_sums.previous_close,
+        macd_signal_sums.return_1d,
+        macd_signal_sums.volume,
         anchors.is_full_recompute,
         anchors.last_number,
-        anchors.ema_12_anchor,
-        anchors.ema_26_anchor,
-        anchors.wilder_anchor,
-        anchors.macd_signal_anchor,
-        anchors.stored_macd_signal,
-        anchors.ema_12_anchor_value,
-        anchors.ema_26_anchor_value,
-        anchors.macd_ema_fast_anchor_value,
-        anchors.rsi_avg_gain_anchor_value,
-        anchors.rsi_avg_loss_anchor_value,
-        anchors.atr_anchor_value
-    from with_changes
+        macd_signal_sums.ema_12,
+        macd_signal_sums.ema_26,
+        macd_signal_sums.macd_ema_fast,
+        macd_signal_sums.rsi_avg_gain_14,
+        macd_signal_sums.rsi_avg_loss_14,
+        macd_signal_sums.atr_14,
+        macd_signal_sums.macd_line,
+        {{ recurrence_value(
+            running_sum='macd_signal_sums.macd_signal_sum',
+            anchor_value='anchors.stored_macd_signal',
+            previous_chunk_total='previous_chunk.macd_signal_total',
+            anchor='anchors.macd_signal_anchor',
+            alpha_num=4,
+            alpha_den=5,
+            beta_num=1,
+            step_power='macd_signal_sums.step_power_4_5',
+            beta_den=5,
+            order_by='macd_signal_sums.observation_number',
+            step='macd_signal_sums.recurrence_step'
+        ) }} as macd_signal
+    from macd_signal_sums
     inner join anchors
-        on with_changes.symbol = anchors.symbol
-
-),
-
-{{ exponential_recurrence_ctes(
-    name='ema_12_recurrence',
-    relation='recurrence_inputs',
-    value='close',
-    steps='observation_number - ema_12_anchor',
-    anchor_value='ema_12_anchor_value',
-    alpha_num=11,
-    alpha_den=13,
-    beta_num=2,
-    beta_den=13
-) }},
-
-{{ exponential_recurrence_ctes(
-    name='ema_26_recurrence',
-    relation='ema_12_recurrence',
-    value='close',
-    steps='observation_number - ema_26_anchor',
-    anchor_value='ema_26_anchor_value',
-    alpha_num=25,
-    alpha_den=27,
-    beta_num=2,
-    beta_den=27
-) }},
-
-{{ exponential_recurrence_ctes(
-    name='macd_ema_fast_recurrence',
-    relation='ema_26_recurrence',
-    value='close',
-    steps='observation_number - ema_26_anchor',
-    anchor_value='macd_ema_fast_anchor_value',
-    alpha_num=11,
-    alpha_den=13,
-    beta_num=2,
-    beta_den=13
-) }},
-
-{{ exponential_recurrence_ctes(
-    name='rsi_avg_gain_recurrence',
-    relation='macd_ema_fast_recurrence',
-    value='gain',
-    steps='observation_number - wilder_anchor',
-    anchor_value='rsi_avg_gain_anchor_value',
-    alpha_num=13,
-    alpha_den=14,
-    beta_num=1,
-    beta_den=14
-) }},
-
-{{ exponential_recurrence_ctes(
-    name='rsi_avg_loss_recurrence',
-    relation='rsi_avg_gain_recurrence',
-    value='loss',
-    steps='observation_number - wilder_anchor',
-    anchor_value='rsi_avg_loss_anchor_value',
-    alpha_num=13,
-    alpha_den=14,
-    beta_num=1,
-    beta_den=14
-) }},
-
-{{ exponential_recurrence_ctes(
-    name='atr_recurrence',
-    relation='rsi_avg_loss_recurrence',
-    value='true_range',
-    steps='observation_number - wilder_anchor',
-    anchor_value='atr_anchor_value',
-    alpha_num=13,
-    alpha_den=14,
-    beta_num=1,
-    beta_den=14
-) }},
-
-recursions as (
-
-    select
-        *,
-        case
-            when observation_number = ema_12_anchor then ema_12_anchor_value
-            else ema_12_recurrence
-        end as ema_12,
-        case
-            when observation_number = ema_26_anchor then ema_26_anchor_value
-            else ema_26_recurrence
-        end as ema_26,
-        case
-            when observation_number = ema_26_anchor then macd_ema_fast_anchor_value
-            else macd_ema_fast_recurrence
-        end as macd_ema_fast,
-        case
-            when observation_number = wilder_anchor then rsi_avg_gain_anchor_value
-            else rsi_avg_gain_recurrence
-        end as rsi_avg_gain_14,
-        case
-            when observation_number = wilder_anchor then rsi_avg_loss_anchor_value
-            else rsi_avg_loss_recurrence
-        end as rsi_avg_loss_14,
-        case
-            when observation_number = wilder_anchor then atr_anchor_value
-            else atr_recurrence
-        end as atr_14
-    from atr_recurrence
-
-),
-
-with_macd_line as (
-
-    select
-        *,
-        macd_ema_fast - ema_26 as macd_line
-    from recursions
-
-),
-
--- The signal line's seed on a full build: the SMA of the 9 MACD values ending
--- on session 34, spread over the symbol's rows by a window (no join back).
-macd_signal_windows as (
-
-    select
-        *,
-        sum(macd_line) over (
-            partition by symbol order by observation_number
-            rows between 8 preceding and current row
-        ) as sum_macd_line_9
-    from with_macd_line
-
-),
-
-macd_signal_input as (
-
-    select
-        *,
-        case
-            when is_full_recompute
-                then max(
-                        case when observation_number = 34 then sum_macd_line_9 / 9 end
-                    ) over (partition by symbol)
-            else stored_macd_signal
-        end as macd_signal_anchor_value
-    from macd_signal_windows
-
-),
-
-{{ exponential_recurrence_ctes(
-    name='macd_signal_recurrence',
-    relation='macd_signal_input',
-    value='macd_line',
-    steps='observation_number - macd_signal_anchor',
-    anchor_value='macd_signal_anchor_value',
-    alpha_num=4,
-    alpha_den=5,
-    beta_num=1,
-    beta_den=5
-) }},
-
-with_signal as (
-
-    select
-        *,
-        case
-            when observation_number = macd_signal_anchor then macd_signal_anchor_value
-            else macd_signal_recurrence
-        end as macd_signal
-    from macd_signal_recurrence
+        on macd_signal_sums.symbol = anchors.symbol
+    left join macd_signal_totals as previous_chunk
+        on
+            macd_signal_sums.symbol = previous_chunk.symbol
+            and macd_signal_sums.recurrence_chunk - 1 = previous_chunk.recurrence_chunk
 
 ),
 
@@ -564,7 +735,7 @@ windows as (
         lag(close, 63) over (partition by symbol order by observation_number) as close_63_ago,
         lag(close, 126) over (partition by symbol order by observation_number) as close_126_ago,
         lag(close, 252) over (partition by symbol order by observation_number) as close_252_ago
-    from with_signal
+    from recurrence_values
 
 ),
 
