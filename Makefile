@@ -18,7 +18,7 @@ export MARKETPULSE_SPARK_DIR ?= $(ROOT)/data/spark
 export DBT_PROJECT_DIR := $(ROOT)/dbt_project
 export DBT_PROFILES_DIR := $(ROOT)
 
-.PHONY: help setup setup-spark java demo ingest build test lint docs docs-serve clean tools warehouse-dir
+.PHONY: help setup setup-spark java demo ingest build test lint docs docs-serve clean reset tools warehouse-dir
 .PHONY: dashboard bench-dashboard
 .PHONY: grant-bi prune
 .PHONY: health
@@ -26,7 +26,7 @@ export DBT_PROFILES_DIR := $(ROOT)
 .PHONY: watch serve bench-live market-open
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {gsub(/\$$\$$/, "$$", $$2); printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 setup: $(STAMP) $(if $(filter spark,$(WAREHOUSE)),$(SPARK_STAMP) java) ## create .venv and install the project (fast when nothing changed); WAREHOUSE=spark adds the spark extra
 
@@ -67,7 +67,7 @@ ingest: setup ## load live data from Yahoo Finance and FRED into the raw schemas
 build: setup warehouse-dir ## dbt build (models + tests) on $$WAREHOUSE; recorded in the run audit, alerts on failure
 	@$(VENV)/bin/marketpulse build
 
-health: setup ## warehouse, last runs, freshness, data quality; exits 1 when something is critical
+health: setup ## warehouse, last runs, freshness, data quality; fails when something is critical
 	@$(VENV)/bin/marketpulse health
 
 test: setup $(SPARK_STAMP) tools ## the whole suite: pytest, incl. dbt build on DuckDB, Postgres and Spark
@@ -110,7 +110,7 @@ prune: setup ## report raw rows past their retention (.dlt/config.toml); APPLY=1
 INTERVAL ?= 60
 LIVE_PORT ?= 8765
 
-market-open: setup ## is the NYSE open now? exit 0 "open", exit 3 "closed: next open ..."
+market-open: setup ## is the NYSE open now? "open" or "closed: next open ..." (exit 0 / 3 from .venv/bin/marketpulse market-open)
 	@$(VENV)/bin/marketpulse market-open
 
 watch: setup ## while the NYSE is open: 30-minute bars -> dbt every $$INTERVAL s (Ctrl-C stops cleanly)
@@ -134,6 +134,9 @@ warehouse-dir:
 		mkdir -p "$(MARKETPULSE_SPARK_DIR)"; \
 		case "$(MARKETPULSE_LAKE_URL)" in *://*) ;; *) mkdir -p "$(MARKETPULSE_LAKE_URL)";; esac; \
 	fi
+
+reset: setup ## list this project's schemas/files in $$WAREHOUSE (DuckDB file, Postgres schemas, Spark lake); YES=1 deletes them
+	@$(VENV)/bin/marketpulse reset $(if $(YES),--yes)
 
 clean: ## delete the local warehouse (data/: DuckDB file, Spark lake and metastore), dlt state and dbt build output (keeps .venv)
 	rm -rf data dbt_project/target dbt_project/logs logs

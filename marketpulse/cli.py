@@ -1,19 +1,21 @@
-"""`python -m marketpulse ...`: thin; parses arguments and calls the pipelines.
+"""`marketpulse ...` (the console script): thin; parses arguments and calls the pipelines.
 
-python -m marketpulse ingest [--sources yahoo,fred,trends,news] [--symbols AAPL,MSFT] [--sample]
-python -m marketpulse demo      # bundled sample data -> dlt -> dbt build -> summary
-python -m marketpulse summary   # rows and date range per mart
-python -m marketpulse grant-bi  # Postgres: read-only BI role on `marts`
-python -m marketpulse prune [--apply] [--as-of YYYY-MM-DD]   # retention; dry run by default
-python -m marketpulse build [dbt args]   # dbt build, recorded in the run audit; alerts on failure
-python -m marketpulse health [--alert]   # warehouse, last runs, freshness, quality; exit 1 if critical
-python -m marketpulse market-open [--at 2024-03-11T14:00:00Z]   # exit 0 open, 3 closed
-python -m marketpulse watch [--interval 60]   # intraday micro-batches while the market is open
-python -m marketpulse serve [--port 8765]     # live WebSocket service (marketpulse/live)
-python -m marketpulse import-portfolio FILE [FILE...] [--skip-invalid]   # holdings -> raw_portfolio
-python -m marketpulse optimize --portfolio ID | --symbols A,B [--lookback 756] [--max-weight 1]
+marketpulse ingest [--sources yahoo,fred,trends,news] [--symbols AAPL,MSFT] [--sample]
+marketpulse demo      # bundled sample data -> dlt -> dbt build -> summary
+marketpulse summary   # rows and date range per mart
+marketpulse query "select ..."   # any SQL on the warehouse, read-only; prints the rows
+marketpulse reset [--yes]   # empty the warehouse of this project's data; lists it without --yes
+marketpulse grant-bi  # Postgres: read-only BI role on `marts`
+marketpulse prune [--apply] [--as-of YYYY-MM-DD]   # retention; dry run by default
+marketpulse build [dbt args]   # dbt build, recorded in the run audit; alerts on failure
+marketpulse health [--alert]   # warehouse, last runs, freshness, quality; exit 1 if critical
+marketpulse market-open [--at 2024-03-11T14:00:00Z]   # exit 0 open, 3 closed
+marketpulse watch [--interval 60]   # intraday micro-batches while the market is open
+marketpulse serve [--port 8765]     # live WebSocket service (marketpulse/live)
+marketpulse import-portfolio FILE [FILE...] [--skip-invalid]   # holdings -> raw_portfolio
+marketpulse optimize --portfolio ID | --symbols A,B [--lookback 756] [--max-weight 1]
                           [--allow-short] [--frontier-points 20]   # PyPortfolioOpt -> marts
-python -m marketpulse export --portfolio ID [--out DIR] [--formats csv,xlsx,json,xml,pdf,zip]
+marketpulse export --portfolio ID [--out DIR] [--formats csv,xlsx,json,xml,pdf,zip]
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import argparse
 import logging
 import sys
 import time
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,9 +42,7 @@ from marketpulse.warehouse import ConfigError, Warehouse
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m marketpulse", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="marketpulse", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("ingest", help="load the sources into the warehouse's raw schemas")
     run.add_argument("--sources", default=",".join(runner.SOURCES), help="comma-separated")
@@ -56,6 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="offline: sample data -> dlt -> dbt build -> summary")
     demo.add_argument("--quiet", action="store_true")
     commands.add_parser("summary", help="rows and date range per mart")
+    query = commands.add_parser("query", help="run one SQL statement read-only; print the rows")
+    query.add_argument("sql", help='e.g. "select * from marts.fct_prices_daily limit 5"')
+    reset = commands.add_parser(
+        "reset", help="list (--yes: delete) this project's schemas or files in the warehouse"
+    )
+    reset.add_argument("--yes", action="store_true", help="delete; without it, only list")
     commands.add_parser("grant-bi", help="Postgres: a login role that can only read `marts`")
     prune = commands.add_parser(
         "prune", help="report (or --apply: delete) raw rows older than the retention"
@@ -110,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         warehouse = Warehouse.from_env()
         if args.command == "summary":
             return _summary(warehouse)
+        if args.command == "query":
+            return _query(warehouse, args.sql)
+        if args.command == "reset":
+            return _reset(warehouse, confirmed=args.yes)
         if args.command == "grant-bi":
             return _grant_bi(warehouse)
         if args.command == "prune":
@@ -249,6 +260,44 @@ def _summary(warehouse: Warehouse) -> int:
             file=sys.stderr,
         )
         return 2
+    return 0
+
+
+def _query(warehouse: Warehouse, sql: str) -> int:
+    import pandas as pd
+
+    try:
+        with closing(warehouse.connect(read_only=True)) as connection:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            columns = [column[0] for column in cursor.description or ()]
+            rows = cursor.fetchall() if columns else []
+    except Exception as exc:  # duckdb / psycopg2 errors: bad SQL, missing table, unreachable
+        print(f"error: query failed on {warehouse.describe()}: {_first_line(exc)}", file=sys.stderr)
+        return 2
+    with pd.option_context("display.width", 200, "display.max_columns", 50):
+        print(pd.DataFrame(rows, columns=columns).to_string(index=False))
+    return 0
+
+
+def _reset(warehouse: Warehouse, confirmed: bool) -> int:
+    from marketpulse.warehouse import reset
+
+    try:
+        found = reset.targets(warehouse) if not confirmed else reset.reset(warehouse)
+    except ConfigError:
+        raise
+    except Exception as exc:  # psycopg2 errors: unreachable server, not the schemas' owner
+        print(f"error: reset failed on {warehouse.describe()}: {_first_line(exc)}", file=sys.stderr)
+        return 2
+    if not found:
+        print(f"nothing to reset: {warehouse.describe()} holds no marketpulse data")
+        return 0
+    print(("removed" if confirmed else "would remove") + f" from {warehouse.describe()}:")
+    for item in found:
+        print(f"  {item}")
+    if not confirmed:
+        print("nothing removed; run again with --yes (make reset YES=1) to remove them")
     return 0
 
 

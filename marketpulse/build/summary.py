@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import closing
 from typing import Any
 
-from marketpulse.warehouse import Warehouse
+from marketpulse.warehouse import Warehouse, hints
 
 MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
 MARTS += ("fct_macro_asof_daily", "fct_macro_lens_monthly", "fct_yield_curve_daily")
@@ -81,13 +81,9 @@ def print_summary(warehouse: Warehouse) -> None:
     print()
     print(f"warehouse: {warehouse.describe()}")
     print("next:")
-    print("  source .envrc && dbt build    # rebuild and test the models on the same warehouse")
-    print("  make docs-serve               # the dbt docs site on http://localhost:8080")
-    print(
-        "  make clean && make ingest     # live data instead (needs internet; never mixed with the sample)"
-    )
-    hint = warehouse.marts_hint()
-    if hint:
-        print(f"  {hint}")
+    for line in hints.next_steps(warehouse):
+        print(f"  {line}")
     print()
-    print("open the dashboard:  make dashboard   then browse http://localhost:8501")
+    print(
+        f"open the dashboard:  {hints.make(warehouse, 'dashboard')}   then browse http://localhost:8501"
+    )

@@ -14,6 +14,5 @@ def check_origin(state: dict[str, Any], source: str, origin: str) -> None:
     previous = state.setdefault("origin", origin)
     if previous != origin:
         raise MixedOriginError(
-            f"the warehouse holds {previous} {source} data and this run would add {origin} data; "
-            "use another warehouse (MARKETPULSE_DUCKDB_PATH / PGDATABASE) or `make clean` first"
+            f"the warehouse holds {previous} {source} data and this run would add {origin} data"
         )

@@ -30,7 +30,7 @@ from marketpulse.sources.trends.client import PyTrendsClient, ReplayTrendsClient
 from marketpulse.sources.yahoo import yahoo_source
 from marketpulse.sources.yahoo.client import ReplayYahooClient, YahooClient, YFinanceClient
 from marketpulse.sources.yahoo.intraday import yahoo_intraday_source
-from marketpulse.warehouse import Warehouse
+from marketpulse.warehouse import Warehouse, hints
 
 SOURCES = ("yahoo", "fred", "trends", "news")
 # Loaded on request (`--sources intraday`, watch mode, the workflows) and by the demo, not by a
@@ -92,7 +92,7 @@ def _explain(name: str, exc: BaseException, warehouse: Warehouse) -> str:
         if isinstance(error, NoNetworkError):
             return f"no network: {error}; {OFFLINE_HINT}"
         if isinstance(error, MixedOriginError):
-            return str(error)
+            return f"{error}; {hints.mixed_origin(warehouse)}"
     last = chain[-1]
     message = one_line(last)
     return f"{type(last).__name__} while loading into {warehouse.describe()}: {message}"

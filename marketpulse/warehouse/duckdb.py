@@ -37,7 +37,7 @@ class DuckDBWarehouse(Warehouse):
         return self.duckdb_path.exists()
 
     def marts_hint(self) -> str:
-        return f"query schema `marts` with any DuckDB client, read-only: {self.duckdb_path}"
+        return f"other DuckDB tools open the file read-only: {self.duckdb_path}"
 
     def dlt_destination(self) -> Any:
         import dlt

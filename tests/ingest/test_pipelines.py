@@ -189,7 +189,8 @@ def test_sample_and_live_data_never_mix(duckdb_warehouse: Warehouse) -> None:
     )
     assert yahoo.fatal == (
         "the warehouse holds recorded Yahoo data and this run would add live data; "
-        "use another warehouse (MARKETPULSE_DUCKDB_PATH / PGDATABASE) or `make clean` first"
+        "use another warehouse, or empty this one first: "
+        f"MARKETPULSE_DUCKDB_PATH={duckdb_warehouse.duckdb_path} make reset YES=1"
     )
     assert fred.fatal is not None and "holds recorded FRED data" in fred.fatal
     assert counts(duckdb_warehouse) == before
