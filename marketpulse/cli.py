@@ -390,7 +390,7 @@ def _demo_optimize(warehouse: Warehouse) -> int:
     from marketpulse.portfolio.optimize.engine import Settings
 
     if has_run(warehouse, SAMPLE_PORTFOLIO):  # a second demo adds no rows
-        print(f"marketpulse demo: {SAMPLE_PORTFOLIO} already optimized (make optimize for more)")
+        print(f"marketpulse demo: {SAMPLE_PORTFOLIO} already optimized (`make optimize` for more)")
         return 0
     print(f"marketpulse demo: optimize {SAMPLE_PORTFOLIO}")
     return _run_optimization(warehouse, Settings(), SAMPLE_PORTFOLIO, None)

@@ -66,7 +66,7 @@ def postgres_admin_db() -> str:
         message = f"PostgreSQL is not reachable at {os.environ.get('PGHOST', '127.0.0.1')}: {exc}"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)
-        pytest.skip(message + " (start one, see README 'PostgreSQL'; CI never skips)")
+        pytest.skip(message + " (start one, see docs/warehouses.md; CI never skips)")
     return admin
 
 

@@ -27,7 +27,7 @@ LAST_RUNS_SQL = (
     " order by finished_at"
 )
 DATA_SQL = "select max(_loaded_at), min(data_origin), max(data_origin) from {table}"
-NO_QUALITY = "no fct_data_quality yet (run dbt build)"
+NO_QUALITY = "no fct_data_quality yet (run `make build`)"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Conditions (marketpulse/ops/alerts/conditions.py): a failed source, a quality sc
 missing for over 6 hours of NYSE market time, a failed dbt build. Channels
 (marketpulse/ops/alerts/channels.py): Slack incoming webhook, e-mail over SMTP, a GitHub issue per
 condition; each optional. A condition already sent is not sent again within the cool-down
-(marketpulse/ops/alerts/state.py). Configuration: README "Alerts".
+(marketpulse/ops/alerts/state.py). Configuration: docs/operations.md "Alerts".
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ def readme(document: PortfolioDocument, names: Mapping[str, str]) -> str:
         "",
         f"Holdings columns (ADR 0013): {', '.join(HOLDING_FIELDS)}.",
         "Import any of the CSV, JSON, XLSX or XML files back with",
-        "  python -m marketpulse import-portfolio FILE",
+        "  marketpulse import-portfolio FILE   (in a checkout: make import-portfolio FILE=...)",
         "Returns and weights are fractions (0.05 = 5%); money is in the base currency;",
         "dates are ISO 8601; a missing value is empty (CSV, Excel, XML) or null (JSON).",
         "",

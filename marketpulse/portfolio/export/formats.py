@@ -1,7 +1,7 @@
 """The text formats: CSV (holdings only), JSON and XML (everything).
 
 The holdings part of each is a valid holdings file (ADR 0013): the same columns, the same
-header, so `python -m marketpulse import` reads it back to the same snapshot.
+header, so `marketpulse import-portfolio` reads it back to the same snapshot.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ class _Reader:
         )
         if not portfolios:
             raise ExportError(
-                "no portfolio in the marts; import one (`python -m marketpulse import-portfolio FILE`) and run "
+                "no portfolio in the marts; import one (`make import-portfolio FILE=...`) and run "
                 "`make build`, or run `make demo` for the sample portfolios"
             )
         found = [row for row in portfolios if row["portfolio_id"] == portfolio_id]

@@ -164,7 +164,7 @@ def read_prices(session: Session, symbols: Sequence[str]) -> pd.DataFrame:
     if missing:
         raise OptimizationError(
             f"unknown symbol {missing[0]}: no prices in marts.fct_prices_daily "
-            "(ingest it with `python -m marketpulse ingest --symbols ...`)"
+            "(ingest it with `.venv/bin/marketpulse ingest --symbols ...`)"
         )
     frame["adj_close"] = frame["adj_close"].astype("float64")
     wide = frame.pivot(index="trading_date", columns="symbol", values="adj_close")

@@ -165,7 +165,7 @@ def test_zip_bundles_every_file_and_a_readme(files):
     readme = archive.read("README.txt").decode("utf-8")
     for name in expected:
         assert f"  {name}: " in readme
-    assert "python -m marketpulse import-portfolio FILE" in readme
+    assert "marketpulse import-portfolio FILE" in readme
 
 
 def test_a_zip_alone_still_bundles_every_format():

@@ -7,7 +7,7 @@
         - min(0.1, outlier_count / actual_points * 0.1)).
     as_of_date: var quality_as_of_date when set; otherwise today for live data
     and, for the offline sample, the latest date the sample holds (its clock).
-    Frequencies, expected points, gaps and freshness: see README "Data quality".
+    Frequencies, expected points, gaps and freshness: see docs/models.md "Data quality".
 #}
 
 with points as (
