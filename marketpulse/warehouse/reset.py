@@ -32,6 +32,8 @@ PROJECT_SCHEMAS = (
     "marts",
     "seeds",
 )
+# One fixed statement per schema, built from the constant list above and nothing else.
+DROP_SCHEMA = {schema: f'drop schema "{schema}" cascade' for schema in PROJECT_SCHEMAS}
 
 
 def _existing(paths: list[Path]) -> list[Path]:
@@ -71,8 +73,8 @@ def _postgres_apply(warehouse: Warehouse) -> None:
     schemas = _postgres_schemas(warehouse)
     with closing(warehouse.connect(read_only=False, timeout=5)) as connection:
         cursor = connection.cursor()
-        for schema in schemas:  # names from PROJECT_SCHEMAS only, never from user input
-            cursor.execute(f'drop schema "{schema}" cascade')
+        for schema in schemas:
+            cursor.execute(DROP_SCHEMA[schema])
         connection.commit()
     shutil.rmtree(warehouse.pipelines_dir(), ignore_errors=True)
 
