@@ -24,7 +24,6 @@ import argparse
 import logging
 import sys
 import time
-from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -267,16 +266,12 @@ def _query(warehouse: Warehouse, sql: str) -> int:
     import pandas as pd
 
     try:
-        with closing(warehouse.connect(read_only=True)) as connection:
-            cursor = connection.cursor()
-            cursor.execute(sql)
-            columns = [column[0] for column in cursor.description or ()]
-            rows = cursor.fetchall() if columns else []
+        frame = warehouse.query(sql)
     except Exception as exc:  # duckdb / psycopg2 errors: bad SQL, missing table, unreachable
-        print(f"error: query failed on {warehouse.describe()}: {_first_line(exc)}", file=sys.stderr)
+        print(f"error: query failed on {warehouse.describe()}: {one_line(exc)}", file=sys.stderr)
         return 2
     with pd.option_context("display.width", 200, "display.max_columns", 50):
-        print(pd.DataFrame(rows, columns=columns).to_string(index=False))
+        print(frame.to_string(index=False))
     return 0
 
 
@@ -288,7 +283,7 @@ def _reset(warehouse: Warehouse, confirmed: bool) -> int:
     except ConfigError:
         raise
     except Exception as exc:  # psycopg2 errors: unreachable server, not the schemas' owner
-        print(f"error: reset failed on {warehouse.describe()}: {_first_line(exc)}", file=sys.stderr)
+        print(f"error: reset failed on {warehouse.describe()}: {one_line(exc)}", file=sys.stderr)
         return 2
     if not found:
         print(f"nothing to reset: {warehouse.describe()} holds no marketpulse data")
