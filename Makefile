@@ -18,7 +18,7 @@ export MARKETPULSE_SPARK_DIR ?= $(ROOT)/data/spark
 export DBT_PROJECT_DIR := $(ROOT)/dbt_project
 export DBT_PROFILES_DIR := $(ROOT)
 
-.PHONY: help setup setup-spark java demo ingest build test lint docs docs-serve clean reset tools warehouse-dir
+.PHONY: help setup setup-spark java demo ingest build test test-fast lint docs docs-serve clean reset tools warehouse-dir
 .PHONY: dashboard bench-dashboard
 .PHONY: grant-bi prune
 .PHONY: health
@@ -70,8 +70,16 @@ build: setup warehouse-dir ## dbt build (models + tests) on $$WAREHOUSE; recorde
 health: setup ## warehouse, last runs, freshness, data quality; fails when something is critical
 	@$(VENV)/bin/marketpulse health
 
-test: setup $(SPARK_STAMP) tools ## the whole suite: pytest, incl. dbt build on DuckDB, Postgres and Spark
-	@$(PY) -m pytest
+# pytest-xdist workers; PYTEST_WORKERS=0 runs the suite in one process. Spark's tests stay on
+# one worker (--dist loadgroup); each sample warehouse is built once per run and shared
+# (docs/decisions/0018-test-loop.md).
+PYTEST_WORKERS ?= 2
+
+test: setup $(SPARK_STAMP) tools ## the whole suite (PYTEST_WORKERS=2 in parallel): dbt builds on DuckDB, Postgres and Spark
+	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+test-fast: setup tools ## every test that needs no dbt build and no Spark (a few minutes)
+	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not build and not spark" $(PYTEST_ARGS)
 
 lint: setup warehouse-dir ## ruff and sqlfluff
 	@$(VENV)/bin/ruff check .

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -112,18 +112,118 @@ def postgres_warehouse(postgres_admin_db: str) -> Iterator[Warehouse]:
         yield warehouse
 
 
-@contextmanager
-def fresh_postgres_database(postgres_admin_db: str) -> Iterator[Warehouse]:
-    """A fresh, uniquely named database, dropped afterwards."""
+def create_postgres_database(postgres_admin_db: str) -> Warehouse:
+    """A new, uniquely named database (one per caller, so xdist workers never share one)."""
     name = f"marketpulse_test_{uuid.uuid4().hex[:10]}"
     admin = _pg_connect(postgres_admin_db)
     admin.autocommit = True
-    admin.cursor().execute(f'create database "{name}"')
+    with closing(admin):
+        admin.cursor().execute(f'create database "{name}"')
+    return postgres_database_named(name)
+
+
+def postgres_database_named(name: str) -> Warehouse:
     env = {k: v for k, v in os.environ.items() if k.startswith("PG")}
     env.update({"WAREHOUSE": "postgres", "PGDATABASE": name})
     env.setdefault("PGHOST", "127.0.0.1")
-    try:
-        yield Warehouse.from_env(env)
-    finally:
+    return Warehouse.from_env(env)
+
+
+def drop_postgres_database(postgres_admin_db: str, name: str) -> None:
+    admin = _pg_connect(postgres_admin_db)
+    admin.autocommit = True
+    with closing(admin):
         admin.cursor().execute(f'drop database if exists "{name}" with (force)')
-        admin.close()
+
+
+@contextmanager
+def fresh_postgres_database(postgres_admin_db: str) -> Iterator[Warehouse]:
+    """A fresh, uniquely named database, dropped afterwards."""
+    warehouse = create_postgres_database(postgres_admin_db)
+    try:
+        yield warehouse
+    finally:
+        drop_postgres_database(postgres_admin_db, warehouse.pg["database"])
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def slice_warehouse(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Warehouse]:
+    """A fresh warehouse with a slice of the sample loaded (raw only: tests/sample_warehouses.py),
+    on each warehouse. A test module may set SLICE_SOURCES to load fewer sources."""
+    from marketpulse.ingest import runner
+    from tests.sample_warehouses import load_slice
+
+    tmp = tmp_path_factory.mktemp(request.param)
+    sources = getattr(request.module, "SLICE_SOURCES", runner.SOURCES)
+    if request.param == "duckdb":
+        warehouse = Warehouse.from_env(
+            {"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(tmp / "wh.duckdb")}
+        )
+        load_slice(warehouse, sources)
+        yield warehouse
+        return
+    admin = request.getfixturevalue("postgres_admin_db")
+    with fresh_postgres_database(admin) as warehouse:
+        load_slice(warehouse, sources)
+        yield warehouse
+
+
+# --- markers from fixtures, and the per-worker set-up for pytest-xdist -----------------------
+
+# Every fixture or test that runs dbt asks for `runs_dbt` (directly, or through a fixture such
+# as demo_duckdb): such a test is marked `build`, and `make test-fast` (-m "not build") leaves
+# it out.
+BUILD_FIXTURES = frozenset({"runs_dbt"})
+# Spark runs in one JVM per process and takes both cores: its tests stay on one xdist worker.
+SPARK_FIXTURES = frozenset({"spark_available"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks `build` and `spark` from the fixtures each test uses. xdist groups: the Spark tests
+    in one, first in the queue (the longest chain starts first); a module's build tests in one
+    (a module-scoped build is not repeated on the other worker; session builds are shared by
+    tests/shared_builds.py). tryfirst: xdist reads the xdist_group markers in its own
+    collection hook, which must run after this one."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & SPARK_FIXTURES:
+            item.add_marker(pytest.mark.spark)
+            item.add_marker(pytest.mark.xdist_group("spark"))
+        if used & BUILD_FIXTURES:
+            item.add_marker(pytest.mark.build)
+            if not used & SPARK_FIXTURES:
+                # A module's build tests on one worker: its module-scoped builds run once.
+                item.add_marker(pytest.mark.xdist_group(item.path.stem))
+    items.sort(key=lambda item: item.get_closest_marker("spark") is None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_paths_per_worker(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """dbt's target and logs default to this process's temp folder, never dbt_project/target,
+    which two xdist workers would share (partial parse, run results)."""
+    base = tmp_path_factory.getbasetemp()
+    os.environ.setdefault("DBT_TARGET_PATH", str(base / "dbt-target"))
+    os.environ.setdefault("DBT_LOG_PATH", str(base / "dbt-logs"))
+
+
+@pytest.fixture(scope="session")
+def runs_dbt() -> None:
+    """Asked for by every fixture and test that runs a dbt build: marks its tests `build`."""
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drops the Postgres databases the session's workers shared, once all are done: here in
+    the main process (xdist's controller, or the only process)."""
+    if hasattr(session.config, "workerinput"):
+        return
+    from tests.shared_builds import session_databases
+
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None:
+        return
+    names = session_databases(factory.getbasetemp())
+    for name in names:
+        drop_postgres_database(os.environ.get("PGDATABASE", "postgres"), name)

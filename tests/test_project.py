@@ -6,6 +6,8 @@ import re
 import subprocess
 import tomllib
 
+import pytest
+
 from tests.conftest import ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -38,6 +40,8 @@ def test_dbt_is_pinned_below_1_12() -> None:
         "sqlfluff",
         "sqlfluff-templater-dbt",
         "pytest",
+        "pytest-xdist",
+        "filelock",
         "ruff",
     ):
         assert name in pins, name
@@ -54,6 +58,7 @@ def test_make_help_lists_every_public_target() -> None:
         "ingest",
         "build",
         "test",
+        "test-fast",
         "lint",
         "docs",
         "clean",
@@ -74,3 +79,29 @@ def test_ci_runs_what_the_readme_tells_users_to_run() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "make test" in ci.splitlines()[-1]
     assert "make demo" in readme and "make test" in readme
+
+
+def test_make_test_runs_in_parallel_and_test_fast_leaves_builds_out() -> None:
+    def dry_run(*args: str) -> str:
+        return subprocess.run(
+            ["make", "-n", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
+
+    assert "-m pytest -n 2 --dist loadgroup" in dry_run("test")
+    assert "-m pytest -n 0 --dist loadgroup" in dry_run("test", "PYTEST_WORKERS=0")
+    assert '-m "not build and not spark"' in dry_run("test-fast")
+
+
+def test_build_and_spark_markers_follow_the_fixtures(request: pytest.FixtureRequest) -> None:
+    """tests/conftest.py marks the session's tests from their fixtures; a Spark test carries
+    the xdist group in its node id under --dist loadgroup (all on one worker)."""
+    loadgroup = request.config.getoption("dist", "no") == "loadgroup"
+    for item in request.session.items:
+        used = set(item.fixturenames)
+        if used & {"demo_duckdb", "demo_postgres", "spark_sample", "docs_site"}:
+            assert "runs_dbt" in used, item.nodeid
+        assert (item.get_closest_marker("build") is not None) == ("runs_dbt" in used), item.nodeid
+        spark = "spark_available" in used
+        assert (item.get_closest_marker("spark") is not None) == spark, item.nodeid
+        if spark and loadgroup and hasattr(request.config, "workerinput"):
+            assert item.nodeid.endswith("@spark"), item.nodeid

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.__main__ import main
 from bench.report import load
 from marketpulse.warehouse import Warehouse
-from tests.e2e.conftest import query
 from tests.e2e.test_indicators_reference import assert_equals_talib
+from tests.sample_warehouses import query
 
 
+@pytest.mark.usefixtures("runs_dbt")
 def test_bench_runs_and_its_warehouse_equals_talib(tmp_path: Path) -> None:
     arguments = ["--symbols", "3", "--years-list", "9", "--warehouses", "duckdb"]
     arguments += ["--no-demo", "--no-live", "--keep", "--output", str(tmp_path)]

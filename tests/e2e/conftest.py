@@ -1,167 +1,98 @@
-"""End-to-end builds shared by the e2e tests: the demo on DuckDB, Postgres and Spark, once each."""
+"""The demo on DuckDB, Postgres and Spark, each built once per session and shared by the e2e
+tests (and by pytest-xdist's workers: tests/shared_builds.py, docs/decisions/0018-test-loop.md)."""
 
 from __future__ import annotations
 
 import json
-import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import closing
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from marketpulse.build.dbt import dbt_env, run_dbt
-from marketpulse.ingest import runner
-from marketpulse.ingest.config import IngestConfig
-from marketpulse.ingest.report import Progress
-from marketpulse.portfolio import optimize
-from marketpulse.portfolio.importing.importing import import_files
-from marketpulse.portfolio.optimize.engine import Settings
+from marketpulse.build.dbt import dbt_env
 from marketpulse.warehouse import Warehouse
-from tests.conftest import ROOT
-
-MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
-MARTS += ("fct_macro_asof_daily", "fct_macro_lens_monthly", "fct_yield_curve_daily")
-MARTS += ("fct_trends", "fct_news_sentiment", "fct_sentiment_daily", "fct_sentiment_divergence")
-MARTS += ("fct_technical_indicators",)
-MARTS += ("fct_data_quality",)
-MARTS += (  # risk and rotation (issue 3)
-    "fct_risk_metrics",
-    "fct_rolling_risk",
-    "fct_drawdowns",
-    "fct_drawdown_episodes",
-    "fct_sector_rotation",
+from tests.conftest import ROOT, create_postgres_database, postgres_database_named
+from tests.sample_warehouses import (
+    Demo,
+    DocsSite,
+    SparkDemo,
+    build_sample,
+    run_demo,
+    spark_litter,
+    spark_warehouse,
 )
-# The run audit (marts/ops): per-warehouse records of runs, not data; counts grow per run.
-OPS_MARTS = ("fct_pipeline_runs", "fct_pipeline_loads", "fct_pipeline_failures")
-MARTS += OPS_MARTS
-MARTS += ("fct_prices_intraday", "fct_intraday_snapshot")
-MARTS += (  # portfolios (issue 8)
-    "dim_portfolio",
-    "fct_portfolio_holdings_daily",
-    "fct_portfolio_performance_daily",
-    "fct_portfolio_risk",
-)
-MARTS += ("fct_optimization_results", "fct_optimization_weights")
-
-
-def query(warehouse: Warehouse, sql: str) -> list[tuple[Any, ...]]:
-    with closing(warehouse.connect()) as connection:
-        cursor = connection.cursor()
-        cursor.execute(sql)
-        return [tuple(row) for row in cursor.fetchall()]
-
-
-def mart_counts(warehouse: Warehouse) -> dict[str, int]:
-    return {
-        mart: query(warehouse, f"select count(*) from marts.{mart}")[0][0]
-        for mart in MARTS
-        if mart not in OPS_MARTS
-    }
-
-
-def build_sample(warehouse: Warehouse, tmp: Path, require_green: bool = True) -> int:
-    """What `make demo` does, step by step: sample data through dlt, then `dbt build`, then the
-    demo's optimization; returns dbt's exit code (asserted 0 unless require_green is False)."""
-    reports = runner.run(
-        IngestConfig.load(),
-        warehouse,
-        runner.sample_clients(),
-        sources=runner.ALL_SOURCES,
-        progress=Progress(quiet=True),
-    )
-    assert all(report.ok for report in reports), [r for r in reports if not r.ok]
-    assert import_files(warehouse, [runner.SAMPLE_DIR / "portfolio" / "sample_portfolios.csv"]) == 0
-    os.environ["DBT_TARGET_PATH"] = str(tmp / "target")
-    os.environ["DBT_LOG_PATH"] = str(tmp / "logs")
-    code = run_dbt(warehouse, "build", "--quiet")
-    assert code == 0 or not require_green, "dbt build failed"
-    if code == 0:
-        optimize.run_optimization(warehouse, Settings(), optimize.SAMPLE_PORTFOLIO)  # as the demo
-    return code
-
-
-def run_demo(warehouse_file: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
-    """Exactly what `make demo` runs, as a user's process."""
-    env = {
-        **os.environ,
-        "WAREHOUSE": "duckdb",
-        "MARKETPULSE_DUCKDB_PATH": str(warehouse_file),
-        "DBT_TARGET_PATH": str(tmp / "target"),
-        "DBT_LOG_PATH": str(tmp / "logs"),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "marketpulse", "demo", "--quiet"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-
-
-@dataclass
-class Demo:
-    warehouse: Warehouse
-    first: subprocess.CompletedProcess[str]
-    tmp: Path
+from tests.shared_builds import register_session_database, shared_build
 
 
 @pytest.fixture(scope="session")
-def demo_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    tmp = tmp_path_factory.mktemp("duckdb")
-    warehouse_file = tmp / "marketpulse.duckdb"
-    result = run_demo(warehouse_file, tmp)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    warehouse = Warehouse.from_env(
-        {"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(warehouse_file)}
+def demo_duckdb(tmp_path_factory: pytest.TempPathFactory, runs_dbt: None) -> Demo:
+    """`make demo` run once per session as a user's process; each worker reads its own copy
+    of the warehouse file (a test may run the demo again on it: test_demo_duckdb)."""
+
+    def build(folder: Path) -> dict[str, object]:
+        result = run_demo(folder / "marketpulse.duckdb", folder)
+        return {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
+
+    shared, built = shared_build(tmp_path_factory, "demo-duckdb", build)
+    first = subprocess.CompletedProcess(
+        ["marketpulse", "demo"], built["returncode"], built["stdout"], built["stderr"]
     )
-    return Demo(warehouse, result, tmp)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    tmp = tmp_path_factory.mktemp("duckdb")
+    shutil.copy(shared / "marketpulse.duckdb", tmp / "marketpulse.duckdb")
+    shutil.copytree(shared / "target", tmp / "target")
+    warehouse = Warehouse.from_env(
+        {"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(tmp / "marketpulse.duckdb")}
+    )
+    return Demo(warehouse, first, tmp)
 
 
 @pytest.fixture(scope="session")
 def demo_postgres(
-    tmp_path_factory: pytest.TempPathFactory, postgres_admin_db: str
-) -> Iterator[Warehouse]:
-    from tests.conftest import fresh_postgres_database
+    tmp_path_factory: pytest.TempPathFactory, postgres_admin_db: str, runs_dbt: None
+) -> Warehouse:
+    """The demo's steps once per session into one database that every worker reads (no test
+    writes to it; one that must, copies the DuckDB demo instead). Dropped at the session's end."""
 
-    with fresh_postgres_database(postgres_admin_db) as warehouse:
-        build_sample(warehouse, tmp_path_factory.mktemp("postgres"))
-        yield warehouse
+    def build(folder: Path) -> dict[str, object]:
+        warehouse = create_postgres_database(postgres_admin_db)
+        register_session_database(tmp_path_factory, warehouse.pg["database"])
+        build_sample(warehouse, folder)
+        return {"database": warehouse.pg["database"]}
 
-
-@dataclass
-class DocsSite:
-    """`dbt docs generate --static` on the demo warehouse: what `make docs` builds."""
-
-    manifest: dict[str, Any]
-    catalog: dict[str, Any]
-    site: str
-    site_bytes: int
+    _, built = shared_build(tmp_path_factory, "demo-postgres", build)
+    return postgres_database_named(str(built["database"]))
 
 
 @pytest.fixture(scope="session")
-def docs_site(demo_duckdb: Demo) -> DocsSite:
-    """Generated once for every test that reads the docs site (in the demo's own target)."""
-    target = demo_duckdb.tmp / "target"
-    env = {**dbt_env(demo_duckdb.warehouse), "DBT_TARGET_PATH": str(target)}
-    env["DBT_LOG_PATH"] = str(demo_duckdb.tmp / "logs")
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    result = subprocess.run(
-        [dbt, "--no-use-colors", "docs", "generate", "--static"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-2000:]
+def docs_site(demo_duckdb: Demo, tmp_path_factory: pytest.TempPathFactory) -> DocsSite:
+    """`dbt docs generate --static` on the demo warehouse (what `make docs` builds), once per
+    session, on a copy of the demo in the shared folder."""
+
+    def build(folder: Path) -> dict[str, object]:
+        shutil.copy(demo_duckdb.warehouse.duckdb_path, folder / "marketpulse.duckdb")
+        warehouse = Warehouse.from_env(
+            {"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(folder / "marketpulse.duckdb")}
+        )
+        env = {**dbt_env(warehouse), "DBT_TARGET_PATH": str(folder / "target")}
+        env["DBT_LOG_PATH"] = str(folder / "logs")
+        dbt = str(Path(sys.executable).with_name("dbt"))
+        result = subprocess.run(
+            [dbt, "--no-use-colors", "docs", "generate", "--static"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout[-2000:]
+        return {}
+
+    shared, _ = shared_build(tmp_path_factory, "docs-site", build)
+    target = shared / "target"
     return DocsSite(
         manifest=json.loads((target / "manifest.json").read_text()),
         catalog=json.loads((target / "catalog.json").read_text()),
@@ -170,52 +101,15 @@ def docs_site(demo_duckdb: Demo) -> DocsSite:
     )
 
 
-# Files Spark or Derby write into the working directory when a setting is missing; the spark
-# profile points them all into MARKETPULSE_SPARK_DIR, so none may appear in the project.
-SPARK_LITTER = ("derby.log", "metastore_db", "spark-warehouse")
-
-
-@dataclass
-class SparkDemo:
-    """The demo built on Spark: `dbt build`'s exit code is kept, not asserted, so that one test
-    reports a red build and the others still compare whatever was built."""
-
-    warehouse: Warehouse
-    build_code: int
-    tmp: Path
-    litter_before: set[Path]
-
-    @property
-    def dbt_log(self) -> Path:
-        return self.tmp / "logs" / "dbt.log"
-
-
-def spark_litter() -> set[Path]:
-    return {
-        folder / name
-        for folder in (ROOT, ROOT / "dbt_project")
-        for name in SPARK_LITTER
-        if (folder / name).exists()
-    }
-
-
-def spark_warehouse(tmp: Path) -> Warehouse:
-    """A Spark warehouse of its own: a lake and a Spark dir (metastore, tables) under `tmp`."""
-    return Warehouse.from_env(
-        {
-            "WAREHOUSE": "spark",
-            "MARKETPULSE_LAKE_URL": str(tmp / "lake"),
-            "MARKETPULSE_SPARK_DIR": str(tmp / "spark"),
-        }
-    )
-
-
 @pytest.fixture(scope="session")
-def spark_sample(tmp_path_factory: pytest.TempPathFactory, spark_available: None) -> SparkDemo:
+def spark_sample(
+    tmp_path_factory: pytest.TempPathFactory, spark_available: None, runs_dbt: None
+) -> SparkDemo:
     """What `make demo WAREHOUSE=spark` does, as build_sample: the sample data through dlt into
     a parquet lake, the sample portfolios, `dbt build` on a local Spark session, the demo's
-    optimization. Shared by the session's Spark tests; a test that changes the lake (appends a
-    load, rebuilds incrementally) must say so and leave the marts as a full build would."""
+    optimization. Shared by the session's Spark tests, which all run on one xdist worker (the
+    `spark` group); a test that changes the lake (appends a load, rebuilds incrementally) must
+    say so and leave the marts as a full build would."""
     tmp = tmp_path_factory.mktemp("spark")
     warehouse = spark_warehouse(tmp)
     litter_before = spark_litter()

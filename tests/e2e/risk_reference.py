@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from marketpulse.warehouse import Warehouse
-from tests.e2e.conftest import query
+from tests.sample_warehouses import query
 
 PERIODS = 252
 WINDOWS = {"1y": 252, "3y": 756, "5y": 1260, "full": None}

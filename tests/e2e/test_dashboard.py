@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
-from tests.e2e.conftest import Demo, query
+from tests.sample_warehouses import Demo, query
 
 APP = str(ROOT / "marketpulse" / "dashboard" / "app.py")
 LAST = date(2018, 12, 31)  # the sample's last trading day: the default end of the range

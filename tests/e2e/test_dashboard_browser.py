@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import Demo
+from tests.sample_warehouses import Demo
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; MARKETPULSE_CHROMIUM overrides
 

@@ -23,9 +23,9 @@ from streamlit.testing.v1 import AppTest
 from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
 from tests.dashboard.test_portfolio_view import highlighted_cells
-from tests.e2e.conftest import query
 from tests.e2e.risk_reference import WINDOWS, risk_free_daily
 from tests.e2e.test_dashboard import APP, chart, demo, trace, ys  # noqa: F401 (demo: a fixture)
+from tests.sample_warehouses import query
 
 SAMPLE = ROOT / "sample_data" / "portfolio" / "sample_portfolios.csv"
 NOTIONAL = 1_000_000.0  # dbt var portfolio_notional: what a weights-only first snapshot buys

@@ -17,7 +17,7 @@ import pytest
 
 from marketpulse.build.dbt import dbt_env
 from tests.conftest import ROOT, SAMPLE
-from tests.e2e.conftest import MARTS, Demo, DocsSite, mart_counts, query, run_demo
+from tests.sample_warehouses import MARTS, Demo, DocsSite, mart_counts, query, run_demo
 
 HISTORY = SAMPLE / "yahoo" / "history"
 MANIFEST = json.loads((SAMPLE / "manifest.json").read_text())

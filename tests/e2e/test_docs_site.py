@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import DocsSite
+from tests.sample_warehouses import DocsSite
 
 
 @pytest.fixture

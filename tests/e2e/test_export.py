@@ -23,9 +23,9 @@ from marketpulse.portfolio.importing.importing import known_symbols
 from marketpulse.portfolio.importing.validate import parse_holdings
 from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT, SAMPLE
-from tests.e2e.conftest import Demo, query
 from tests.portfolio.export.pdf_render import colour_share
 from tests.portfolio.export.pdf_render import render as render_pdf
+from tests.sample_warehouses import Demo, query
 
 GROWTH = "sample-growth-income"
 SECTOR = "sample-sector-model"

@@ -29,7 +29,7 @@ from marketpulse.ingest.config import IngestConfig
 from marketpulse.ingest.report import Progress
 from marketpulse.warehouse import Warehouse
 from tests.conftest import fresh_postgres_database
-from tests.e2e.conftest import query
+from tests.sample_warehouses import query
 
 HELD_BACK = 10
 # Every incremental model with everything upstream of it, plus dim_symbol (the incremental marts'
@@ -162,6 +162,7 @@ def held_back_cutoff(warehouse: Warehouse) -> Any:
     return cutoff
 
 
+@pytest.mark.usefixtures("runs_dbt")
 def test_incremental_build_equals_full_refresh_on_duckdb(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -177,6 +178,7 @@ def postgres_database(postgres_admin_db: str) -> Iterator[Warehouse]:
         yield warehouse
 
 
+@pytest.mark.usefixtures("runs_dbt")
 def test_incremental_build_equals_full_refresh_on_postgres(
     postgres_database: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from bench.baselines import INDICATOR_COLUMNS, talib_indicators
 from marketpulse.warehouse import Warehouse
-from tests.e2e.conftest import Demo
+from tests.sample_warehouses import Demo
 
 PRICES = (
     "select symbol, trading_date, adj_high as high, adj_low as low, adj_close as close,"

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from marketpulse.ingest.runner import SAMPLE_DIR
-from tests.e2e.conftest import Demo, query
+from tests.sample_warehouses import Demo, query
 
 FIRST, LAST = "2018-10-01", "2018-12-31"
 

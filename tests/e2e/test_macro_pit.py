@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import SAMPLE
-from tests.e2e.conftest import Demo, query
+from tests.sample_warehouses import Demo, query
 
 VINTAGES = SAMPLE / "fred" / "vintages"
 OPEN = date(9999, 12, 31)

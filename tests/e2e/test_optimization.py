@@ -25,7 +25,7 @@ import pytest
 
 from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
-from tests.e2e.conftest import Demo, query
+from tests.sample_warehouses import Demo, query
 
 PORTFOLIO = "sample-growth-income"
 LOOKBACK = 756
@@ -311,6 +311,7 @@ def test_the_demo_optimizes_the_sample_portfolio(demo_duckdb: Demo) -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.usefixtures("runs_dbt")
 def test_postgres_stores_the_closed_form_portfolios(
     postgres_warehouse: Warehouse, tmp_path: Path
 ) -> None:

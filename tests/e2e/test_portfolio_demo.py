@@ -11,7 +11,7 @@ import pytest
 
 from marketpulse.warehouse import Warehouse
 from tests.conftest import SAMPLE
-from tests.e2e.conftest import Demo, query
+from tests.sample_warehouses import Demo, query
 
 SAMPLE_FILE = SAMPLE / "portfolio" / "sample_portfolios.csv"
 

@@ -30,7 +30,7 @@ from marketpulse.build.dbt import run_dbt
 from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
 from tests.e2e import risk_reference as reference
-from tests.e2e.conftest import Demo, query
+from tests.sample_warehouses import Demo, query
 
 SAMPLE = ROOT / "sample_data" / "portfolio" / "sample_portfolios.csv"
 NOTIONAL = 1_000_000.0

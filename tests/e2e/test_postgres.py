@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from marketpulse.warehouse import Warehouse
-from tests.e2e.conftest import MARTS, OPS_MARTS, Demo, mart_counts, query
+from tests.sample_warehouses import MARTS, OPS_MARTS, Demo, mart_counts, query
 
 KEYS = {
     "dim_symbol": "symbol",

@@ -15,7 +15,7 @@ import pytest
 from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
 from tests.e2e import risk_reference as reference
-from tests.e2e.conftest import Demo, query
+from tests.sample_warehouses import Demo, query
 
 SECTORS = {
     row["symbol"]: row["sector"]

@@ -20,8 +20,16 @@ from typing import Any
 
 from marketpulse.build.dbt import dbt_env
 from tests.conftest import ROOT
-from tests.e2e.conftest import MARTS, OPS_MARTS, Demo, SparkDemo, mart_counts, query, spark_litter
 from tests.e2e.test_postgres import COLUMNS, KEYS
+from tests.sample_warehouses import (
+    MARTS,
+    OPS_MARTS,
+    Demo,
+    SparkDemo,
+    mart_counts,
+    query,
+    spark_litter,
+)
 from tests.warehouse.test_lake import FIRST, SECOND, two_loads
 
 # Columns whose Spark values are only approximately the DuckDB ones, with the reason. Each

@@ -24,13 +24,13 @@ from marketpulse.ingest import runner
 from marketpulse.ingest.config import IngestConfig
 from marketpulse.ingest.report import Progress
 from marketpulse.warehouse import Warehouse
-from tests.e2e.conftest import query, spark_warehouse
 from tests.e2e.test_incremental_matches_full import (
     assert_equal_tables,
     held_back_cutoff,
     incremental_marts,
     snapshot,
 )
+from tests.sample_warehouses import query, spark_warehouse
 
 INCREMENTAL_MARTS = (
     "fct_technical_indicators",
@@ -73,6 +73,7 @@ def partition_files(warehouse: Warehouse, table: str) -> dict[str, set[str]]:
     }
 
 
+@pytest.mark.usefixtures("runs_dbt")
 def test_incremental_build_equals_full_refresh_on_spark(
     spark_available: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,7 +12,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from marketpulse.ingest.runner import SAMPLE_DIR
 from marketpulse.sources.news.parsing import canonical_url
-from tests.e2e.conftest import Demo, query
+from tests.sample_warehouses import Demo, query
 
 
 def frame(demo: Demo, sql: str, columns: list[str]) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from marketpulse.sources.yahoo.client import ReplayYahooClient
 from marketpulse.sources.yahoo.scripted import ScriptedYahooClient
 from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
-from tests.e2e.conftest import Demo, query
+from tests.sample_warehouses import Demo, query
 
 NEW_BAR = pd.Timestamp("2019-01-02T14:30:00Z")  # 09:30 New York, the first session of 2019
 

@@ -193,6 +193,7 @@ def test_health_cli_exit_code_and_table(tmp_path: Path) -> None:
     assert lines[2].endswith("none.duckdb: no such file; run `make demo` or `make ingest` first")
 
 
+@pytest.mark.usefixtures("runs_dbt")
 def test_a_failed_build_is_audited_alerted_and_critical_in_health(tmp_path: Path) -> None:
     """`python -m marketpulse build` on a warehouse with no raw data: dbt fails, Slack hears it."""
     slack = FakeHttp().start()

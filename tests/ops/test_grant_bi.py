@@ -19,14 +19,14 @@ from marketpulse.cli import main
 from marketpulse.ops.grants import grant_bi
 from marketpulse.warehouse import ConfigError, Warehouse
 from tests.conftest import ROOT, fresh_postgres_database
-from tests.quality.conftest import dbt, execute, load_slice
+from tests.sample_warehouses import dbt, execute, load_slice
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
 def built_postgres(
-    postgres_admin_db: str, tmp_path_factory: pytest.TempPathFactory
+    postgres_admin_db: str, tmp_path_factory: pytest.TempPathFactory, runs_dbt: None
 ) -> Iterator[tuple[Warehouse, Path]]:
     tmp = tmp_path_factory.mktemp("grants")
     with fresh_postgres_database(postgres_admin_db) as warehouse:

@@ -11,7 +11,7 @@ import pytest
 from marketpulse.cli import main
 from marketpulse.ops.retention import DEFAULT_RETENTION, RETENTION_TABLES, cutoff_date, prune
 from marketpulse.warehouse import ConfigError, Warehouse
-from tests.quality.conftest import execute
+from tests.sample_warehouses import execute
 
 # Prices and macro only: the trends and news domains then have no raw tables here.
 SLICE_SOURCES = ("yahoo", "fred")

@@ -16,7 +16,7 @@ import pandas as pd
 from bench.universe import load_yahoo
 from marketpulse.warehouse import Warehouse
 from marketpulse.warehouse.lake import lake_tables
-from tests.e2e.conftest import query
+from tests.sample_warehouses import query
 
 
 def prices(days: list[tuple[date, float]]) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from marketpulse.warehouse import Warehouse
-from tests.quality.conftest import dbt, execute
+from tests.sample_warehouses import dbt, execute
 
 RAW = "raw_yahoo.prices_daily"
 COLUMNS = "symbol, trading_date, open, high, low, close, adj_close, volume, data_origin, _loaded_at"
@@ -49,7 +49,9 @@ def raw_rows(warehouse: Warehouse) -> list[tuple[object, ...]]:
 
 
 @pytest.fixture(scope="module")
-def built(slice_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Built:
+def built(
+    slice_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory, runs_dbt: None
+) -> Built:
     warehouse = slice_warehouse
     load_id, origin, loaded_at = execute(
         warehouse, f"select _dlt_load_id, data_origin, _loaded_at from {RAW} limit 1"

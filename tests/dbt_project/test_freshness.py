@@ -16,7 +16,7 @@ import yaml
 from marketpulse.build.dbt import dbt_env
 from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
-from tests.quality.conftest import execute, load_slice
+from tests.sample_warehouses import execute, load_slice
 
 SOURCES = {
     "yahoo": ROOT / "dbt_project/models/staging/yahoo/_yahoo__sources.yml",
