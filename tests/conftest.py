@@ -41,6 +41,17 @@ def fixture_config(**changes: object) -> IngestConfig:
     return replace(config, **changes)  # type: ignore[arg-type]
 
 
+def recorded_clients():  # type: ignore[no-untyped-def]
+    """The Yahoo and FRED clients answering from tests/fixtures' recorded payloads."""
+    from marketpulse.sources.fred.client import ReplayFredClient
+    from marketpulse.sources.yahoo.client import ReplayYahooClient
+
+    return (
+        ReplayYahooClient(FIXTURES / "yahoo", origin="recorded"),
+        ReplayFredClient(FIXTURES / "fred", origin="recorded"),
+    )
+
+
 def _pg_connect(dbname: str):  # type: ignore[no-untyped-def]
     import psycopg2
 

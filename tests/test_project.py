@@ -105,3 +105,14 @@ def test_build_and_spark_markers_follow_the_fixtures(request: pytest.FixtureRequ
         assert (item.get_closest_marker("spark") is not None) == spark, item.nodeid
         if spark and loadgroup and hasattr(request.config, "workerinput"):
             assert item.nodeid.endswith("@spark"), item.nodeid
+
+
+def test_fixtures_that_reach_a_build_at_run_time_ask_for_runs_dbt() -> None:
+    """getfixturevalue() hides a fixture from collection: the fixture calling it for a build
+    must ask for runs_dbt itself, or its tests escape the `build` mark (and `make test-fast`)."""
+    builds = re.compile(r'getfixturevalue\("(demo_duckdb|demo_postgres|spark_sample|docs_site)"\)')
+    for path in (ROOT / "tests").rglob("*.py"):
+        text = path.read_text()
+        for match in builds.finditer(text):
+            function = text[: match.start()].rsplit("\ndef ", 1)[-1]
+            assert "runs_dbt" in function.split(")", 1)[0], f"{path.name}: {match.group(0)}"

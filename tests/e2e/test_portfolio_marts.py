@@ -241,7 +241,7 @@ def expected_marts(warehouse: Warehouse, path: Path = SAMPLE) -> dict[str, pd.Da
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
-def warehouse(request: pytest.FixtureRequest) -> Warehouse:
+def warehouse(request: pytest.FixtureRequest, runs_dbt: None) -> Warehouse:
     if request.param == "duckdb":
         demo: Demo = request.getfixturevalue("demo_duckdb")
         return demo.warehouse

@@ -24,7 +24,7 @@ SECTORS = {
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
-def warehouse(request: pytest.FixtureRequest) -> Warehouse:
+def warehouse(request: pytest.FixtureRequest, runs_dbt: None) -> Warehouse:
     if request.param == "duckdb":
         demo: Demo = request.getfixturevalue("demo_duckdb")
         return demo.warehouse

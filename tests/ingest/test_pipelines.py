@@ -15,7 +15,7 @@ from marketpulse.retry import RetryPolicy
 from marketpulse.sources.fred.client import ReplayFredClient
 from marketpulse.sources.yahoo.client import ReplayYahooClient
 from marketpulse.warehouse import Warehouse
-from tests.conftest import FIXTURES, fixture_config
+from tests.conftest import FIXTURES, fixture_config, recorded_clients
 
 FAST = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0)
 TABLES = (
@@ -27,20 +27,13 @@ TABLES = (
 )
 
 
-def clients():  # type: ignore[no-untyped-def]
-    return (
-        ReplayYahooClient(FIXTURES / "yahoo", origin="recorded"),
-        ReplayFredClient(FIXTURES / "fred", origin="recorded"),
-    )
-
-
 def counts(warehouse: Warehouse) -> dict[str, int]:
     with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as connection:
         return {t: connection.execute(f"select count(*) from {t}").fetchall()[0][0] for t in TABLES}
 
 
 def run(warehouse: Warehouse, yahoo=None, fred=None, **config):  # type: ignore[no-untyped-def]
-    default_yahoo, default_fred = clients()
+    default_yahoo, default_fred = recorded_clients()
     return runner.run(
         fixture_config(**config),
         warehouse,

@@ -19,9 +19,8 @@ from marketpulse.ops import audit
 from marketpulse.ops.health import NO_QUALITY, check
 from marketpulse.retry import RetryPolicy
 from marketpulse.warehouse import Warehouse
-from tests.conftest import ROOT, fixture_config, fresh_postgres_database
+from tests.conftest import ROOT, fixture_config, fresh_postgres_database, recorded_clients
 from tests.fake_servers import FakeHttp
-from tests.ingest.test_pipelines import clients
 
 FAST = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0)
 QUALITY_COLUMNS = (
@@ -66,7 +65,7 @@ def test_every_run_writes_one_row_per_source_and_one_per_failed_item(
     reports = runner.run(
         fixture_config(symbols=("AAPL", "NOPE", "SPY")),
         warehouse,
-        clients(),
+        recorded_clients(),
         progress=Progress(quiet=True),
         retry=FAST,
         run_id="20261122T000000Z-test0001",
@@ -106,7 +105,9 @@ def test_every_run_writes_one_row_per_source_and_one_per_failed_item(
 
 
 def test_health_reads_runs_freshness_and_quality(warehouse: Warehouse) -> None:
-    runner.run(fixture_config(), warehouse, clients(), progress=Progress(quiet=True), retry=FAST)
+    runner.run(
+        fixture_config(), warehouse, recorded_clients(), progress=Progress(quiet=True), retry=FAST
+    )
     health = check(warehouse)
     by_name = {c.name: c for c in health.checks}
     assert by_name["warehouse"].level == "ok"
