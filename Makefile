@@ -76,10 +76,10 @@ health: setup ## warehouse, last runs, freshness, data quality; fails when somet
 PYTEST_WORKERS ?= 2
 
 test: setup $(SPARK_STAMP) tools ## the whole suite (PYTEST_WORKERS=2 in parallel): dbt builds on DuckDB, Postgres and Spark
-	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 test-fast: setup tools ## every test that needs no dbt build and no Spark (a few minutes)
-	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not build and not spark" $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder -m "not build and not spark" $(PYTEST_ARGS)
 
 lint: setup warehouse-dir ## ruff and sqlfluff
 	@$(VENV)/bin/ruff check .

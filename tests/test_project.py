@@ -87,7 +87,7 @@ def test_make_test_runs_in_parallel_and_test_fast_leaves_builds_out() -> None:
             ["make", "-n", *args], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout
 
-    assert "-m pytest -n 2 --dist loadgroup" in dry_run("test")
+    assert "-m pytest -n 2 --dist loadgroup --no-loadscope-reorder" in dry_run("test")
     assert "-m pytest -n 0 --dist loadgroup" in dry_run("test", "PYTEST_WORKERS=0")
     assert '-m "not build and not spark"' in dry_run("test-fast")
 
