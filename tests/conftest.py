@@ -196,8 +196,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Marks `build` and `spark` from the fixtures each test uses. xdist groups: the Spark tests
     in one, first in the queue (the longest chain starts first); a module's build tests in one
     (a module-scoped build is not repeated on the other worker; session builds are shared by
-    tests/shared_builds.py). tryfirst: xdist reads the xdist_group markers in its own
-    collection hook, which must run after this one."""
+    tests/shared_builds.py)."""
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         if used & SPARK_FIXTURES:
@@ -209,6 +208,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 # A module's build tests on one worker: its module-scoped builds run once.
                 item.add_marker(pytest.mark.xdist_group(item.path.stem))
     items.sort(key=lambda item: item.get_closest_marker("spark") is None)
+    if hasattr(config, "workerinput") and config.getvalue("loadgroup"):
+        for item in items:
+            _apply_xdist_group(item)
+
+
+def _apply_xdist_group(item: pytest.Item) -> None:
+    """pytest 9 keeps a node id in `item._id`; pytest-xdist 3.8 appends the group to the old
+    `item._nodeid`, which nothing reads any more, so --dist loadgroup ignores every
+    xdist_group. The same `@group` suffix, where pytest 9 reads it (a no-op when xdist's own
+    works: the suffix is then there already)."""
+    names = sorted(
+        {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+    )
+    suffix = "@" + "_".join(names)
+    if not names or item.nodeid.endswith(suffix):
+        return
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import NodeId
+
+        item._id = NodeId.parse(item.nodeid + suffix)
+    else:
+        item._nodeid = item.nodeid + suffix
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -108,9 +108,13 @@ def run_demo(warehouse_file: Path, tmp: Path) -> subprocess.CompletedProcess[str
 
 @dataclass
 class Demo:
+    """`make demo`'s run: its output, the file it built (shared by the session's workers), and
+    this worker's copy of that file with dbt's target, in `tmp`."""
+
     warehouse: Warehouse
     first: subprocess.CompletedProcess[str]
     tmp: Path
+    built_file: Path
 
 
 @dataclass

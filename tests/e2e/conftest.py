@@ -46,7 +46,7 @@ def demo_duckdb(tmp_path_factory: pytest.TempPathFactory, runs_dbt: None) -> Dem
     warehouse = Warehouse.from_env(
         {"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(tmp / "marketpulse.duckdb")}
     )
-    return Demo(warehouse, first, tmp)
+    return Demo(warehouse, first, tmp, shared / "marketpulse.duckdb")
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,7 @@ def test_demo_prints_its_summary(demo_duckdb: Demo) -> None:
     out = demo_duckdb.first.stdout
     assert "marketpulse demo: marts built" in out
     assert "marts.fct_prices_daily" in out and "57,380 rows  2013-01-02 .. 2018-12-31" in out
-    assert f"warehouse: duckdb file {demo_duckdb.warehouse.duckdb_path}" in out
+    assert f"warehouse: duckdb file {demo_duckdb.built_file}" in out
     assert "next:" in out
 
 
