@@ -312,6 +312,7 @@ OFFLINE = {
 }
 
 
+@pytest.mark.usefixtures("runs_dbt")
 def test_secrets_never_reach_output_reports_artifacts_or_state(
     postgres_admin_db: str, tmp_path: Path
 ) -> None:
