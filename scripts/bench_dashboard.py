@@ -197,6 +197,7 @@ def time_views(repeat: int, heavy_symbols: list[str] | None) -> dict[str, dict[s
     from streamlit.testing.v1 import AppTest
 
     from marketpulse.dashboard import data
+    from marketpulse.dashboard.queries import universe as universe_queries
 
     # A server imports the app's modules and scans installed packages for custom components once,
     # at startup; AppTest would redo the scan for every new instance (seconds with many packages).
@@ -226,8 +227,8 @@ def time_views(repeat: int, heavy_symbols: list[str] | None) -> dict[str, dict[s
             warm_runs.append(time.perf_counter() - started)
 
             target = data.Target.from_env()
-            first, last = data.data_range(target)
-            universe = data.symbols(target)["symbol"].tolist()
+            first, last = universe_queries.data_range(target)
+            universe = universe_queries.symbols(target)["symbol"].tolist()
             chosen = heavy_symbols or universe[-5:]
             st.cache_data.clear()
             app.multiselect(key="symbols").set_value(chosen)

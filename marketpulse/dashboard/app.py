@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from marketpulse.dashboard import data, ui
+from marketpulse.dashboard.queries import universe as universe_queries
 from marketpulse.dashboard.views import (
     macro_lens,
     overview,
@@ -59,15 +60,15 @@ def _auto_refresh(minutes: float) -> None:
     def tick() -> None:
         last = st.session_state.get("_last_full_run", 0.0)
         if time.monotonic() - last >= minutes * 60 * 0.95:
-            data.freshness.clear()
+            universe_queries.freshness.clear()
             st.rerun(scope="app")
 
     tick()
 
 
 def _sidebar(target: data.Target) -> ui.Context:
-    universe = data.symbols(target)
-    first, last = data.data_range(target)
+    universe = universe_queries.symbols(target)
+    first, last = universe_queries.data_range(target)
     names = universe["symbol"].tolist()
 
     defaults = [s for s in DEFAULT_SYMBOLS if s in names] or names[:3]
@@ -112,7 +113,7 @@ def _range(picked: object, default_start: date, last: date) -> tuple[date, date]
 
 
 def _as_of_line(target: data.Target) -> None:
-    fresh = data.freshness(target)
+    fresh = universe_queries.freshness(target)
     checked = fresh["checked_at"].strftime("%Y-%m-%d %H:%M UTC")
     macro = f" · macro to {fresh['macro_as_of']}" if fresh["macro_as_of"] else ""
     st.caption(

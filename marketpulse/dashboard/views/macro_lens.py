@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from marketpulse.dashboard import data, ui
+from marketpulse.dashboard.queries import macro_lens as queries
 
 TITLE = "Macro Lens"
 CAPTION = "Inflation, the yield curve and the labour market beside the S&P 500."
@@ -34,7 +35,7 @@ def inversion_periods(frame: pd.DataFrame, column: str) -> list[tuple[object, ob
 def render(context: ui.Context) -> None:
     target = context.target
     try:
-        monthly = data.macro_monthly(target, context.start, context.end)
+        monthly = queries.macro_monthly(target, context.start, context.end)
     except data.NoData as exc:
         ui.no_data(exc)
         monthly = None
@@ -67,7 +68,7 @@ def render(context: ui.Context) -> None:
         ui.chart(figure, "CPI YoY vs S&P 500 (as known at each month end)")
 
     try:
-        spreads = data.yield_spreads(target, context.start, context.end)
+        spreads = queries.yield_spreads(target, context.start, context.end)
         figure = go.Figure()
         for first, last in inversion_periods(spreads, "is_inverted_10y2y"):
             figure.add_vrect(x0=first, x1=last, fillcolor=ui.DOWN, opacity=0.12, line_width=0)

@@ -9,6 +9,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from marketpulse.dashboard import data, ui
+from marketpulse.dashboard.queries import overview as queries
+from marketpulse.dashboard.queries import universe as universe_queries
 
 TITLE = "Overview"
 CAPTION = "Where the market stands on the last day of the selected range."
@@ -24,7 +26,7 @@ def render(context: ui.Context) -> None:
     ]
     wanted = data.as_tuple([*indices, context.benchmark, *sectors["symbol"], *context.symbols])
     try:
-        returns = data.period_returns(target, wanted, as_of)
+        returns = queries.period_returns(target, wanted, as_of)
     except data.NoData as exc:
         ui.no_data(exc)
         return
@@ -57,12 +59,12 @@ def render(context: ui.Context) -> None:
         if heat.empty:
             ui.no_data(data.NoData("no sector ETF prices", "make ingest && make build"))
         else:
-            columns = [column for _, column in data.PERIODS]
+            columns = [column for _, column in queries.PERIODS]
             values = heat[columns].astype(float).to_numpy() * 100
             figure = go.Figure(
                 go.Heatmap(
                     z=values,
-                    x=[label for label, _ in data.PERIODS],
+                    x=[label for label, _ in queries.PERIODS],
                     y=[f"{s} {sym}" for s, sym in zip(heat["sector"], heat["symbol"], strict=True)],
                     colorscale="RdYlGn",
                     zmid=0,
@@ -83,7 +85,7 @@ def _kpis(context: ui.Context) -> None:
     vix, spread, cpi = st.columns(3)
     with vix:
         try:
-            frame = data.period_returns(target, ("^VIX",), as_of)
+            frame = queries.period_returns(target, ("^VIX",), as_of)
             row = frame.iloc[0]
             st.metric(
                 "VIX",
@@ -97,7 +99,7 @@ def _kpis(context: ui.Context) -> None:
             ui.no_data(exc)
     with spread:
         try:
-            row = data.macro_latest(target, "T10Y2Y", as_of).iloc[0]
+            row = queries.macro_latest(target, "T10Y2Y", as_of).iloc[0]
             change = None if pd.isna(row["value_1m_ago"]) else row["value"] - row["value_1m_ago"]
             st.metric(
                 "10Y-2Y spread",
@@ -111,7 +113,7 @@ def _kpis(context: ui.Context) -> None:
             ui.no_data(exc)
     with cpi:
         try:
-            frame = data.cpi_yoy_latest(target, as_of)
+            frame = queries.cpi_yoy_latest(target, as_of)
             latest = frame.iloc[0]
             previous = frame.iloc[1] if len(frame) > 1 else None
             delta = None
@@ -132,7 +134,7 @@ def _kpis(context: ui.Context) -> None:
 
 def _badge(context: ui.Context) -> None:
     target = context.target
-    fresh = data.freshness(target)
+    fresh = universe_queries.freshness(target)
     st.subheader("Data freshness and quality")
     left, right = st.columns(2)
     with left:
@@ -148,7 +150,7 @@ def _badge(context: ui.Context) -> None:
             st.badge(f"Macro to {fresh['macro_as_of']}", icon=":material/schedule:", color="blue")
     with right:
         try:
-            quality = data.quality_summary(target).iloc[0]
+            quality = queries.quality_summary(target).iloc[0]
             grade_color = "green" if quality["below_threshold"] == 0 else "orange"
             st.badge(
                 f"Quality {quality['mean_score']:.2f} mean, {quality['min_score']:.2f} min"

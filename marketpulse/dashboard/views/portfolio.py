@@ -8,6 +8,8 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from marketpulse.dashboard import data, ui
+from marketpulse.dashboard.queries import portfolio as queries
+from marketpulse.dashboard.queries import volatility_risk
 
 TITLE = "Portfolio"
 CAPTION = "An imported portfolio on the last day of the selected range: what it holds, how it did, how risky it is."
@@ -22,7 +24,7 @@ METHODS = {  # how each point of an optimization run is drawn on the frontier ch
 def render(context: ui.Context) -> None:
     target = context.target
     try:
-        portfolios = data.portfolios(target)
+        portfolios = queries.portfolios(target)
     except data.NoData as exc:
         ui.no_data(exc)
         return
@@ -48,7 +50,7 @@ def render(context: ui.Context) -> None:
     left, right = st.columns([7, 4])
     with left:
         try:
-            holdings = data.portfolio_holdings(target, portfolio_id, context.end)
+            holdings = queries.portfolio_holdings(target, portfolio_id, context.end)
             _holdings_table(holdings, str(portfolio["base_currency"]))
         except data.NoData as exc:
             holdings = None
@@ -61,7 +63,7 @@ def render(context: ui.Context) -> None:
 
     st.subheader("Risk by window")
     try:
-        _risk_table(data.portfolio_risk(target, portfolio_id), window)
+        _risk_table(queries.portfolio_risk(target, portfolio_id), window)
     except data.NoData as exc:
         ui.no_data(exc)
 
@@ -87,7 +89,7 @@ def _headline(context: ui.Context, portfolio_id: str, benchmark: str, currency: 
     target = context.target
     value, total, active = st.columns(3)
     try:
-        latest = data.portfolio_latest_performance(target, portfolio_id, context.end)
+        latest = queries.portfolio_latest_performance(target, portfolio_id, context.end)
         today = latest.iloc[0]
         change = None
         if len(latest) > 1 and pd.notna(today["daily_return"]):
@@ -120,7 +122,7 @@ def _headline(context: ui.Context, portfolio_id: str, benchmark: str, currency: 
     window = (
         st.segmented_control(
             "Risk window",
-            data.PORTFOLIO_RISK_WINDOWS,
+            queries.PORTFOLIO_RISK_WINDOWS,
             default="1y",
             key="portfolio_window",
             help="The window of the Sharpe ratio, volatility and maximum drawdown cards.",
@@ -129,7 +131,7 @@ def _headline(context: ui.Context, portfolio_id: str, benchmark: str, currency: 
     )
     sharpe, volatility, drawdown = st.columns(3)
     try:
-        risk = data.portfolio_risk(target, portfolio_id)
+        risk = queries.portfolio_risk(target, portfolio_id)
         found = risk.loc[risk["window_name"] == window]
         if found.empty:  # the mart has no row for a window longer than the history
             row = pd.Series(
@@ -257,7 +259,7 @@ def _performance(context: ui.Context, portfolio: pd.Series, benchmark: str) -> N
     start = pd.Timestamp(portfolio["inception_date"]).date()
     end = context.end
     try:
-        performance = data.portfolio_performance(context.target, portfolio_id, start, end)
+        performance = queries.portfolio_performance(context.target, portfolio_id, start, end)
     except data.NoData as exc:
         ui.no_data(exc)
         return
@@ -326,7 +328,7 @@ def _performance(context: ui.Context, portfolio: pd.Series, benchmark: str) -> N
 
 
 def _risk_table(risk: pd.DataFrame, window: str) -> None:
-    columns = ["window_name", "n_observations", *data.RISK_COLUMNS]
+    columns = ["window_name", "n_observations", *volatility_risk.RISK_COLUMNS]
     st.dataframe(
         risk[columns],
         hide_index=True,
@@ -356,7 +358,7 @@ def _risk_table(risk: pd.DataFrame, window: str) -> None:
 def _frontier(context: ui.Context, portfolio_id: str) -> None:
     st.subheader("Efficient frontier")
     try:
-        run = data.optimization_run(context.target, portfolio_id)
+        run = queries.optimization_run(context.target, portfolio_id)
     except data.NoData as exc:
         if data.has(context.target, "fct_optimization_results"):
             st.info(
@@ -372,7 +374,7 @@ def _frontier(context: ui.Context, portfolio_id: str) -> None:
     first = run.iloc[0]
     with right:
         try:
-            weights = data.optimization_weights(context.target, str(first["run_id"]))
+            weights = queries.optimization_weights(context.target, str(first["run_id"]))
             st.dataframe(
                 weights.style.format(
                     {c: "{:.1%}" for c in weights.columns if c != "symbol"}, na_rep=""

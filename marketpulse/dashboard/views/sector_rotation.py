@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from marketpulse.dashboard import data, ui
+from marketpulse.dashboard.queries import sector_rotation as queries
 
 TITLE = "Sector Rotation"
 CAPTION = "The 11 SPDR sector ETFs against the benchmark: who leads, who lags, who is turning."
@@ -21,14 +22,14 @@ QUADRANTS = (
 def render(context: ui.Context) -> None:
     target = context.target
     try:
-        sectors = data.sector_etfs(target)
+        sectors = queries.sector_etfs(target)
     except data.NoData as exc:
         ui.no_data(exc)
         return
     labels = dict(zip(sectors["symbol"], sectors["sector"], strict=True))
 
     try:
-        performance = data.weekly_performance(
+        performance = queries.weekly_performance(
             target,
             data.as_tuple([*sectors["symbol"], context.benchmark]),
             context.start,
@@ -56,7 +57,7 @@ def render(context: ui.Context) -> None:
         ui.no_data(exc)
 
     try:
-        rotation = data.rotation(target, context.start, context.end)
+        rotation = queries.rotation(target, context.start, context.end)
     except data.NoData as exc:
         ui.no_data(exc)
         return

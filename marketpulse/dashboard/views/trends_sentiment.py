@@ -7,6 +7,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from marketpulse.dashboard import data, ui
+from marketpulse.dashboard.queries import trends_sentiment as queries
 
 TITLE = "Trends & Sentiment"
 CAPTION = "What people search for and what the headlines say, beside what prices do."
@@ -15,8 +16,8 @@ CAPTION = "What people search for and what the headlines say, beside what prices
 def render(context: ui.Context) -> None:
     target = context.target
     try:
-        interest = data.trends(target, context.start, context.end)
-        closes = data.daily_closes(target, context.benchmark, context.start, context.end)
+        interest = queries.trends(target, context.start, context.end)
+        closes = queries.daily_closes(target, context.benchmark, context.start, context.end)
         figure = make_subplots(specs=[[{"secondary_y": True}]])
         for keyword, group in interest.groupby("keyword", sort=True):
             figure.add_trace(
@@ -44,7 +45,7 @@ def render(context: ui.Context) -> None:
         ui.no_data(exc)
 
     try:
-        sentiment = data.sentiment_daily(target, context.symbols, context.start, context.end)
+        sentiment = queries.sentiment_daily(target, context.symbols, context.start, context.end)
         figure = go.Figure()
         for symbol, group in sentiment.groupby("symbol", sort=True):
             figure.add_trace(
@@ -65,7 +66,7 @@ def render(context: ui.Context) -> None:
 
     st.subheader("Divergence flags")
     try:
-        flags = data.sentiment_divergence(target, context.symbols, context.start, context.end)
+        flags = queries.sentiment_divergence(target, context.symbols, context.start, context.end)
         if flags.empty:
             st.success("No divergence between 5-day sentiment and 5-day return in this range.")
         else:

@@ -7,6 +7,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from marketpulse.dashboard import data, ui
+from marketpulse.dashboard.queries import volatility_risk as queries
 
 TITLE = "Volatility & Risk"
 CAPTION = "Price action and indicators for the first selected symbol; risk across the selection."
@@ -19,7 +20,7 @@ def render(context: ui.Context) -> None:
     weekly = data.weekly_grain(context.start, context.end)
     points = " (weekly points)" if weekly else ""
     try:
-        prices = data.price_indicators(target, symbol, context.start, context.end)
+        prices = queries.price_indicators(target, symbol, context.start, context.end)
         _price_panels(prices, symbol, weekly=weekly)
     except data.NoData as exc:
         ui.no_data(exc)
@@ -27,7 +28,7 @@ def render(context: ui.Context) -> None:
     left, right = st.columns(2)
     with left:
         try:
-            vol = data.rolling_volatility(target, context.symbols, context.start, context.end)
+            vol = queries.rolling_volatility(target, context.symbols, context.start, context.end)
             figure = go.Figure()
             for name, group in vol.groupby("symbol", sort=False):
                 figure.add_trace(
@@ -44,7 +45,7 @@ def render(context: ui.Context) -> None:
             ui.no_data(exc)
     with right:
         try:
-            underwater = data.drawdowns(target, context.symbols, context.start, context.end)
+            underwater = queries.drawdowns(target, context.symbols, context.start, context.end)
             figure = go.Figure()
             for index, (name, group) in enumerate(underwater.groupby("symbol", sort=False)):
                 figure.add_trace(
@@ -65,7 +66,7 @@ def render(context: ui.Context) -> None:
         "Window", WINDOWS, default="1y", key="risk_window", label_visibility="collapsed"
     )
     try:
-        table = data.risk_metrics(target, context.symbols, window or "1y")
+        table = queries.risk_metrics(target, context.symbols, window or "1y")
         percent = st.column_config.NumberColumn(format="percent")
         ratio = st.column_config.NumberColumn(format="%.2f")
         st.dataframe(

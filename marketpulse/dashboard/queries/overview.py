@@ -1,0 +1,166 @@
+"""Overview: period returns, the macro tiles and the data-quality line."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from marketpulse.dashboard.data import CACHE_TTL, Target, nonempty, require, run_query
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def quality_summary(target: Target) -> pd.DataFrame:
+    """Quality scores over the 30-day window at the latest as_of_date (fct_data_quality)."""
+    require(target, "fct_data_quality", ("quality_score", "window_name", "as_of_date"))
+    return nonempty(
+        run_query(
+            target,
+            """
+            select
+                max(as_of_date) as as_of_date,
+                count(*) as entities,
+                avg(quality_score) as mean_score,
+                min(quality_score) as min_score,
+                sum(case when quality_score < 0.7 then 1 else 0 end) as below_threshold
+            from marts.fct_data_quality
+            where window_name = '30d'
+                and as_of_date = (select max(as_of_date) from marts.fct_data_quality)
+            """,
+        ).dropna(subset=["as_of_date"]),
+        "`marts.fct_data_quality` is empty",
+    )
+
+
+PERIODS: tuple[tuple[str, str], ...] = (
+    ("1D", "change_1d"),
+    ("1W", "change_1w"),
+    ("1M", "change_1m"),
+    ("3M", "change_3m"),
+    ("YTD", "change_ytd"),
+    ("1Y", "change_1y"),
+)
+
+
+def _anchor_dates(as_of: date) -> dict[str, date]:
+    """Reference dates for each period: the last trading day on or before each of these."""
+    stamp = pd.Timestamp(as_of)
+    return {
+        "w_anchor": (stamp - pd.DateOffset(weeks=1)).date(),
+        "m_anchor": (stamp - pd.DateOffset(months=1)).date(),
+        "q_anchor": (stamp - pd.DateOffset(months=3)).date(),
+        "y_anchor": (stamp - pd.DateOffset(years=1)).date(),
+        "ytd_anchor": date(as_of.year - 1, 12, 31),
+    }
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def period_returns(target: Target, symbol_list: tuple[str, ...], as_of: date) -> pd.DataFrame:
+    """Last close and 1D/1W/1M/3M/YTD/1Y total-return change per symbol, as of a date."""
+    require(target, "fct_prices_daily")
+    anchors = _anchor_dates(as_of)
+    start = min(anchors["y_anchor"], anchors["ytd_anchor"]) - timedelta(days=10)
+    frame = run_query(
+        target,
+        """
+        with prices as (
+            select symbol, trading_date, close, adj_close,
+                max(trading_date) over (partition by symbol) as d0
+            from marts.fct_prices_daily
+            where symbol in :symbols and trading_date between :start and :as_of
+        ),
+        anchors as (
+            select
+                symbol,
+                d0,
+                max(case when trading_date < d0 then trading_date end) as d_1d,
+                max(case when trading_date <= :w_anchor then trading_date end) as d_1w,
+                max(case when trading_date <= :m_anchor then trading_date end) as d_1m,
+                max(case when trading_date <= :q_anchor then trading_date end) as d_3m,
+                max(case when trading_date <= :ytd_anchor then trading_date end) as d_ytd,
+                max(case when trading_date <= :y_anchor then trading_date end) as d_1y
+            from prices
+            group by symbol, d0
+        )
+        -- conditional aggregation over one join: no self-joins, whatever the table statistics
+        select
+            anchors.symbol,
+            anchors.d0 as last_date,
+            max(case when prices.trading_date = anchors.d0 then prices.close end) as last_close,
+            max(case when prices.trading_date = anchors.d0 then prices.adj_close end) as close_0,
+            max(case when prices.trading_date = anchors.d_1d then prices.adj_close end) as close_1d,
+            max(case when prices.trading_date = anchors.d_1w then prices.adj_close end) as close_1w,
+            max(case when prices.trading_date = anchors.d_1m then prices.adj_close end) as close_1m,
+            max(case when prices.trading_date = anchors.d_3m then prices.adj_close end) as close_3m,
+            max(case when prices.trading_date = anchors.d_ytd then prices.adj_close end) as close_ytd,
+            max(case when prices.trading_date = anchors.d_1y then prices.adj_close end) as close_1y
+        from anchors
+        inner join prices on anchors.symbol = prices.symbol
+        group by anchors.symbol, anchors.d0
+        order by anchors.symbol
+        """,
+        symbols=list(symbol_list),
+        start=start,
+        as_of=as_of,
+        **anchors,
+    )
+    frame = nonempty(frame, f"no prices on or before {as_of} for {', '.join(symbol_list)}")
+    for _, column in PERIODS:
+        frame[column] = frame["close_0"] / frame["close_" + column.removeprefix("change_")] - 1
+    return frame.drop(columns=[c for c in frame.columns if c.startswith("close_")])
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def macro_latest(target: Target, indicator_id: str, as_of: date) -> pd.DataFrame:
+    """The value known on as_of (point in time) and the one known a month earlier."""
+    require(target, "fct_macro_asof_daily", ("trading_date", "indicator_id", "value"))
+    month_ago = (pd.Timestamp(as_of) - pd.DateOffset(months=1)).date()
+    return nonempty(
+        run_query(
+            target,
+            """
+            with known as (
+                select trading_date, observation_date, value
+                from marts.fct_macro_asof_daily
+                where indicator_id = :indicator_id and trading_date <= :as_of
+                    and trading_date >= :since
+            )
+            select
+                max(case when trading_date = (select max(trading_date) from known)
+                    then observation_date end) as observation_date,
+                max(case when trading_date = (select max(trading_date) from known)
+                    then value end) as value,
+                max(case when trading_date = (
+                    select max(trading_date) from known where trading_date <= :month_ago
+                ) then value end) as value_1m_ago
+            from known
+            """,
+            indicator_id=indicator_id,
+            as_of=as_of,
+            since=as_of - timedelta(days=60),
+            month_ago=month_ago,
+        ).dropna(subset=["value"]),
+        f"no {indicator_id} value known in the 60 days to {as_of}",
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def cpi_yoy_latest(target: Target, as_of: date) -> pd.DataFrame:
+    """CPI YoY (fraction) as known at the last two month ends on or before as_of."""
+    require(target, "fct_macro_lens_monthly", ("month_end_date", "cpi_yoy_pct"))
+    return nonempty(
+        run_query(
+            target,
+            """
+            select month_end_date as month_end, cpi_observation_date,
+                cpi_yoy_pct / 100.0 as cpi_yoy
+            from marts.fct_macro_lens_monthly
+            where month_end_date <= :as_of and cpi_yoy_pct is not null
+            order by month_end_date desc
+            limit 2
+            """,
+            as_of=as_of,
+        ),
+        f"no CPI YoY known on {as_of}",
+    )
