@@ -29,6 +29,7 @@ MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_mac
 MARTS += ("fct_macro_asof_daily", "fct_macro_lens_monthly", "fct_yield_curve_daily")
 MARTS += ("fct_trends", "fct_news_sentiment", "fct_sentiment_daily", "fct_sentiment_divergence")
 MARTS += ("fct_technical_indicators",)
+MARTS += ("fct_prices_weekly",)  # issue 15: the dashboard's weekly bars
 MARTS += ("fct_data_quality",)
 MARTS += (  # risk and rotation (issue 3)
     "fct_risk_metrics",

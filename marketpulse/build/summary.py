@@ -10,9 +10,10 @@ from marketpulse.warehouse import Warehouse, hints
 MARTS = ("dim_symbol", "dim_indicator", "dim_date", "fct_prices_daily", "fct_macro_observations")
 MARTS += ("fct_macro_asof_daily", "fct_macro_lens_monthly", "fct_yield_curve_daily")
 MARTS += ("fct_trends", "fct_news_sentiment", "fct_sentiment_daily", "fct_sentiment_divergence")
-MARTS += ("fct_data_quality",)
+MARTS += ("fct_prices_weekly", "fct_data_quality")
 MARTS += ("fct_pipeline_runs", "fct_pipeline_loads", "fct_pipeline_failures")  # run audit
 DATE_COLUMNS = {"fct_prices_daily": "trading_date", "fct_macro_observations": "observation_date"}
+DATE_COLUMNS |= {"fct_prices_weekly": "week_start_date"}
 DATE_COLUMNS |= {
     "fct_macro_asof_daily": "trading_date",
     "fct_macro_lens_monthly": "month_end_date",

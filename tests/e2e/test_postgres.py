@@ -13,6 +13,7 @@ KEYS = {
     "dim_indicator": "indicator_id",
     "dim_date": "date_day",
     "fct_prices_daily": "symbol, trading_date",
+    "fct_prices_weekly": "symbol, week_start_date",
     "fct_macro_observations": "indicator_id, observation_date, realtime_start",
     "fct_macro_asof_daily": "indicator_id, trading_date",
     "fct_macro_lens_monthly": "month_end_date",
