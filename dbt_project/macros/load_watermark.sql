@@ -1,7 +1,7 @@
 {#
     A load watermark: the newest raw load an incremental model has processed, kept
-    beside it in the table <model>__watermark (loaded_at, is_committed). DuckDB and
-    Postgres (docs/decisions/0020-incremental-refresh.md).
+    in the table intermediate.<model>__watermark (loaded_at, is_committed): out of
+    marts, which are the public contract the BI role reads. DuckDB and Postgres (docs/decisions/0020-incremental-refresh.md).
 
     When the model compiles it reads the committed watermark (load_watermark), then
     captures the newest _loaded_at of its inputs as the pending one
@@ -14,7 +14,7 @@
 {% macro load_watermark_relation() -%}
     {{ return(api.Relation.create(
         database=this.database,
-        schema=this.schema,
+        schema='intermediate',
         identifier=this.identifier ~ '__watermark',
         type='table',
     )) }}
