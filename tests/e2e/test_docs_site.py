@@ -51,7 +51,9 @@ def test_the_dashboard_is_an_exposure_on_every_mart_it_reads(docs: dict[str, Any
     depends = {key.split(".")[-1] for key in exposure["depends_on"]["nodes"]}
     marts = {node["name"] for node in manifest["nodes"].values() if node.get("schema") == "marts"}
     assert depends <= marts
-    source = (ROOT / "marketpulse" / "dashboard" / "data.py").read_text()
+    source = "\n".join(
+        path.read_text() for path in sorted((ROOT / "marketpulse" / "dashboard").rglob("*.py"))
+    )
     read = set(re.findall(r"marts\.(\w+)", source)) | set(
         re.findall(r'"(fct_\w+|dim_\w+)"', source)
     )
