@@ -33,11 +33,11 @@ setup: $(STAMP) $(if $(filter spark,$(WAREHOUSE)),$(SPARK_STAMP) java) ## create
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check uv
-	@$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[dev]"
+	@$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -e ".[dev]"
 	@touch $(STAMP)
 
 $(SPARK_STAMP): $(STAMP)
-	@$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[dev,spark]"
+	@$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -e ".[dev,spark]"
 	@touch $(SPARK_STAMP)
 
 setup-spark: $(SPARK_STAMP) java ## install the spark extra (dbt-spark, pyspark; needs Java 17+)

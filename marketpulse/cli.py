@@ -188,7 +188,14 @@ def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
     if code != 0:
         return code
     print("marketpulse demo: dbt build")
-    code = build(warehouse, "--quiet" if quiet else "--no-use-colors")
+    # Every model and data test; dbt's unit tests (hand-computed rows for the window logic)
+    # belong to `make test` (tests/dbt_project/test_unit_tests.py), not to a user's build.
+    code = build(
+        warehouse,
+        "--quiet" if quiet else "--no-use-colors",
+        "--exclude-resource-type",
+        "unit_test",
+    )
     if code != 0:
         print("error: dbt build failed; see the output above", file=sys.stderr)
         return code

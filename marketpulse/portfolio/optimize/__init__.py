@@ -97,7 +97,16 @@ def run_optimization(
     load(warehouse, run)
     if build:
         selects = [part for path in DBT_SELECT for part in ("--select", path)]
-        code = run_dbt(warehouse, "build", *selects, "--quiet", quiet=quiet_dbt)
+        # unit tests run in `make test`, not on every optimization (issue 16)
+        code = run_dbt(
+            warehouse,
+            "build",
+            *selects,
+            "--exclude-resource-type",
+            "unit_test",
+            "--quiet",
+            quiet=quiet_dbt,
+        )
         if code != 0:
             raise OptimizationError(
                 f"dbt build of the optimization marts failed (exit {code}); "
