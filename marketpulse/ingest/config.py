@@ -1,4 +1,9 @@
-"""The ingest configuration: `.dlt/config.toml`, overridable by environment variables."""
+"""The ingest configuration: `.dlt/config.toml`, overridable by environment variables.
+
+A list setting (the Yahoo universe, FRED series, trends keywords, news symbols) set anywhere
+replaces its default whole: `SOURCES__YAHOO__SYMBOLS='["AAPL"]'` is the universe, not one more
+symbol. An empty list or a value that is not a list of strings stops the run in one line.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import dlt
+from dlt.common.configuration.exceptions import ConfigValueCannotBeCoercedException
 
 from marketpulse.sources.fred import settings as fred_settings
 from marketpulse.sources.news import settings as news_settings
@@ -18,7 +24,9 @@ from marketpulse.warehouse import ConfigError
 # Yahoo tickers: letters, digits and . - = ^ (indices, share classes, futures, FX).
 SYMBOL_PATTERN = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,14}$")
 SERIES_PATTERN = re.compile(r"^[A-Z0-9_]{1,40}$")
-YAHOO_GROUPS = ("indices", "benchmarks", "sector_etfs", "large_caps", "symbols")
+# The default universe is the union of these groups; `sources.yahoo.symbols`, when set,
+# replaces all of them.
+YAHOO_GROUPS = ("indices", "benchmarks", "sector_etfs", "large_caps")
 # Google Trends search terms: letters (any script), digits, spaces and ' & . - + only.
 KEYWORD_PATTERN = re.compile(r"^[\w][\w '&.\-+]{0,99}$")
 # ISO 3166-1 alpha-2 country, optionally with a subdivision (US-CA); "" is worldwide.
@@ -45,29 +53,39 @@ class IngestConfig:
 
     @classmethod
     def load(cls) -> IngestConfig:
-        symbols: list[str] = []
-        for group in YAHOO_GROUPS:
-            symbols += dlt.config.get(f"sources.yahoo.{group}", list) or []
-        series = dlt.config.get("sources.fred.series", list) or []
+        symbols = _list("sources.yahoo.symbols", None)
+        if symbols is None:
+            symbols = []
+            for group in YAHOO_GROUPS:
+                symbols += _list(f"sources.yahoo.{group}", ()) or []
+        series = _list("sources.fred.series", ())
         return cls(
-            symbols=validate_symbols(symbols),
+            symbols=validate_symbols(_not_empty(symbols, "sources.yahoo.symbols", "symbol")),
             yahoo_start=_date("sources.yahoo.start_date", yahoo_settings.DEFAULT_START_DATE),
             yahoo_lag_days=_int("sources.yahoo.lag_days", yahoo_settings.DEFAULT_LAG_DAYS),
-            series=validate_series(series),
+            series=validate_series(_not_empty(series, "sources.fred.series", "series id")),
             fred_start=_date("sources.fred.start_date", fred_settings.DEFAULT_START_DATE),
             fred_lag_days=_int("sources.fred.lag_days", fred_settings.DEFAULT_LAG_DAYS),
             fred_api_key=os.environ.get("FRED_API_KEY")
             or dlt.secrets.get("sources.fred.api_key", str)
             or None,
             trends_keywords=validate_keywords(
-                _list("sources.trends.keywords", trends_settings.DEFAULT_KEYWORDS)
+                _not_empty(
+                    _list("sources.trends.keywords", trends_settings.DEFAULT_KEYWORDS),
+                    "sources.trends.keywords",
+                    "search term",
+                )
             ),
             trends_geo=validate_geo(_str("sources.trends.geo", trends_settings.DEFAULT_GEO)),
             trends_timeframe=validate_timeframe(
                 _str("sources.trends.timeframe", trends_settings.DEFAULT_TIMEFRAME)
             ),
             news_symbols=validate_symbols(
-                _list("sources.news.symbols", news_settings.DEFAULT_SYMBOLS)
+                _not_empty(
+                    _list("sources.news.symbols", news_settings.DEFAULT_SYMBOLS),
+                    "sources.news.symbols",
+                    "symbol",
+                )
             ),
         )
 
@@ -121,13 +139,42 @@ def validate_timeframe(timeframe: str) -> str:
     return cleaned
 
 
-def _list(key: str, default: tuple[str, ...]) -> list[str]:
-    value = dlt.config.get(key, list)
+def env_name(key: str) -> str:
+    """The environment variable dlt reads for `key`: sources.yahoo.symbols -> SOURCES__YAHOO__SYMBOLS."""
+    return "__".join(part.upper() for part in key.split("."))
+
+
+def _list(key: str, default: tuple[str, ...] | None) -> list[str] | None:
+    """The list at `key`, or `default` (as a list) when it is not set anywhere."""
+    example = f'e.g. {env_name(key)}=\'["A", "B"]\''
+    try:
+        value = dlt.config.get(key, list)
+    except ConfigValueCannotBeCoercedException:
+        raw = dlt.config.get(key)
+        raise ConfigError(
+            f"{key} ({env_name(key)}) must be a list of strings, {example}; got {_shown(raw)}"
+        ) from None
     if value is None:
-        return list(default)
-    if isinstance(value, str) or not isinstance(value, list):
-        raise ConfigError(f'{key} must be a list of strings, e.g. ["a", "b"]')
+        return None if default is None else list(default)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(
+            f"{key} ({env_name(key)}) must be a list of strings, {example}; got {_shown(value)}"
+        )
     return value
+
+
+def _not_empty(values: list[str] | None, key: str, what: str) -> list[str]:
+    if not values:
+        raise ConfigError(
+            f"{key} ({env_name(key)}) is empty: list at least one {what} "
+            "(an override replaces the configured list, it does not add to it)"
+        )
+    return values
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _str(key: str, default: str) -> str:
