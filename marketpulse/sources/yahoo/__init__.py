@@ -40,6 +40,7 @@ from marketpulse.ingest.report import Progress, SourceReport
 from marketpulse.retry import RetryPolicy, call_with_retry
 from marketpulse.sources.yahoo import settings
 from marketpulse.sources.yahoo.client import YahooClient
+from marketpulse.sources.yahoo.timezone import exchange_timezone, localised
 
 PRICES_KEY = ("symbol", "trading_date")
 ACTIONS_KEY = ("symbol", "ex_date", "action_type")
@@ -224,7 +225,8 @@ def _symbols(
 
 
 def _fetch(client: YahooClient, symbol: str, start: date, retry: RetryPolicy) -> pd.DataFrame:
-    return call_with_retry(lambda: client.history(symbol, start), retry, what=f"yahoo {symbol}")
+    frame = call_with_retry(lambda: client.history(symbol, start), retry, what=f"yahoo {symbol}")
+    return localised(frame, symbol, lambda: exchange_timezone(client, symbol))
 
 
 @dataclass(frozen=True)

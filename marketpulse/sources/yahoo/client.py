@@ -23,7 +23,13 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from marketpulse.errors import NoNetworkError, NotFoundError, RateLimitedError, TransientError
+from marketpulse.errors import (
+    NoNetworkError,
+    NotFoundError,
+    PayloadError,
+    RateLimitedError,
+    TransientError,
+)
 
 INTRADAY_INTERVAL = "30m"
 INTRADAY_MAX_DAYS = 59
@@ -206,9 +212,25 @@ class ReplayYahooClient:
 
 
 def read_history_csv(path: Path, timezone: str, index_name: str = "Date") -> pd.DataFrame:
-    """Read a history frame written by `to_csv()` back into yfinance's exact shape."""
+    """Read a history frame written by `to_csv()` back into yfinance's exact shape.
+
+    Stamps with an offset are converted to the exchange's timezone; stamps without one
+    (a file written from a naive frame) are the exchange's wall time, never UTC.
+    """
     frame = pd.read_csv(path, index_col=index_name)
-    index = pd.to_datetime(frame.index, utc=True)
-    frame.index = index.tz_convert(timezone)
+    stamps = frame.index.astype(str)
+    with_offset = stamps.str.contains(r"(?:[+-]\d\d:?\d\d|Z)$", regex=True)
+    if with_offset.all():
+        index = pd.to_datetime(stamps, utc=True).tz_convert(timezone)
+    elif not with_offset.any():
+        try:
+            index = pd.to_datetime(stamps).tz_localize(
+                timezone, ambiguous="raise", nonexistent="raise"
+            )
+        except ValueError as exc:  # a wall time in a DST gap or overlap
+            raise PayloadError(f"{path.name}: {exc}") from exc
+    else:
+        raise PayloadError(f"{path.name}: some {index_name} stamps have a UTC offset and some not")
+    frame.index = index
     frame.index.name = index_name
     return frame

@@ -24,6 +24,7 @@ from marketpulse.ingest.report import Progress, SourceReport
 from marketpulse.retry import RetryPolicy, call_with_retry
 from marketpulse.sources.yahoo import settings
 from marketpulse.sources.yahoo.client import YahooClient
+from marketpulse.sources.yahoo.timezone import exchange_timezone, localised
 
 INTRADAY_KEY = ("symbol", "bar_start_at")
 STOPPED_WHILE_FETCHING = "stop requested while fetching intraday bars"
@@ -83,6 +84,7 @@ def _bars(
             frame = call_with_retry(
                 lambda s=symbol, d=start: client.intraday(s, d), retry, what=f"yahoo {symbol}"
             )
+            frame = localised(frame, symbol, lambda s=symbol: exchange_timezone(client, s))
             rows = intraday_rows(symbol, frame, client.intraday_origin_of(symbol), clock())
         except NoNetworkError:
             raise

@@ -9,6 +9,9 @@ DEFAULT_START_DATE = date(2010, 1, 1)
 # and a bar loaded during the session is the partial one until the close.
 DEFAULT_LAG_DAYS = 7
 
+# The exchange timezone of a symbol whose metadata names none: the universe is US-listed.
+DEFAULT_EXCHANGE_TIMEZONE = "America/New_York"
+
 PRICE_COLUMNS = {"Open": "open", "High": "high", "Low": "low", "Close": "close"}
 REQUIRED_HISTORY_COLUMNS = ("Open", "High", "Low", "Close", "Volume")
 NUMERIC_HISTORY_COLUMNS = ("Open", "High", "Low", "Close", "Adj Close", "Volume")
