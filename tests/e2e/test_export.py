@@ -10,13 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pytest
 
 from marketpulse.portfolio.importing.importing import known_symbols
@@ -33,13 +36,17 @@ SAMPLE_FILE = SAMPLE / "portfolio" / "sample_portfolios.csv"
 
 
 def run_export(warehouse: Warehouse, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(warehouse, "export", *args)
+
+
+def run_cli(warehouse: Warehouse, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "WAREHOUSE": "duckdb",
         "MARKETPULSE_DUCKDB_PATH": str(warehouse.duckdb_path),
     }
     return subprocess.run(
-        [sys.executable, "-m", "marketpulse", "export", *args],
+        [sys.executable, "-m", "marketpulse", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -228,3 +235,58 @@ def test_postgres_gives_the_same_document(demo_postgres, demo_duckdb):
         (p.method, p.point_index) for p in on_duckdb.optimization
     }
     assert set(render(on_postgres, FORMATS)) == set(FORMATS)
+
+
+HOSTILE = "=cmd|' /C calc'!A0"
+
+
+def test_a_hostile_portfolio_name_exports_as_text_not_a_formula(demo_duckdb, tmp_path):
+    """A portfolio named like a DDE payload, loaded before names were checked at import (ADR
+    0023), through `marketpulse build` (dbt) and `marketpulse export`: the CSV cell and every
+    Excel cell holding the name are quoted text, never a formula; the numbers stay numbers."""
+    shutil.copy(demo_duckdb.warehouse.duckdb_path, tmp_path / "marketpulse.duckdb")
+    warehouse = Warehouse.from_env(
+        {"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(tmp_path / "marketpulse.duckdb")}
+    )
+    with closing(warehouse.connect(read_only=False)) as connection:
+        connection.execute(
+            "insert into raw_portfolio.holdings select * replace ("
+            " 'hostile-co' as portfolio_id, ? as portfolio_name)"
+            " from raw_portfolio.holdings where portfolio_id = ?",
+            [HOSTILE, GROWTH],
+        )
+    built = run_cli(warehouse, "build", "--select", "stg_portfolio__holdings+")
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    out = tmp_path / "out"
+    result = run_export(
+        warehouse, "--portfolio", "hostile-co", "--out", str(out), "--formats", "csv,xlsx"
+    )
+    assert result.returncode == 0, result.stderr
+
+    rows = list(csv.reader(io.StringIO((out / "hostile-co-holdings.csv").read_text())))
+    assert len(rows) == 7
+    assert {row[0] for row in rows[1:]} == {"'" + HOSTILE}
+    expected = latest_snapshot_in_sample("Sample Growth & Income")
+    assert sorted(row[1] for row in rows[1:]) == sorted(row[1] for row in expected)
+    assert {row[6] for row in rows[1:]} == {"USD"}
+
+    workbook = openpyxl.load_workbook(out / "hostile-co.xlsx")
+    formulas = [
+        (sheet.title, cell.coordinate)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    ]
+    assert formulas == []
+    holdings = workbook["holdings"]
+    names = [holdings.cell(row, 1) for row in range(2, holdings.max_row + 1)]
+    assert len(names) == 6
+    assert {(cell.value, cell.data_type) for cell in names} == {("'" + HOSTILE, "s")}
+    assert all(holdings.cell(row, 2).data_type == "s" for row in range(2, 8))
+    assert all(isinstance(holdings.cell(row, 3).value, float | int) for row in range(2, 8))
+    summary = workbook["summary"]
+    assert (summary["B3"].value, summary["B3"].data_type) == ("'" + HOSTILE, "s")
+    daily = workbook["performance_daily"]
+    returns = [daily.cell(row, 3).value for row in range(3, daily.max_row + 1)]
+    assert min(returns) < 0 and all(isinstance(value, float) for value in returns)

@@ -27,6 +27,7 @@ from marketpulse.portfolio.export.document import (
     PortfolioDocument,
     clean,
 )
+from marketpulse.portfolio.export.injection import defuse
 
 BOLD = Font(bold=True)
 DATE_FORMAT = "yyyy-mm-dd"
@@ -68,8 +69,11 @@ MAX_WIDTH = 40
 
 
 def _cell(value: Cell) -> Cell:
-    """openpyxl writes date as a date cell and datetime as a datetime cell; NaN as empty."""
-    return clean(value)
+    """openpyxl writes date as a date cell and datetime as a datetime cell; NaN as empty.
+
+    Text that starts a formula is escaped (injection.py): openpyxl stores any string starting
+    with `=` as a live formula."""
+    return defuse(clean(value))
 
 
 def _table(
@@ -80,7 +84,7 @@ def _table(
 ) -> None:
     """A header row in bold, frozen, then typed rows; number formats by column name."""
     formats = NUMBER_FORMATS if formats is None else formats
-    sheet.append(list(header))
+    sheet.append([_cell(name) for name in header])
     for cell in sheet[1]:
         cell.font = BOLD
     sheet.freeze_panes = "A2"

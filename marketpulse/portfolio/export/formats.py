@@ -14,6 +14,7 @@ from typing import Any
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from marketpulse.portfolio.export.document import HOLDING_FIELDS, Cell, PortfolioDocument, clean
+from marketpulse.portfolio.export.injection import defuse
 
 
 def text_value(value: Cell) -> str:
@@ -33,11 +34,12 @@ def text_value(value: Cell) -> str:
 
 
 def holdings_csv(document: PortfolioDocument) -> bytes:
+    """Text cells that would start a spreadsheet formula are escaped (injection.py)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HOLDING_FIELDS)
     for holding in document.holdings:
-        writer.writerow([text_value(value) for value in holding.as_dict().values()])
+        writer.writerow([text_value(defuse(value)) for value in holding.as_dict().values()])
     return buffer.getvalue().encode("utf-8")
 
 

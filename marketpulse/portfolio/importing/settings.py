@@ -29,6 +29,10 @@ FIELDS = (
 )
 REQUIRED_FIELDS = ("portfolio_name", "symbol", "as_of_date", "base_currency")
 NAME_MAX_LENGTH = 100
+# A portfolio name starts with a letter or digit, then holds letters, digits (any script),
+# spaces and these; never `= + - @` first, `|` `!` `"` `;` `<` `>`, tabs or control
+# characters (docs/decisions/0023-spreadsheet-formula-injection.md). Its id is its slug.
+NAME_PUNCTUATION = "&'.,()-_/:+#%"
 FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".xml": "xml"}
 
 HOLDINGS_KEY = ("portfolio_id", "as_of_date", "symbol")

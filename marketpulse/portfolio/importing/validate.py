@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -107,6 +108,24 @@ class HoldingsFileError(Exception):
 def slug(name: str) -> str:
     """'Sample Growth & Income' -> 'sample-growth-income'."""
     return SLUG_RUNS.sub("-", name.lower()).strip("-")
+
+
+def name_problem(name: str) -> str | None:
+    """Why a (trimmed) portfolio name is refused, or None: it starts with a letter or digit and
+    holds only letters, digits, spaces and NAME_PUNCTUATION (ADR 0023: no cell of an export
+    can start a spreadsheet formula, no control character reaches a load)."""
+    allowed = f"letters, digits, spaces and {' '.join(settings.NAME_PUNCTUATION)}"
+    if not name[0].isalnum():
+        return (
+            f"{_shown(name)} starts with {name[0]!r}; a name starts with a letter or digit "
+            f"(then {allowed})"
+        )
+    for character in name:
+        if character == " " or character in settings.NAME_PUNCTUATION:
+            continue
+        if unicodedata.category(character)[0] not in "LNM":
+            return f"{_shown(name)} holds {character!r}; a name holds only {allowed}"
+    return None
 
 
 def check_size(path: Path, limit: int) -> str | None:
@@ -212,6 +231,8 @@ def _check_row(
             row.error("portfolio_name", f"longer than {settings.NAME_MAX_LENGTH} characters")
         elif not slug(name):
             row.error("portfolio_name", f"{name!r} has no letter or digit to make an id from")
+        elif (problem := name_problem(name)) is not None:
+            row.error("portfolio_name", problem)
         else:
             typed["portfolio_name"], typed["portfolio_id"] = name, slug(name)
     symbol = row.get("symbol", _text, required=True)

@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 
 from marketpulse.portfolio.export import ExportError, file_names, parse_formats, render
+from marketpulse.portfolio.export.document import RISK_FIELDS as RISK_COLUMNS
 from tests.portfolio.export import export_sample
 
 HEADER = [
@@ -196,3 +197,54 @@ def test_formats_parse_in_a_fixed_order_and_reject_unknown_ones():
 def test_dates_are_iso_in_every_text_format(files):
     assert date(2020, 6, 1).isoformat() in files["csv"][1].decode()
     assert b"<as_of_date>2020-06-01</as_of_date>" in files["xml"][1]
+
+
+HOSTILE = "=cmd|' /C calc'!A0"
+
+
+def test_text_that_starts_a_formula_is_escaped_numbers_stay_numbers():
+    """OWASP CSV injection: a text cell starting with = + - @ tab or CR gets a leading quote in
+    the CSV and in every sheet; negative numbers stay numbers; JSON and XML keep the text."""
+    from dataclasses import replace
+
+    document = export_sample.document()
+    names = [HOSTILE, "-1+2", "@SUM(A1)"]
+    document = replace(
+        document,
+        info=replace(document.info, portfolio_name=HOSTILE, weighting="+quantity"),
+        holdings=tuple(
+            replace(h, portfolio_name=name)
+            for h, name in zip(document.holdings, names, strict=True)
+        ),
+        risk=(replace(document.risk[0], window_name="\t1y"), *document.risk[1:]),
+    )
+    files = render(document, ("csv", "xlsx", "json", "xml"))
+    rows = list(csv.reader(io.StringIO(files["csv"][1].decode("utf-8"))))
+    assert [row[0] for row in rows[1:]] == ["'" + HOSTILE, "'-1+2", "'@SUM(A1)"]
+    assert rows[1][1:] == HOLDINGS_TEXT[0][1:]
+
+    workbook = openpyxl.load_workbook(io.BytesIO(files["xlsx"][1]))
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+    holdings = workbook["holdings"]
+    assert [holdings.cell(row, 1).value for row in (2, 3, 4)] == [
+        "'" + HOSTILE,
+        "'-1+2",
+        "'@SUM(A1)",
+    ]
+    assert all(holdings.cell(row, 1).data_type == "s" for row in (2, 3, 4))
+    summary = {row[0]: row[1] for row in workbook["summary"].iter_rows(values_only=True) if row[0]}
+    assert summary["portfolio_name"] == "'" + HOSTILE
+    assert summary["weighting"] == "'+quantity"
+    assert summary["max_drawdown (full)"] == -0.21  # a negative number, not escaped
+    metrics = workbook["performance_metrics"]
+    assert [cell.value for cell in metrics["A"]][1:] == ["'\t1y", "full"]
+    drawdown = metrics.cell(3, RISK_COLUMNS.index("max_drawdown") + 1)
+    assert (drawdown.value, drawdown.data_type) == (-0.21, "n")
+
+    # JSON and XML are no spreadsheet: the name stays exactly as it is
+    assert json.loads(files["json"][1])["portfolio_info"]["portfolio_name"] == HOSTILE
+    root = ElementTree.fromstring(files["xml"][1])
+    assert root.find("info/portfolio_name").text == HOSTILE

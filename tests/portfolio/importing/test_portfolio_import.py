@@ -41,6 +41,10 @@ NOTHING = (
     "error: {n} error(s) in 1 file(s); nothing imported; "
     "fix them, or pass --skip-invalid to import the valid snapshots"
 )
+NAME_RULE = (
+    "a name starts with a letter or digit (then letters, digits, spaces and"
+    " & ' . , ( ) - _ / : + # %)"
+)
 BUSINESS = (
     "portfolio_id, portfolio_name, as_of_date, symbol, quantity, target_weight, cost_basis,"
     " base_currency"
@@ -320,6 +324,22 @@ BAD = [
         "name_too_long",
         [f"{'N' * 101},AAPL,5,,,2014-06-05,USD"],
         ["2: portfolio_name: longer than 100 characters"],
+    ),
+    (
+        "formula_in_the_name",
+        ["=cmd|' /C calc'!A0,AAPL,5,,,2014-06-05,USD", "@SUM(1+1),MSFT,5,,,2014-06-05,USD"],
+        [
+            f"""2: portfolio_name: "=cmd|' /C calc'!A0" starts with '='; {NAME_RULE}""",
+            f"3: portfolio_name: '@SUM(1+1)' starts with '@'; {NAME_RULE}",
+        ],
+    ),
+    (
+        "dde_characters_in_the_name",
+        ["Calc|Fund!A0,AAPL,5,,,2014-06-05,USD"],
+        [
+            "2: portfolio_name: 'Calc|Fund!A0' holds '|'; a name holds only letters, digits,"
+            " spaces and & ' . , ( ) - _ / : + # %"
+        ],
     ),
     (
         "too_many_cells",
