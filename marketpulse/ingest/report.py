@@ -18,6 +18,8 @@ class SourceReport:
     started_at: datetime | None = None  # UTC, for the run audit
     finished_at: datetime | None = None
     notes: list[str] = field(default_factory=list)  # not failures: rows rejected, columns ignored
+    # (raw table, reason code) -> rows set aside in a quarantine table, for the run audit
+    quarantined: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -33,6 +35,11 @@ class SourceReport:
 
     def add_rows(self, table: str, count: int) -> None:
         self.rows[table] = self.rows.get(table, 0) + count
+
+    def quarantine(self, table: str, reason: str, count: int) -> None:
+        """Count rows put into quarantine `table` for `reason` (a code, e.g. duplicate_bar)."""
+        key = (table, reason)
+        self.quarantined[key] = self.quarantined.get(key, 0) + count
 
 
 class Progress:

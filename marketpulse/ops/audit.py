@@ -7,6 +7,8 @@ written even when a source's dlt pipeline failed, and it is one INSERT, not a da
 - `pipeline_runs`: one row per run and source (the dbt build is source `dbt`).
 - `pipeline_run_tables`: rows loaded per run, source and raw table.
 - `pipeline_run_failures`: one row per symbol / series that failed (or was skipped).
+- `pipeline_run_quarantine`: rows set aside per run, source, quarantine table and reason code
+  (e.g. `duplicate_bar`): kept in the raw quarantine tables, never loaded as data.
 
 dbt exposes them as `marts.fct_pipeline_runs`, `fct_pipeline_loads` and
 `fct_pipeline_failures` (docs/decisions/0009-run-audit-health-alerts.md).
@@ -100,6 +102,26 @@ def _tables() -> dict[str, RawTable]:
                 ]
             ),
         ),
+        "pipeline_run_quarantine": RawTable(
+            SCHEMA,
+            "pipeline_run_quarantine",
+            """create table if not exists raw_audit.pipeline_run_quarantine (
+                run_id text not null,
+                source text not null,
+                table_name text not null,
+                reason text not null,
+                rows_quarantined bigint not null
+            )""",
+            pa.schema(
+                [
+                    pa.field("run_id", text, nullable=False),
+                    pa.field("source", text, nullable=False),
+                    pa.field("table_name", text, nullable=False),
+                    pa.field("reason", text, nullable=False),
+                    pa.field("rows_quarantined", pa.int64(), nullable=False),
+                ]
+            ),
+        ),
     }
 
 
@@ -129,6 +151,7 @@ def record(
     runs: list[tuple[Any, ...]] = []
     tables_loaded: list[tuple[Any, ...]] = []
     failures: list[tuple[Any, ...]] = []
+    quarantined: list[tuple[Any, ...]] = []
     for report in reports:
         started = report.started_at or now
         finished = report.finished_at or now
@@ -151,12 +174,17 @@ def record(
             (run_id, report.source, item, reason, finished)
             for item, reason in sorted(report.failed.items())
         ]
+        quarantined += [
+            (run_id, report.source, table, reason, count)
+            for (table, reason), count in sorted(report.quarantined.items())
+        ]
     tables = _tables()
     warehouse.append_rows(
         [
             (tables["pipeline_runs"], runs),
             (tables["pipeline_run_tables"], tables_loaded),
             (tables["pipeline_run_failures"], failures),
+            (tables["pipeline_run_quarantine"], quarantined),
         ]
     )
 

@@ -40,6 +40,7 @@ from marketpulse.ingest.report import Progress, SourceReport
 from marketpulse.retry import RetryPolicy, call_with_retry
 from marketpulse.sources.yahoo import settings
 from marketpulse.sources.yahoo.client import YahooClient
+from marketpulse.sources.yahoo.duplicates import DUPLICATE_BAR, duplicate_copies
 from marketpulse.sources.yahoo.timezone import exchange_timezone, localised
 
 PRICES_KEY = ("symbol", "trading_date")
@@ -49,6 +50,8 @@ PRICES_SCHEMA = arrow_schema(settings.PRICE_HINTS, PRICES_KEY)
 ACTIONS_SCHEMA = arrow_schema(settings.ACTION_HINTS, ACTIONS_KEY)
 # yfinance action column -> raw_yahoo.corporate_actions.action_type
 ACTION_COLUMNS = {"Dividends": "dividend", "Stock Splits": "split"}
+# Audit reason code of a bar with a value that is not a number (its reason text names columns).
+NOT_A_NUMBER = "not_a_number"
 # Rows per Arrow table handed to dlt (about 25 MB of prices).
 BATCH_ROWS = 250_000
 
@@ -140,7 +143,9 @@ def _history(
                 splits = bars.split_dates()
             origin = client.origin_of(symbol)
             rejected = (
-                rejected_price_rows(symbol, frame, origin, loaded_at) if bars.bad.any() else None
+                rejected_price_rows(symbol, frame, origin, loaded_at, bars)
+                if bars.bad.any() or bars.duplicate.any()
+                else None
             )
             prices = price_rows(symbol, frame, origin, loaded_at, bars)
             actions = action_rows(symbol, frame, origin, loaded_at, bars)
@@ -154,10 +159,13 @@ def _history(
             report.notes.append(f"{symbol}: ignored unexpected history column(s) {unexpected}")
         if rejected is not None and len(rejected):
             report.add_rows(settings.PRICES_REJECTED_TABLE, len(rejected))
-            report.notes.append(
-                f"{symbol}: {len(rejected)} bar(s) rejected into "
-                f"raw_yahoo.{settings.PRICES_REJECTED_TABLE} ({rejected['reason'].iloc[0]})"
-            )
+            for reason, count in rejected["reason"].value_counts(sort=False).items():
+                code = DUPLICATE_BAR if reason == DUPLICATE_BAR else NOT_A_NUMBER
+                report.quarantine(settings.PRICES_REJECTED_TABLE, code, int(count))
+                report.notes.append(
+                    f"{symbol}: {count} bar(s) quarantined into "
+                    f"raw_yahoo.{settings.PRICES_REJECTED_TABLE} ({reason})"
+                )
             yield dlt.mark.with_hints(
                 to_arrow(rejected, (), settings.REJECTED_HINTS),
                 rejected_hints,
@@ -232,12 +240,14 @@ def _fetch(client: YahooClient, symbol: str, start: date, retry: RetryPolicy) ->
 @dataclass(frozen=True)
 class Bars:
     """A yfinance history frame read once: the local date and the float value of every
-    numeric column per row, and which rows hold a value that is not a number."""
+    numeric column per row, which rows hold a value that is not a number, and which rows are
+    extra copies of a session (marketpulse/sources/yahoo/duplicates.py)."""
 
     dates: np.ndarray  # datetime64[D], the session date in the exchange's timezone
     values: dict[str, np.ndarray]  # yfinance column -> float64, NaN where missing
     bad: np.ndarray  # bool per row
     timezone: str
+    duplicate: np.ndarray  # bool per row: a copy of a session not kept (never a bad row)
 
     @classmethod
     def read(cls, symbol: str, frame: pd.DataFrame) -> Bars:
@@ -262,7 +272,11 @@ class Bars:
             for column in settings.NUMERIC_HISTORY_COLUMNS:
                 if column in values:
                     bad |= frame[column].notna().to_numpy() & np.isnan(values[column])
-        return cls(local_dates(index), values, bad, str(index.tz))
+        dates = local_dates(index)
+        duplicate = np.zeros(len(frame), dtype=bool)
+        good = np.flatnonzero(~bad)
+        duplicate[good] = duplicate_copies(dates[good], values["Close"][good])
+        return cls(dates, values, bad, str(index.tz), duplicate)
 
     def split_dates(self) -> list[str]:
         splits = self.values.get("Stock Splits")
@@ -279,11 +293,10 @@ def price_rows(
     bars: Bars | None = None,
 ) -> pa.Table:
     """yfinance history frame -> rows of raw_yahoo.prices_daily (PRICES_SCHEMA). Every bar is
-    kept but those with a value that is not a number (rejected_price_rows takes them)."""
+    kept but those with a value that is not a number and the extra copies of a session
+    (rejected_price_rows takes both)."""
     bars = bars or Bars.read(symbol, frame)
-    rows = np.flatnonzero(~bars.bad)
-    # One bar per session: Yahoo occasionally repeats the last bar; keep the latest.
-    rows = rows[~pd.Index(bars.dates[rows]).duplicated(keep="last")]
+    rows = np.flatnonzero(~bars.bad & ~bars.duplicate)
     everything = len(rows) == len(bars.dates)
 
     def column(name: str) -> pa.Array:
@@ -323,26 +336,34 @@ def _unparseable(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def rejected_price_rows(
-    symbol: str, frame: pd.DataFrame, origin: str, loaded_at: datetime
+    symbol: str,
+    frame: pd.DataFrame,
+    origin: str,
+    loaded_at: datetime,
+    bars: Bars | None = None,
 ) -> pd.DataFrame:
-    """Bars with a value that is not a number: kept, as text, in prices_daily_rejected.
+    """Bars with a value that is not a number, and the extra copies of a session
+    (`duplicate_bar`): kept, as text, in prices_daily_rejected.
 
     NaN is not a rejection (Yahoo sends NaN for a missing bar; it lands as NULL and dbt's
     quarantine judges it); a string where a number belongs is.
     """
-    if not Bars.read(symbol, frame).bad.any():
+    bars = bars or Bars.read(symbol, frame)
+    if not bars.bad.any() and not bars.duplicate.any():
         return pd.DataFrame(columns=list(settings.REJECTED_HINTS))
     bad = _unparseable(frame)
-    hits = bad.any(axis=1).to_numpy()
+    hits = bars.bad | bars.duplicate
     rows = frame[hits]
     reasons = [
-        "not a number in " + ", ".join(c for c in bad.columns if flags[c])
-        for _, flags in bad[hits].iterrows()
+        DUPLICATE_BAR
+        if duplicate
+        else "not a number in " + ", ".join(c for c in bad.columns if flags[c])
+        for duplicate, (_, flags) in zip(bars.duplicate[hits], bad[hits].iterrows(), strict=True)
     ]
     return pd.DataFrame(
         {
             "symbol": symbol,
-            "trading_date": pd.DatetimeIndex(rows.index).date,
+            "trading_date": bars.dates[hits].astype(object),
             "reason": reasons,
             "raw_values": [
                 json.dumps({str(k): None if pd.isna(v) else str(v) for k, v in rec.items()})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -17,7 +18,7 @@ from marketpulse.errors import (
     TransientError,
 )
 from marketpulse.retry import RetryPolicy, call_with_retry
-from marketpulse.sources.yahoo import action_rows, price_rows, symbol_row
+from marketpulse.sources.yahoo import action_rows, price_rows, rejected_price_rows, symbol_row
 from marketpulse.sources.yahoo.client import ReplayYahooClient, YFinanceClient
 from tests.conftest import FIXTURES
 
@@ -74,11 +75,20 @@ def test_extra_capital_gains_column_is_tolerated() -> None:
     assert action_rows("SPY", spy, "live", LOADED_AT).num_rows == 0
 
 
-def test_duplicate_bar_keeps_the_latest(aapl: pd.DataFrame) -> None:
-    doubled = pd.concat([aapl, aapl.tail(1).assign(Close=94.5)])
+def test_a_repeated_last_bar_keeps_the_copy_nearest_the_previous_close(
+    aapl: pd.DataFrame,
+) -> None:
+    # The last two recorded closes are 93.70 and 94.25 (2014-06-09, 2014-06-10).
+    assert aapl["Close"].tail(2).tolist() == [93.70, 94.25]
+    doubled = pd.concat([aapl, aapl.tail(1).assign(Close=9.425)])
     rows = price_rows("AAPL", doubled, "live", LOADED_AT)
     assert rows.num_rows == 8
-    assert rows.column("close").to_pylist()[-1] == 94.5
+    assert rows.column("close").to_pylist()[-1] == 94.25
+    rejected = rejected_price_rows("AAPL", doubled, "live", LOADED_AT)
+    assert rejected[["trading_date", "reason"]].values.tolist() == [
+        [date(2014, 6, 10), "duplicate_bar"]
+    ]
+    assert json.loads(rejected["raw_values"].iloc[0])["Close"] == "9.425"
 
 
 def test_missing_columns_are_a_payload_error(aapl: pd.DataFrame) -> None:
