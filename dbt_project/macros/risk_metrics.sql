@@ -33,31 +33,51 @@
     {%- endfor -%}
 {%- endmacro %}
 
+{#- Window membership on sessions_back (1 = the latest session); length none is 'full'. -#}
+{% macro risk_in_window(length, prefix='') -%}
+    {%- if length is none -%}
+        {{ prefix }}sessions_back < {{ prefix }}session_count
+    {%- else -%}
+        {{ prefix }}sessions_back <= {{ length }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro risk_in_span(length) -%}
+    {%- if length is none -%}
+        1 = 1
+    {%- else -%}
+        sessions_back <= {{ length + 1 }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro risk_is_start(length) -%}
+    {%- if length is none -%}
+        sessions_back = session_count
+    {%- else -%}
+        sessions_back = {{ length + 1 }}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro default__risk_metrics(relation, keys) -%}
+{#-
+    The four windows are columns, not rows, so every statistic is one
+    conditional aggregate over each key's rows, with no window function on
+    the window's rows. Membership is on sessions_back (1 = the latest
+    session): a window of L returns holds sessions_back <= L and starts at
+    sessions_back = L + 1 (the base of the cumulative return and the first
+    peak); 'full' starts at the first session. The windows nest, so the rows
+    fall in four segments (the newest 253 sessions, then back to 757, 1261,
+    the rest): one running max per segment plus the maxima of the older
+    segments inside a window give that window's running peak. CVaR is the
+    mean of the n_cvar smallest returns, from their largest value (an order
+    statistic) instead of a rank per row
+    (docs/decisions/0027-risk-metrics-without-window-rows.md).
+-#}
 {%- set periods = 252 -%}
 {%- set cutoff = 0.05 -%}
 {%- set double = marketpulse.type_double() -%}
-with windows as (
-
-    select
-        '1y' as window_name,
-        252 as window_length
-    union all
-    select
-        '3y' as window_name,
-        756 as window_length
-    union all
-    select
-        '5y' as window_name,
-        1260 as window_length
-    union all
-    select
-        'full' as window_name,
-        cast(null as integer) as window_length
-
-),
-
-numbered as (
+{%- set windows = [('1y', 252), ('3y', 756), ('5y', 1260), ('full', none)] -%}
+with numbered as (
 
     select
         {{ risk_keys(keys) }},
@@ -69,73 +89,73 @@ numbered as (
         row_number() over (
             partition by {{ risk_keys(keys) }} order by trading_date desc
         ) as sessions_back,
-        count(*) over (partition by {{ risk_keys(keys) }}) as session_count,
-        max(trading_date) over (partition by {{ risk_keys(keys) }}) as as_of_date
+        count(*) over (partition by {{ risk_keys(keys) }}) as session_count
     from {{ relation }}
 
 ),
 
--- Each window's returns plus the session before its first return (the start,
--- whose price is the base of the cumulative return and the first peak).
-window_sessions as (
+segmented as (
 
     select
-        {{ risk_keys(keys, 'numbered') }},
-        windows.window_name,
-        numbered.as_of_date,
-        numbered.trading_date,
-        numbered.return_index,
-        numbered.daily_return,
-        numbered.benchmark_return,
-        numbered.excess_return,
-        numbered.sessions_back = coalesce(windows.window_length, numbered.session_count - 1) + 1
-            as is_start
+        *,
+        case
+            {%- for name, length in windows if length is not none %}
+                when sessions_back <= {{ length + 1 }} then {{ loop.index0 }}
+            {%- endfor %}
+            else {{ windows | length - 1 }}
+        end as segment
     from numbered
-    cross join windows
-    where
-        numbered.sessions_back <= coalesce(windows.window_length, numbered.session_count - 1) + 1
-        and numbered.session_count > coalesce(windows.window_length, 1)
 
 ),
 
-drawdowns as (
+segment_peaks as (
 
     select
-        {{ risk_keys(keys) }},
-        window_name,
-        trading_date,
-        (return_index - running_peak) / running_peak as drawdown
-    from (
-        select
-            {{ risk_keys(keys) }},
-            window_name,
-            trading_date,
-            return_index,
-            max(return_index) over (
-                partition by {{ risk_keys(keys) }}, window_name
-                order by trading_date
-                rows between unbounded preceding and current row
-            ) as running_peak
-        from window_sessions
-    ) as peaks
+        *,
+        max(return_index) over (
+            partition by {{ risk_keys(keys) }}, segment
+            order by trading_date
+            rows between unbounded preceding and current row
+        ) as segment_peak
+    from segmented
 
 ),
 
-window_returns as (
+segment_maxima as (
 
     select
         {{ risk_keys(keys) }},
-        window_name,
-        as_of_date,
-        trading_date,
-        daily_return,
-        benchmark_return,
-        excess_return,
-        row_number() over (
-            partition by {{ risk_keys(keys) }}, window_name order by daily_return, trading_date
-        ) as return_rank
-    from window_sessions
-    where not is_start
+        {%- for name, length in windows %}
+            max(case when segment = {{ loop.index0 }} then return_index end)
+                as segment_max_{{ loop.index0 }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from segmented
+    group by {{ risk_keys(keys) }}
+
+),
+
+-- Each window's running peak from its start session, on the rows of its span.
+peaks as (
+
+    select
+        segment_peaks.*,
+        {%- for name, length in windows %}
+            {%- set window_index = loop.index0 %}
+            case
+                {%- for segment in range(window_index + 1) %}
+                    when segment_peaks.segment = {{ segment }}
+                        then greatest(
+                            segment_peaks.segment_peak
+                            {%- for older in range(segment + 1, window_index + 1) -%}
+                                , segment_maxima.segment_max_{{ older }}
+                            {%- endfor %}
+                        )
+                {%- endfor %}
+            end as peak_{{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from segment_peaks
+    inner join segment_maxima
+        on {{ risk_keys_equal(keys, 'segment_peaks', 'segment_maxima') }}
 
 ),
 
@@ -143,183 +163,202 @@ first_pass as (
 
     select
         {{ risk_keys(keys) }},
-        window_name,
-        max(as_of_date) as as_of_date,
-        count(daily_return) as n_observations,
-        cast(count(daily_return) as {{ double }}) as n_real,
-        count(excess_return) as n_excess,
-        count(case when benchmark_return is not null then daily_return end) as n_paired,
-        avg(daily_return) as mean_return,
-        avg(excess_return) as mean_excess,
-        max(excess_return) as max_excess,
-        min(excess_return) as min_excess,
-        avg(case when daily_return is not null then benchmark_return end) as mean_benchmark,
-        avg(case when benchmark_return is not null then daily_return end) as mean_paired_return,
-        {{ marketpulse.percentile_linear('daily_return', cutoff) }} as var_95
-    from window_returns
-    group by {{ risk_keys(keys) }}, window_name
+        max(session_count) as session_count,
+        max(trading_date) as as_of_date,
+        {%- for name, length in windows %}
+            {%- set member = marketpulse.risk_in_window(length) %}
+            count(case when {{ member }} then daily_return end) as n_observations_{{ name }},
+            count(case when {{ member }} then excess_return end) as n_excess_{{ name }},
+            count(
+                case when {{ member }} and benchmark_return is not null then daily_return end
+            ) as n_paired_{{ name }},
+            avg(case when {{ member }} then daily_return end) as mean_return_{{ name }},
+            avg(case when {{ member }} then excess_return end) as mean_excess_{{ name }},
+            max(case when {{ member }} then excess_return end) as max_excess_{{ name }},
+            min(case when {{ member }} then excess_return end) as min_excess_{{ name }},
+            avg(
+                case when {{ member }} and daily_return is not null then benchmark_return end
+            ) as mean_benchmark_{{ name }},
+            avg(
+                case when {{ member }} and benchmark_return is not null then daily_return end
+            ) as mean_paired_return_{{ name }},
+            {{ marketpulse.percentile_linear(
+                'case when ' ~ member ~ ' then daily_return end', cutoff
+            ) }} as var_95_{{ name }},
+            {{ marketpulse.order_statistic(
+                'case when ' ~ member ~ ' then daily_return end', cutoff
+            ) }} as cvar_bound_{{ name }},
+            max(case when {{ marketpulse.risk_is_start(length) }} then return_index end) as start_close_{{ name }},
+            max(case when sessions_back = 1 then return_index end) as end_close_{{ name }},
+            min(
+                case
+                    when {{ marketpulse.risk_in_span(length) }}
+                        then (return_index - peak_{{ name }}) / peak_{{ name }}
+                end
+            ) as max_drawdown_{{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from peaks
+    group by {{ risk_keys(keys) }}
 
 ),
 
 second_pass as (
 
     select
-        {{ risk_keys(keys, 'window_returns') }},
-        window_returns.window_name,
-        sum(power(window_returns.daily_return - first_pass.mean_return, 2)) as sum_sq,
-        sum(power(window_returns.daily_return - first_pass.mean_return, 3)) as sum_cube,
-        sum(power(window_returns.daily_return - first_pass.mean_return, 4)) as sum_quad,
-        sum(power(window_returns.excess_return - first_pass.mean_excess, 2)) as sum_sq_excess,
-        sum(power(least(window_returns.excess_return, 0), 2)) as sum_sq_downside,
-        sum(
-            (window_returns.benchmark_return - first_pass.mean_benchmark)
-            * (window_returns.daily_return - first_pass.mean_paired_return)
-        ) as sum_cross,
-        sum(
-            case
-                when window_returns.daily_return is not null
-                    then power(window_returns.benchmark_return - first_pass.mean_benchmark, 2)
-            end
-        ) as sum_sq_benchmark,
-        sum(
-            case
-                when window_returns.benchmark_return is not null
-                    then power(window_returns.daily_return - first_pass.mean_paired_return, 2)
-            end
-        ) as sum_sq_paired,
-        avg(
-            case
-                when
-                    window_returns.return_rank
-                    <= floor((first_pass.n_real - 1) * {{ (cutoff * 100) | int }} / 100) + 1
-                    then window_returns.daily_return
-            end
-        ) as cvar_95
-    from window_returns
+        {{ risk_keys(keys, 'peaks') }},
+        {%- for name, length in windows %}
+            {%- set member = marketpulse.risk_in_window(length, 'peaks.') %}
+            {%- set r = 'peaks.daily_return - first_pass.mean_return_' ~ name %}
+            sum(case when {{ member }} then power({{ r }}, 2) end) as sum_sq_{{ name }},
+            sum(case when {{ member }} then power({{ r }}, 3) end) as sum_cube_{{ name }},
+            sum(case when {{ member }} then power({{ r }}, 4) end) as sum_quad_{{ name }},
+            sum(
+                case
+                    when {{ member }}
+                        then power(peaks.excess_return - first_pass.mean_excess_{{ name }}, 2)
+                end
+            ) as sum_sq_excess_{{ name }},
+            sum(
+                case when {{ member }} then power(least(peaks.excess_return, 0), 2) end
+            ) as sum_sq_downside_{{ name }},
+            sum(
+                case
+                    when {{ member }}
+                        then (peaks.benchmark_return - first_pass.mean_benchmark_{{ name }})
+                        * (peaks.daily_return - first_pass.mean_paired_return_{{ name }})
+                end
+            ) as sum_cross_{{ name }},
+            sum(
+                case
+                    when {{ member }} and peaks.daily_return is not null
+                        then power(peaks.benchmark_return - first_pass.mean_benchmark_{{ name }}, 2)
+                end
+            ) as sum_sq_benchmark_{{ name }},
+            sum(
+                case
+                    when {{ member }} and peaks.benchmark_return is not null
+                        then power(peaks.daily_return - first_pass.mean_paired_return_{{ name }}, 2)
+                end
+            ) as sum_sq_paired_{{ name }},
+            count(
+                case when {{ member }} and peaks.daily_return < first_pass.cvar_bound_{{ name }} then 1 end
+            ) as n_below_cvar_bound_{{ name }},
+            sum(
+                case
+                    when {{ member }} and peaks.daily_return < first_pass.cvar_bound_{{ name }}
+                        then peaks.daily_return
+                end
+            ) as sum_below_cvar_bound_{{ name }},
+            max(first_pass.cvar_bound_{{ name }}) as cvar_bound_{{ name }},
+            max(
+                floor((first_pass.n_observations_{{ name }} - 1) * {{ (cutoff * 100) | int }} / 100) + 1
+            ) as n_cvar_{{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from peaks
     inner join first_pass
-        on
-            {{ risk_keys_equal(keys, 'window_returns', 'first_pass') }}
-            and window_returns.window_name = first_pass.window_name
-    group by {{ risk_keys(keys, 'window_returns') }}, window_returns.window_name
+        on {{ risk_keys_equal(keys, 'peaks', 'first_pass') }}
+    group by {{ risk_keys(keys, 'peaks') }}
 
 ),
 
-endpoints as (
+-- The four windows back to rows: one per key and window it has enough returns for.
+unpivoted as (
 
-    select
-        {{ risk_keys(keys) }},
-        window_name,
-        max(case when is_start then return_index end) as start_close,
-        max(case when trading_date = as_of_date then return_index end) as end_close
-    from window_sessions
-    group by {{ risk_keys(keys) }}, window_name
-
-),
-
-max_drawdowns as (
-
-    select
-        {{ risk_keys(keys) }},
-        window_name,
-        min(drawdown) as max_drawdown
-    from drawdowns
-    group by {{ risk_keys(keys) }}, window_name
+    {%- for name, length in windows %}
+        select
+            {{ risk_keys(keys, 'first_pass') }},
+            '{{ name }}' as window_name,
+            first_pass.as_of_date,
+            first_pass.n_observations_{{ name }} as n_observations,
+            cast(first_pass.n_observations_{{ name }} as {{ double }}) as n_real,
+            first_pass.n_excess_{{ name }} as n_excess,
+            first_pass.n_paired_{{ name }} as n_paired,
+            first_pass.mean_excess_{{ name }} as mean_excess,
+            first_pass.max_excess_{{ name }} as max_excess,
+            first_pass.min_excess_{{ name }} as min_excess,
+            first_pass.var_95_{{ name }} as var_95,
+            first_pass.start_close_{{ name }} as start_close,
+            first_pass.end_close_{{ name }} as end_close,
+            first_pass.max_drawdown_{{ name }} as max_drawdown,
+            second_pass.sum_sq_{{ name }} as sum_sq,
+            second_pass.sum_cube_{{ name }} as sum_cube,
+            second_pass.sum_quad_{{ name }} as sum_quad,
+            second_pass.sum_sq_excess_{{ name }} as sum_sq_excess,
+            second_pass.sum_sq_downside_{{ name }} as sum_sq_downside,
+            second_pass.sum_cross_{{ name }} as sum_cross,
+            second_pass.sum_sq_benchmark_{{ name }} as sum_sq_benchmark,
+            second_pass.sum_sq_paired_{{ name }} as sum_sq_paired,
+            (
+                coalesce(second_pass.sum_below_cvar_bound_{{ name }}, 0)
+                + (second_pass.n_cvar_{{ name }} - second_pass.n_below_cvar_bound_{{ name }})
+                * second_pass.cvar_bound_{{ name }}
+            ) / second_pass.n_cvar_{{ name }} as cvar_95
+        from first_pass
+        inner join second_pass
+            on {{ risk_keys_equal(keys, 'first_pass', 'second_pass') }}
+        where first_pass.session_count > {{ length if length is not none else 1 }}
+        {{ 'union all' if not loop.last }}
+    {%- endfor %}
 
 ),
 
 metrics as (
 
     select
-        {{ risk_keys(keys, 'first_pass') }},
-        first_pass.window_name,
-        first_pass.as_of_date,
-        first_pass.n_observations,
-        power(
-            endpoints.end_close / endpoints.start_close,
-            {{ periods }} / first_pass.n_real
-        ) - 1 as annual_return,
-        sqrt(second_pass.sum_sq / (first_pass.n_real - 1)) * sqrt({{ periods }})
-            as annual_volatility,
+        {{ risk_keys(keys) }},
+        window_name,
+        as_of_date,
+        n_observations,
+        power(end_close / start_close, {{ periods }} / n_real) - 1 as annual_return,
+        sqrt(sum_sq / (n_real - 1)) * sqrt({{ periods }}) as annual_volatility,
         case
-            when
-                first_pass.n_excess = first_pass.n_observations
-                and first_pass.max_excess > first_pass.min_excess
-                then first_pass.mean_excess
-                    / sqrt(second_pass.sum_sq_excess / (first_pass.n_real - 1))
-                    * sqrt({{ periods }})
+            when n_excess = n_observations and max_excess > min_excess
+                then mean_excess / sqrt(sum_sq_excess / (n_real - 1)) * sqrt({{ periods }})
         end as sharpe_ratio,
         case
-            when first_pass.n_excess = first_pass.n_observations
-                then first_pass.mean_excess * {{ periods }}
-                    / nullif(
-                        sqrt(second_pass.sum_sq_downside / first_pass.n_real)
-                        * sqrt({{ periods }}),
-                        0
-                    )
+            when n_excess = n_observations
+                then mean_excess * {{ periods }}
+                    / nullif(sqrt(sum_sq_downside / n_real) * sqrt({{ periods }}), 0)
         end as sortino_ratio,
-        max_drawdowns.max_drawdown,
-        first_pass.var_95,
-        second_pass.cvar_95,
+        max_drawdown,
+        var_95,
+        cvar_95,
         case
-            when second_pass.sum_sq > 0
-                then first_pass.n_real
-                    * sqrt(first_pass.n_real - 1)
-                    / (first_pass.n_real - 2)
-                    * second_pass.sum_cube / power(second_pass.sum_sq, 1.5)
+            when sum_sq > 0
+                then n_real * sqrt(n_real - 1) / (n_real - 2) * sum_cube / power(sum_sq, 1.5)
         end as skewness,
         case
-            when second_pass.sum_sq > 0
-                then first_pass.n_real
-                    * (first_pass.n_real + 1) * (first_pass.n_real - 1)
-                    * second_pass.sum_quad
-                    / (
-                        (first_pass.n_real - 2) * (first_pass.n_real - 3)
-                        * power(second_pass.sum_sq, 2)
-                    )
-                    - 3 * power(first_pass.n_real - 1, 2)
-                    / ((first_pass.n_real - 2) * (first_pass.n_real - 3))
+            when sum_sq > 0
+                then n_real * (n_real + 1) * (n_real - 1) * sum_quad
+                    / ((n_real - 2) * (n_real - 3) * power(sum_sq, 2))
+                    - 3 * power(n_real - 1, 2) / ((n_real - 2) * (n_real - 3))
         end as kurtosis,
         case
-            when second_pass.sum_sq_benchmark / first_pass.n_paired >= 1e-30
-                then second_pass.sum_cross / second_pass.sum_sq_benchmark
+            when sum_sq_benchmark / n_paired >= 1e-30 then sum_cross / sum_sq_benchmark
         end as beta,
-        second_pass.sum_cross
-        / nullif(sqrt(second_pass.sum_sq_benchmark) * sqrt(second_pass.sum_sq_paired), 0)
-            as correlation  -- noqa: RF04
-    from first_pass
-    inner join second_pass
-        on
-            {{ risk_keys_equal(keys, 'first_pass', 'second_pass') }}
-            and first_pass.window_name = second_pass.window_name
-    inner join endpoints
-        on
-            {{ risk_keys_equal(keys, 'first_pass', 'endpoints') }}
-            and first_pass.window_name = endpoints.window_name
-    inner join max_drawdowns
-        on
-            {{ risk_keys_equal(keys, 'first_pass', 'max_drawdowns') }}
-            and first_pass.window_name = max_drawdowns.window_name
+        sum_cross / nullif(sqrt(sum_sq_benchmark) * sqrt(sum_sq_paired), 0) as correlation
+    from unpivoted
 
 )
 
 select
-    {{ risk_keys(keys, 'metrics') }},
-    metrics.window_name,
-    metrics.as_of_date,
-    metrics.n_observations,
-    metrics.annual_return,
-    metrics.annual_volatility,
-    metrics.sharpe_ratio,
-    metrics.sortino_ratio,
-    metrics.max_drawdown,
+    {{ risk_keys(keys) }},
+    window_name,
+    as_of_date,
+    n_observations,
+    annual_return,
+    annual_volatility,
+    sharpe_ratio,
+    sortino_ratio,
+    max_drawdown,
     case
-        when metrics.max_drawdown < 0 then metrics.annual_return / abs(metrics.max_drawdown)
+        when max_drawdown < 0 then annual_return / abs(max_drawdown)
     end as calmar_ratio,
-    metrics.var_95,
-    metrics.cvar_95,
-    metrics.skewness,
-    metrics.kurtosis,
-    metrics.beta,
-    metrics.correlation
+    var_95,
+    cvar_95,
+    skewness,
+    kurtosis,
+    beta,
+    correlation
 from metrics
 {%- endmacro %}

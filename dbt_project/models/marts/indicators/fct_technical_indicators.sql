@@ -33,7 +33,9 @@
 #}
 {%- set lookback_rows = 260 %}
 {%- set recurrence_alphas = [(11, 13), (25, 27), (13, 14), (4, 5)] %}
-{%- set recurrence_names = ['ema_12', 'ema_26', 'macd_ema_fast', 'rsi_avg_gain', 'rsi_avg_loss', 'atr'] %}
+{%- set recurrence_names = [
+    'ema_12', 'ema_26', 'macd_ema_fast', 'rsi_avg_gain', 'rsi_avg_loss', 'atr',
+] %}
 
 with prices as (
 
@@ -497,11 +499,12 @@ recurrence_totals as (
     select
         symbol,
         recurrence_chunk,
+        -- noqa: disable=LT02
         {% for name in recurrence_names -%}
-            max(
-                case when recurrence_step = {{ recurrence_chunk_rows() }} then {{ name }}_sum end
-            ) as {{ name }}_total{{ ',' if not loop.last }}
-        {% endfor %}
+            max(case when recurrence_step = {{ recurrence_chunk_rows() }} then {{ name }}_sum end)
+                as {{ name }}_total{{ ',' if not loop.last }}
+        {% endfor -%}
+        -- noqa: enable=LT02
     from recurrence_sums
     group by symbol, recurrence_chunk
 

@@ -190,7 +190,9 @@
         watermark captured just above are in the plan; later ones come next run.
     -#}
     {%- set scope = ['1 = 0'] -%}
-    {%- set plan_rows = ["(cast(null as " ~ dbt.type_string() ~ "), cast(null as date), cast(null as date), false)"] -%}
+    {%- set plan_rows = [
+        "(cast(null as " ~ dbt.type_string() ~ "), cast(null as date), cast(null as date), false)"
+    ] -%}
     {%- if execute -%}
         {%- set plan = run_query(
             'select symbol, start_date, last_date, is_full_recompute from ('
@@ -226,7 +228,7 @@
         from (
             values
             {{ plan_rows | join(',\n            ') }}
-        ) as plan (symbol, start_date, last_date, is_full_recompute)
+        ) as plan (symbol, start_date, last_date, is_full_recompute)  -- noqa: AL05
         where symbol is not null
 
     ),
