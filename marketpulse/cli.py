@@ -27,7 +27,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from marketpulse.build.audited import build
+from marketpulse.build.audited import MartsUnreadableError, build
 from marketpulse.build.summary import print_summary
 from marketpulse.errors import one_line
 from marketpulse.ingest import runner
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             config = replace(config, series=validate_series(args.series.split(",")))
         clients = runner.sample_clients() if args.sample else runner.live_clients(config)
         return _ingest(config, warehouse, clients, sources, quiet=args.quiet)
-    except (ConfigError, runner.WarehouseUnreachableError) as exc:
+    except (ConfigError, runner.WarehouseUnreachableError, MartsUnreadableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         if isinstance(exc, runner.WarehouseUnreachableError):
             alert(warehouse, alert_conditions.warehouse_unreachable(str(exc)))
@@ -200,8 +200,8 @@ def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
         print("error: dbt build failed; see the output above", file=sys.stderr)
         return code
     code = _demo_optimize(warehouse)
-    print_summary(warehouse)
-    return code
+    summary = _summary(warehouse)
+    return code or summary
 
 
 def _import_portfolio(
