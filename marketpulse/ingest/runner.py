@@ -13,6 +13,7 @@ from dlt.sources import DltResource
 from marketpulse.errors import NoNetworkError, one_line
 from marketpulse.ingest.config import IngestConfig
 from marketpulse.ingest.origin import MixedOriginError
+from marketpulse.ingest.packages import run_pipeline
 from marketpulse.ingest.report import Progress, SourceReport
 from marketpulse.ops import audit
 from marketpulse.retry import RetryPolicy
@@ -42,6 +43,9 @@ DATASETS = {"intraday": "raw_yahoo"}
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 log = logging.getLogger(__name__)
 OFFLINE_HINT = "run `make demo` to try marketpulse offline with the bundled sample data"
+# What a user can do about a source's load package that was set aside (ingest/packages.py):
+# its pipeline state was rewound, so the next run fetches the same data again.
+RETRY_SOURCE = "the next run fetches its data again"
 
 
 class WarehouseUnreachableError(Exception):
@@ -74,10 +78,21 @@ def run_source(
         dataset_name=DATASETS.get(name, f"raw_{name}"),
         pipelines_dir=str(warehouse.pipelines_dir()),
     )
-    try:
-        pipeline.run(resources(report), loader_file_format=warehouse.loader_file_format())
-    except Exception as exc:  # dlt wraps everything in PipelineStepFailed: find the cause
-        report.fatal = _explain(name, exc, warehouse)
+    outcome = run_pipeline(
+        pipeline, resources(report), warehouse, loader_file_format=warehouse.loader_file_format()
+    )
+    if outcome.resumed_packages:
+        resumed = sum(outcome.resumed_rows.values())
+        for table, rows in outcome.resumed_rows.items():
+            report.add_rows(table, rows)
+        report.notes.append(
+            f"finished loading what an interrupted run had fetched: {resumed:,} rows"
+        )
+    set_aside = [aside.line(RETRY_SOURCE) for aside in outcome.set_aside]
+    if outcome.error is not None:  # dlt wraps everything in PipelineStepFailed: find the cause
+        report.fatal = "; ".join([_explain(name, outcome.error, warehouse), *set_aside])
+    else:
+        report.notes += set_aside
     report.finished_at = datetime.now(UTC)
     return report
 

@@ -385,3 +385,42 @@ def test_secrets_never_reach_output_reports_artifacts_or_state(
     for secret in (FAKE_PG_PASSWORD, FAKE_FRED_KEY):
         assert not [t for t in texts if secret in t], secret
         assert not [p for p in files if secret.encode() in p.read_bytes()], secret
+
+
+def test_rerun_after_sigkill_mid_load_reports_what_it_really_loaded(
+    postgres_admin_db: str,
+) -> None:
+    """Issue 17, item 5: the rerun loads the package the killed run left, counts its rows in
+    the audit and the summary, and shows the user no dlt internals."""
+    from tests.ingest.interrupted_run import SERIES, SYMBOLS
+
+    with fresh_postgres_database(postgres_admin_db) as warehouse:
+        killed_run(warehouse, "load")
+        before = prices_loaded(warehouse)
+        env = {
+            **warehouse_env(warehouse),
+            "SOURCES__YAHOO__SYMBOLS": repr(list(SYMBOLS)).replace("'", '"'),
+            "SOURCES__FRED__SERIES": repr(list(SERIES)).replace("'", '"'),
+            "SOURCES__YAHOO__START_DATE": "2017-01-01",
+            "SOURCES__FRED__START_DATE": "2015-01-01",
+        }
+        result = ingest_cli("ingest", "--sample", "--sources", "yahoo,fred", "--quiet", env=env)
+        after = prices_loaded(warehouse)
+        with closing(warehouse.connect()) as connection:
+            cursor = connection.cursor()
+            cursor.execute(
+                "select source, table_name, rows_loaded from raw_audit.pipeline_run_tables"
+                " where run_id = (select max(run_id) from raw_audit.pipeline_runs)"
+                " order by source, table_name"
+            )
+            audit_rows = {(s, t): n for s, t, n in cursor.fetchall()}
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no dlt warning about pending packages, no traceback
+    assert before < after
+    lines = result.stdout.splitlines()
+    assert any(line.startswith(f"yahoo: ok; {len(SYMBOLS)} loaded; rows: ") for line in lines)
+    [note] = [line for line in lines if line.startswith("yahoo: note: finished loading")]
+    resumed = int(note.rsplit(": ", 1)[1].removesuffix(" rows").replace(",", ""))
+    # the killed run's package held every price row: this run loaded all of them
+    assert audit_rows[("yahoo", "prices_daily")] >= after - before
+    assert resumed >= after - before >= 3_000  # 6 symbols, 2017-2018

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 import dlt
 
 from marketpulse.errors import one_line
+from marketpulse.ingest.packages import run_pipeline
 from marketpulse.ingest.runner import check_warehouse
 from marketpulse.portfolio.importing import portfolio_resources, settings
 from marketpulse.portfolio.importing.formats import UnreadableFileError, file_format, read_holdings
@@ -26,6 +27,7 @@ from marketpulse.portfolio.importing.validate import Holding, Validation, check_
 from marketpulse.warehouse import Session, Warehouse
 
 LOAD_MARKET_DATA = "load market data first: `make ingest` (live) or `make demo` (bundled sample)"
+RETRY_IMPORT = "fix the file and import it again"
 
 
 class NoMarketDataError(Exception):
@@ -191,14 +193,16 @@ def _load(warehouse: Warehouse, item: ParsedFile, out: TextIO, err: TextIO) -> i
     resources = portfolio_resources(
         validation.holdings, validation.rejected, import_row, str(item.path), now
     )
-    try:
-        pipeline.run(resources, loader_file_format=warehouse.loader_file_format())
-    except Exception as exc:  # dlt wraps the cause in PipelineStepFailed: show the root one
-        print(
-            f"error: loading {item.path.name} into {warehouse.describe()} failed: {_root(exc)}",
-            file=err,
-        )
+    outcome = run_pipeline(
+        pipeline, resources, warehouse, loader_file_format=warehouse.loader_file_format()
+    )
+    set_aside = [aside.line(RETRY_IMPORT) for aside in outcome.set_aside]
+    if outcome.error is not None:  # dlt wraps the cause in PipelineStepFailed: show the root
+        failed = f"loading {item.path.name} into {warehouse.describe()} failed"
+        print("; ".join([f"error: {failed}: {_root(outcome.error)}", *set_aside]), file=err)
         return 2
+    for line in set_aside:  # an earlier import's package, found pending and refused again
+        print(f"note: {line}", file=err)
     snapshots = len({holding.snapshot for holding in validation.holdings})
     rejected = import_row["rows_rejected"]
     note = (

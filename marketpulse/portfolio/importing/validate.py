@@ -159,6 +159,14 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _control_character(value: object) -> str | None:
+    """The first control character inside a text value (NUL, ESC, a line break within it...):
+    no name, symbol or code has one, and Postgres refuses NUL outright at load time."""
+    if not isinstance(value, str):
+        return None
+    return next((char for char in value.strip() if unicodedata.category(char) == "Cc"), None)
+
+
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -213,6 +221,10 @@ class _Row:
         if _missing(value):
             if required:
                 self.error(name, "required, but missing")
+            return None
+        control = _control_character(value)
+        if control is not None:
+            self.error(name, f"control character U+{ord(control):04X} in {_shown(value)}")
             return None
         try:
             return convert(value)
