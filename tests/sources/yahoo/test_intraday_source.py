@@ -36,10 +36,10 @@ def frame(*starts: str) -> pd.DataFrame:
 def test_a_bar_is_complete_once_its_30_minutes_have_passed(now: datetime, complete: list) -> None:
     bars = frame("2019-01-02T14:30Z", "2019-01-02T15:00Z", "2019-01-02T15:30Z")
     rows = intraday_rows("AAPL", bars, "live", now)
-    assert rows["is_complete"].tolist() == complete
-    assert rows["session_date"].tolist() == [date(2019, 1, 2)] * 3
-    assert rows["exchange_timezone"].unique().tolist() == ["America/New_York"]
-    assert [ts.isoformat() for ts in rows["bar_start_at"]] == [
+    assert rows["is_complete"].to_pylist() == complete
+    assert rows["session_date"].to_pylist() == [date(2019, 1, 2)] * 3
+    assert set(rows["exchange_timezone"].to_pylist()) == {"America/New_York"}
+    assert [ts.isoformat() for ts in rows["bar_start_at"].to_pylist()] == [
         "2019-01-02T14:30:00+00:00",
         "2019-01-02T15:00:00+00:00",
         "2019-01-02T15:30:00+00:00",
@@ -51,7 +51,7 @@ def test_session_date_is_the_new_york_date_not_the_utc_one() -> None:
     rows = intraday_rows(
         "AAPL", frame("2019-01-03T01:00Z"), "live", datetime(2019, 1, 4, tzinfo=UTC)
     )
-    assert rows["session_date"].tolist() == [date(2019, 1, 2)]  # 20:00 New York, Jan 2
+    assert rows["session_date"].to_pylist() == [date(2019, 1, 2)]  # 20:00 New York, Jan 2
 
 
 def test_unusable_payloads_are_one_clear_error() -> None:
