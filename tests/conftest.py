@@ -8,11 +8,15 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from marketpulse.ingest.config import IngestConfig
 from marketpulse.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from tests.throwaway_postgres import Cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -115,6 +119,26 @@ def spark_available() -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"WAREHOUSE=spark cannot run: {reason}")
     pytest.skip(f"WAREHOUSE=spark cannot run: {reason} (CI never skips)")
+
+
+@pytest.fixture(scope="session")
+def throwaway_postgres() -> Iterator[Cluster]:
+    """A PostgreSQL cluster of our own (tests/throwaway_postgres.py): scram-sha-256 for every
+    connection, TLS with a test CA (`.ca`; `.wrong_ca` did not sign it), log_statement = all
+    in `.log`. Stopped and deleted at the session's end. Without the server binaries or
+    openssl it skips, and under CI=true it fails."""
+    from tests.throwaway_postgres import ClusterUnavailable, start_cluster
+
+    try:
+        cluster = start_cluster()
+    except ClusterUnavailable as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"cannot start a throwaway PostgreSQL cluster: {exc}")
+        pytest.skip(f"cannot start a throwaway PostgreSQL cluster: {exc} (CI never skips)")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from marketpulse.warehouse import (
 ROOT = Path(__file__).resolve().parents[2]
 PG_DEFAULTS = {"host": ("PGHOST", "127.0.0.1"), "port": ("PGPORT", "5432")}
 PG_DEFAULTS |= {"username": ("PGUSER", "postgres"), "sslmode": ("PGSSLMODE", "prefer")}
+PG_DEFAULTS |= {"sslrootcert": ("PGSSLROOTCERT", "")}
 
 
 def _duckdb_settings(warehouse: Warehouse) -> list[str]:

@@ -1,17 +1,58 @@
 """WAREHOUSE=postgres: a PostgreSQL server, reached with the standard libpq variables.
 
-PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE, read by psycopg2 here, by
-dlt and by dbt (profiles.yml) alike. The password is never part of `describe()`.
+PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE and PGSSLROOTCERT, read by psycopg2
+here, by dlt and by dbt (profiles.yml, libpq) alike. The password is never part of `describe()`.
+A connection the server refuses (wrong password, a certificate that does not verify) is one
+line saying what to change (`refusal`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from marketpulse.errors import one_line
 from marketpulse.warehouse.base import Warehouse
+
+# libpq prefixes every failure with where it tried; describe() says that already.
+_WHERE = re.compile(r'^(connection to server (at|on) "[^"]*"(, port \d+)? failed: )+')
+# (what libpq says, what to do), first match wins.
+_HINTS = (
+    ("password authentication failed", "check PGUSER and PGPASSWORD"),
+    ("no password supplied", "the server wants a password: set PGPASSWORD"),
+    (
+        "certificate verify failed",
+        "the server's TLS certificate is not signed by the CA in {rootcert}; point "
+        "PGSSLROOTCERT at the CA that signed it",
+    ),
+    (
+        "does not match host name",
+        "PGSSLMODE=verify-full checks that the certificate names PGHOST; connect by that name",
+    ),
+    (
+        "root certificate file",
+        "set PGSSLROOTCERT to the CA certificate that verifies the server",
+    ),
+    (
+        "server does not support SSL",
+        "the server has no TLS: turn ssl on there, or lower PGSSLMODE",
+    ),
+    ("no pg_hba.conf entry", "the server's pg_hba.conf admits no such user, database and address"),
+)
+
+
+def refusal(exc: BaseException, rootcert: str = "") -> str:
+    """One line for a failed connection: libpq's reason without its prefix, plus what to do."""
+    text = _WHERE.sub("", one_line(exc, default="connection failed"))
+    text = text.replace("FATAL:  ", "").strip()
+    for needle, hint in _HINTS:
+        if needle in text:
+            where = f"PGSSLROOTCERT ({rootcert})" if rootcert else "~/.postgresql/root.crt"
+            return f"{text}; {hint.format(rootcert=where)}"
+    return text
 
 
 @dataclass(frozen=True)
@@ -34,6 +75,7 @@ class PostgresWarehouse(Warehouse):
                 "password": env.get("PGPASSWORD", ""),
                 "database": env.get("PGDATABASE", "postgres"),
                 "sslmode": env.get("PGSSLMODE", "prefer"),
+                "sslrootcert": env.get("PGSSLROOTCERT", ""),
             }
         )
 
@@ -52,7 +94,16 @@ class PostgresWarehouse(Warehouse):
         }
         if pg["password"]:
             env["PGPASSWORD"] = pg["password"]
+        if pg["sslrootcert"]:
+            env["PGSSLROOTCERT"] = pg["sslrootcert"]
         return env
+
+    def tls_options(self) -> dict[str, str]:
+        """sslmode, and sslrootcert when PGSSLROOTCERT is set (else libpq's default file)."""
+        options = {"sslmode": self.pg["sslmode"]}
+        if self.pg["sslrootcert"]:
+            options["sslrootcert"] = self.pg["sslrootcert"]
+        return options
 
     def dlt_destination(self) -> Any:
         import dlt
@@ -65,7 +116,7 @@ class PostgresWarehouse(Warehouse):
             "username": pg["username"],
             "password": pg["password"],  # "" for trust or peer auth; dlt needs a string
             "database": pg["database"],
-            "query": {"sslmode": pg["sslmode"]},
+            "query": self.tls_options(),
         }
         return dlt.destinations.postgres(credentials=credentials)
 
@@ -86,15 +137,19 @@ class PostgresWarehouse(Warehouse):
         import psycopg2
 
         pg = self.pg
-        connection = psycopg2.connect(
-            host=pg["host"],
-            port=int(pg["port"]),
-            user=pg["username"],
-            password=pg["password"] or None,
-            dbname=pg["database"],
-            sslmode=pg["sslmode"],
-            connect_timeout=timeout,
-        )
+        try:
+            connection = psycopg2.connect(
+                host=pg["host"],
+                port=int(pg["port"]),
+                user=pg["username"],
+                password=pg["password"] or None,
+                dbname=pg["database"],
+                connect_timeout=timeout,
+                **self.tls_options(),
+            )
+        except psycopg2.OperationalError as exc:
+            # Same type (callers retry and report it as before), a message a user can act on.
+            raise psycopg2.OperationalError(refusal(exc, pg["sslrootcert"])) from exc
         if read_only:
             # The server refuses writes in this session; autocommit: no transaction left open.
             connection.set_session(readonly=True, autocommit=True)
