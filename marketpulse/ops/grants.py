@@ -5,6 +5,10 @@ password, grants USAGE on `marts` and SELECT on every table in it, and sets defa
 so the tables dbt creates later (each build recreates them) are readable too. It grants nothing
 on the raw, staging or intermediate schemas, and the role owns nothing. Postgres only: a DuckDB
 file has no roles (share it read-only instead).
+
+The password never leaves this process: libpq computes its SCRAM-SHA-256 verifier here
+(`SCRAM-SHA-256$4096:<salt>$<StoredKey>:<ServerKey>`, RFC 5802 / 7677, a random salt) and
+only the verifier is sent, so a server logging statements logs no password (ADR 0024).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from marketpulse.warehouse import ConfigError, Warehouse
 
 DEFAULT_ROLE = "marketpulse_bi"
 READ_SCHEMAS = ("marts",)
+SCRAM = "scram-sha-256"
 ROLE_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -44,6 +49,7 @@ def grant_bi(warehouse: Warehouse, role: str, password: str) -> list[str]:
             "give BI tools the file read-only instead)"
         )
     from psycopg2 import sql
+    from psycopg2.extensions import encrypt_password
 
     name = sql.Identifier(role)
     done: list[str] = []
@@ -52,11 +58,13 @@ def grant_bi(warehouse: Warehouse, role: str, password: str) -> list[str]:
         cursor.execute("select 1 from pg_roles where rolname = %s", (role,))
         exists = cursor.fetchone() is not None
         verb = "alter" if exists else "create"
+        # An explicit algorithm: libpq hashes locally and asks the server nothing.
+        verifier = encrypt_password(password, role, connection, SCRAM)
         cursor.execute(
             sql.SQL(
                 verb + " role {} with login password %s nosuperuser nocreatedb nocreaterole"
             ).format(name),
-            (password,),
+            (verifier,),
         )
         done.append(f"{'updated' if exists else 'created'} login role {role}")
         cursor.execute("select current_database()")

@@ -5,6 +5,7 @@ PGSSLMODE reaches every client (psycopg2, dlt, dbt), proven against a server wit
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -190,3 +191,54 @@ def test_pgsslmode_reaches_psycopg2_dlt_and_dbt(
         check=False,
     )
     assert summary.returncode == 2 and "server does not support SSL" in summary.stderr
+
+
+def test_grant_bi_sends_a_scram_verifier_never_the_password(throwaway_postgres, tmp_path):
+    """On a server logging every statement (log_statement = all) and admitting only
+    scram-sha-256: `marketpulse grant-bi` leaves no trace of the password in the log, the
+    stored secret is the verifier it sent (4096 iterations), and the role logs in with the
+    password over TLS, and not with another one."""
+    cluster = throwaway_postgres
+    database = f"grants_{uuid.uuid4().hex[:8]}"
+    admin = Warehouse.from_env(cluster.env())
+    with closing(admin.connect(read_only=False)) as connection:
+        connection.autocommit = True
+        connection.cursor().execute(f'create database "{database}"')
+    role = f"bi_{uuid.uuid4().hex[:8]}"
+    password = f"pw-{uuid.uuid4().hex}"
+    before = len(cluster.log_text())
+    result = subprocess.run(
+        [sys.executable, "-m", "marketpulse", "grant-bi"],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            **cluster.env(PGDATABASE=database),
+            "MARKETPULSE_BI_ROLE": role,
+            "MARKETPULSE_BI_PASSWORD": password,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == f"created login role {role}"
+
+    logged = cluster.log_text()[before:]
+    assert f'create role "{role}" with login password' in logged  # the log does log statements
+    assert password not in logged
+    assert password not in result.stdout + result.stderr
+    [(secret,)] = execute(admin, f"select rolpassword from pg_authid where rolname = '{role}'")
+    assert re.fullmatch(
+        r"SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+", secret
+    )
+    assert f"'{secret}'" in logged  # what was sent is the verifier the server stored
+
+    as_bi = Warehouse.from_env(cluster.env(PGUSER=role, PGPASSWORD=password, PGDATABASE=database))
+    assert execute(
+        as_bi, "select current_user, ssl from pg_stat_ssl where pid = pg_backend_pid()"
+    ) == [(role, True)]
+    assert f'identity="{role}" method=scram-sha-256' in cluster.log_text()
+    wrong = Warehouse.from_env(cluster.env(PGUSER=role, PGPASSWORD="not-it", PGDATABASE=database))
+    with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+        wrong.connect()
