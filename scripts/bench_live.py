@@ -77,8 +77,15 @@ def build_demo(folder: Path) -> Path:
     return target
 
 
-def start_service(warehouse: Warehouse, port: int) -> subprocess.Popen[str]:
-    env = {**os.environ, **warehouse.env()}
+def start_service(warehouse: Warehouse, port: int, clients: int) -> subprocess.Popen[str]:
+    """Every bench client connects from 127.0.0.1: both connection limits make room for them."""
+    room = str(clients + 10)
+    env = {
+        **os.environ,
+        **warehouse.env(),
+        "LIVE__MAX_CONNECTIONS": room,
+        "LIVE__MAX_CONNECTIONS_PER_ADDRESS": room,
+    }
     service = subprocess.Popen(
         [sys.executable, "-m", "marketpulse", "serve", "--port", str(port), "--poll", "3600"],
         env=env,
@@ -266,7 +273,7 @@ def main() -> int:
         build()  # parse the project once, as watch mode does at its first micro-batch
         port = free_port()
         url = f"ws://127.0.0.1:{port}/"
-        service = start_service(warehouse, port)
+        service = start_service(warehouse, port, args.subscribers)
         try:
             subscriber = Subscriber(url, config.symbols)
             subscriber.start()

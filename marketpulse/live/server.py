@@ -26,6 +26,10 @@ never stalls the others.
 Heartbeats: WebSocket ping/pong every 20 s (a peer silent for 20 s more is dropped), and a
 SYSTEM_STATUS to system:status subscribers every `status_interval` seconds.
 Health: HTTP GET /health on the same port: 200 and JSON when the snapshot was read, else 503.
+Limits (settings.py, `[live]`): at most `max_connections` clients at once and
+`max_connections_per_address` from one IP address; one more is accepted and at once closed
+with code 1013 (try again later) and a reason saying which limit, e.g.
+"try again later: server full (1000 connections)". Refusals are counted in SYSTEM_STATUS.
 """
 
 from __future__ import annotations
@@ -44,9 +48,11 @@ from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from marketpulse.live import market_hours
+from marketpulse.live.settings import ConnectionLimits
 from marketpulse.live.snapshot import SnapshotUnavailableError, alerts_for, read_snapshot
 from marketpulse.warehouse import Warehouse
 
@@ -121,8 +127,12 @@ class LiveService:
         status_interval: float = 15.0,
         queue_size: int = 256,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        limits: ConnectionLimits | None = None,
     ) -> None:
         self.warehouse = warehouse
+        self.limits = limits or ConnectionLimits()
+        self.per_address: dict[str, int] = {}  # IP address -> open clients
+        self.refused = 0
         self.poll_interval = poll_interval
         self.status_interval = status_interval
         self.queue_size = queue_size
@@ -189,6 +199,8 @@ class LiveService:
             "latest_bar_at": max(bars) if bars else None,
             "symbols": len(self.latest_bar),
             "clients": len(self.clients),
+            "max_connections": self.limits.total,
+            "refused_connections": self.refused,
             "dropped_messages": sum(client.dropped for client in self.clients),
             "warehouse": self.warehouse.describe(),
         }
@@ -222,9 +234,28 @@ class LiveService:
             self.subscribers.get(topic, set()).discard(client)
 
     # -- connections --------------------------------------------------------------------
+    def refusal(self, address: str) -> str | None:
+        """Why one more client from `address` is refused (the close reason), or None."""
+        total, per_address = self.limits.total, self.limits.per_address
+        if len(self.clients) >= total:
+            return f"try again later: server full ({total} connection{'s' * (total != 1)})"
+        if self.per_address.get(address, 0) >= per_address:
+            return (
+                f"try again later: {per_address} connection{'s' * (per_address != 1)} "
+                f"from {address} already (the per-address limit)"
+            )
+        return None
+
     async def handle(self, connection: ServerConnection) -> None:
+        address = str(connection.remote_address[0]) if connection.remote_address else "unknown"
+        reason = self.refusal(address)
+        if reason is not None:
+            self.refused += 1
+            await connection.close(CloseCode.TRY_AGAIN_LATER, reason)
+            return
         client = Client(connection, self.queue_size)
         self.clients.add(client)
+        self.per_address[address] = self.per_address.get(address, 0) + 1
         sender = asyncio.create_task(client.send_forever())
         try:
             async for raw in connection:
@@ -233,6 +264,9 @@ class LiveService:
             pass
         finally:
             self.clients.discard(client)
+            self.per_address[address] -= 1
+            if not self.per_address[address]:
+                del self.per_address[address]
             self.unsubscribe(client, list(client.topics))
             sender.cancel()
 
@@ -330,12 +364,15 @@ def valid_topic(topic: str) -> bool:
     return topic.startswith(PRICES_PREFIX) and 0 < len(symbol) <= 20
 
 
-async def run(warehouse: Warehouse, host: str, port: int, poll_interval: float) -> int:
-    service = LiveService(warehouse, poll_interval=poll_interval)
+async def run(
+    warehouse: Warehouse, host: str, port: int, poll_interval: float, limits: ConnectionLimits
+) -> int:
+    service = LiveService(warehouse, poll_interval=poll_interval, limits=limits)
     server = await service.start(host, port)
     print(
         f"live service on ws://{host}:{port}/ (health: http://{host}:{port}/health), "
-        f"{len(service.latest_bar)} symbols from {warehouse.describe()}; Ctrl-C stops",
+        f"{len(service.latest_bar)} symbols from {warehouse.describe()}; at most "
+        f"{limits.total} clients, {limits.per_address} per address; Ctrl-C stops",
         flush=True,
     )
     stopped = asyncio.Event()
@@ -349,4 +386,7 @@ async def run(warehouse: Warehouse, host: str, port: int, poll_interval: float) 
 
 
 def main(warehouse: Warehouse, host: str, port: int, poll_interval: float) -> int:
-    return asyncio.run(run(warehouse, host, port, poll_interval))
+    from marketpulse.live.settings import connection_limits
+
+    limits = connection_limits()  # a bad setting: ConfigError, one line and exit 2 in the CLI
+    return asyncio.run(run(warehouse, host, port, poll_interval, limits))

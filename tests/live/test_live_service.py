@@ -7,19 +7,26 @@ import asyncio
 import base64
 import json
 import os
+import signal
 import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable
 from contextlib import closing
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from marketpulse.live.server import Client, LiveService
+from marketpulse.live.settings import ConnectionLimits
 from marketpulse.warehouse import Warehouse
+from tests.conftest import ROOT
 
 CLOSED_SATURDAY = datetime(2018, 12, 29, 15, 0, tzinfo=UTC)
 
@@ -224,3 +231,123 @@ def test_health_endpoint_and_bad_requests(duckdb_warehouse: Warehouse) -> None:
                 assert reply["type"] == "ERROR" and reply["data"]["error"]
 
     run_with_service(duckdb_warehouse, scenario)
+
+
+async def refused(ws: ClientConnection) -> tuple[int, str]:
+    """The close code and reason of a connection the server refuses after the handshake."""
+    with pytest.raises(ConnectionClosed) as closed:
+        await asyncio.wait_for(ws.recv(), timeout=10)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code, closed.value.rcvd.reason
+
+
+async def served(ws: ClientConnection) -> bool:
+    await subscribe(ws, "system:status")
+    subscribed, status = await receive(ws, 2)
+    return subscribed["type"] == "SUBSCRIBED" and status["type"] == "SYSTEM_STATUS"
+
+
+def test_over_the_connection_limit_a_client_is_closed_with_1013_and_why(
+    duckdb_warehouse: Warehouse,
+) -> None:
+    """Three clients at most: the fourth is closed with 1013 "try again later: server full",
+    and once one of the three leaves, a newcomer is served again."""
+    write_snapshot(duckdb_warehouse, BASE)
+
+    async def scenario(service: LiveService, address: str) -> None:
+        url = f"ws://{address}/"
+        first = [await connect(url) for _ in range(3)]
+        assert [await served(ws) for ws in first] == [True] * 3
+        async with connect(url) as extra:
+            assert await refused(extra) == (1013, "try again later: server full (3 connections)")
+        await first[0].close()
+        while len(service.clients) > 2:
+            await asyncio.sleep(0.01)
+        async with connect(url) as newcomer:
+            assert await served(newcomer)
+            await subscribe(newcomer, "system:status")
+            _, status = await receive(newcomer, 2)
+            assert status["data"]["clients"] == 3
+            assert status["data"]["refused_connections"] == 1
+            assert status["data"]["max_connections"] == 3
+        for ws in first[1:]:
+            await ws.close()
+
+    run_with_service(duckdb_warehouse, scenario, limits=ConnectionLimits(3, 3))
+
+
+def test_one_address_cannot_take_every_connection(duckdb_warehouse: Warehouse) -> None:
+    """Two per address: a third client from 127.0.0.1 is refused, one from 127.0.0.2 is not."""
+    write_snapshot(duckdb_warehouse, BASE)
+
+    async def scenario(service: LiveService, address: str) -> None:
+        url = f"ws://{address}/"
+        mine = [await connect(url) for _ in range(2)]
+        assert [await served(ws) for ws in mine] == [True, True]
+        async with connect(url) as third:
+            assert await refused(third) == (
+                1013,
+                "try again later: 2 connections from 127.0.0.1 already (the per-address limit)",
+            )
+        async with connect(url, local_addr=("127.0.0.2", 0)) as other:
+            assert await served(other)
+        for ws in mine:
+            await ws.close()
+
+    run_with_service(duckdb_warehouse, scenario, limits=ConnectionLimits(10, 2))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_takes_its_limits_from_the_environment(
+    duckdb_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """`marketpulse serve` with LIVE__MAX_CONNECTIONS=1: the second client is refused; a
+    malformed limit is one line and exit 2."""
+    write_snapshot(duckdb_warehouse, BASE)
+    env = {**os.environ, **duckdb_warehouse.env()}
+    bad = subprocess.run(
+        [sys.executable, "-m", "marketpulse", "serve", "--port", str(free_port())],
+        cwd=ROOT,
+        env={**env, "LIVE__MAX_CONNECTIONS": "lots"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.splitlines() == [
+        "error: live.max_connections (LIVE__MAX_CONNECTIONS) = 'lots' must be a whole number"
+        " of at least 1"
+    ]
+    port = free_port()
+    service = subprocess.Popen(
+        [sys.executable, "-m", "marketpulse", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env={**env, "LIVE__MAX_CONNECTIONS": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert service.stdout is not None
+        banner = service.stdout.readline()
+        assert "at most 1 clients, 50 per address" in banner, banner
+
+        async def clients() -> None:
+            async with connect(f"ws://127.0.0.1:{port}/") as first:
+                assert await served(first)
+                async with connect(f"ws://127.0.0.1:{port}/") as second:
+                    assert await refused(second) == (
+                        1013,
+                        "try again later: server full (1 connection)",
+                    )
+
+        asyncio.run(asyncio.wait_for(clients(), timeout=60))
+    finally:
+        service.send_signal(signal.SIGINT)
+        service.communicate(timeout=30)
