@@ -52,7 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--sample", action="store_true", help="replay the bundled sample data (offline)"
     )
-    run.add_argument("--quiet", action="store_true", help="no per-symbol progress lines")
+    run.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress lines (the default when not on a terminal or when CI=true)",
+    )
     demo = commands.add_parser("demo", help="offline: sample data -> dlt -> dbt build -> summary")
     demo.add_argument("--quiet", action="store_true")
     commands.add_parser("summary", help="rows and date range per mart")

@@ -11,6 +11,7 @@ Two kinds of failure are worth a second try, and both go through `call_with_retr
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +47,17 @@ class RetryPolicy:
 LOCK_WAIT = RetryPolicy(attempts=8, base_delay=0.2, max_delay=3.0, jitter=False)
 
 
+def retry_line(
+    what: str, attempt: int, attempts: int, wait: float, error: BaseException | None
+) -> str:
+    """`retry: yahoo AAPL: attempt 1/4 failed (RateLimitedError: ...); next in 1.3s`."""
+    message = one_line(error) if error else ""
+    for item in what.split()[1:]:  # our errors start with the item: say it once
+        message = message.removeprefix(f"{item}: ")
+    cause = f"{type(error).__name__}: {message}" if error else "no answer"
+    return f"retry: {what}: attempt {attempt}/{attempts} failed ({cause}); next in {wait:.1f}s"
+
+
 def call_with_retry(
     fn: Callable[[], T],
     policy: RetryPolicy,
@@ -53,22 +65,24 @@ def call_with_retry(
     what: str,
     retry_if: Callable[[BaseException], bool] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    announce: bool = True,
 ) -> T:
     """Call `fn`; retry when `retry_if(error)` (default: a retryable source error) holds,
-    at most `policy.attempts` times in all; the last error is raised as it is."""
+    at most `policy.attempts` times in all; the last error is raised as it is.
+
+    Each retry is announced in one line on stderr (`announce`, default on): a minute of
+    backoff must not look like a hang. The warehouse's lock wait passes `announce=False`.
+    """
     should_retry = retry_if or (lambda exc: isinstance(exc, RETRYABLE))
 
     def note(state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         pause = state.next_action.sleep if state.next_action else 0.0
-        log.info(
-            "%s: %s; retry %d/%d in %.1fs",
-            what,
-            one_line(error) if error else "failed",
-            state.attempt_number,
-            policy.attempts - 1,
-            pause,
-        )
+        line = retry_line(what, state.attempt_number, policy.attempts, pause, error)
+        if announce:
+            print(line, file=sys.stderr, flush=True)
+        else:
+            log.info(line)
 
     retrying = tenacity.Retrying(
         stop=tenacity.stop_after_attempt(max(policy.attempts, 1)),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 
 @dataclass
@@ -42,12 +43,28 @@ class SourceReport:
         self.quarantined[key] = self.quarantined.get(key, 0) + count
 
 
+def interactive(stream: TextIO) -> bool:
+    """A person watching a terminal; not a CI log (CI=true) or a file or pipe."""
+    is_tty = getattr(stream, "isatty", lambda: False)()
+    return bool(is_tty) and os.environ.get("CI", "").strip().lower() != "true"
+
+
 class Progress:
-    """One line per symbol or series as it lands, so a long run shows where it is."""
+    """One line per symbol or series as it lands, and dlt's load progress every few seconds,
+    so a long run shows where it is; only on a terminal, so CI logs and pipes stay short
+    (retries and the summary are printed either way)."""
 
     def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
         self.stream = stream or sys.stdout
-        self.quiet = quiet
+        self.quiet = quiet or not interactive(self.stream)
+
+    def dlt_collector(self) -> Any:
+        """dlt's progress for a pipeline's extract, normalize and load steps, or none."""
+        import dlt
+
+        if self.quiet:
+            return None
+        return dlt.progress.log(log_period=5.0, logger=self.stream, dump_system_stats=False)
 
     def __call__(self, source: str, item: str, message: str) -> None:
         if not self.quiet:

@@ -69,6 +69,7 @@ def run_source(
     name: str,
     resources: Callable[[SourceReport], list[DltResource]],
     warehouse: Warehouse,
+    progress: Progress | None = None,
 ) -> SourceReport:
     """Extract and load one source; whatever goes wrong ends up in its report, not a traceback."""
     report = SourceReport(name, started_at=datetime.now(UTC))
@@ -77,6 +78,7 @@ def run_source(
         destination=warehouse.dlt_destination(),
         dataset_name=DATASETS.get(name, f"raw_{name}"),
         pipelines_dir=str(warehouse.pipelines_dir()),
+        progress=progress.dlt_collector() if progress else None,
     )
     outcome = run_pipeline(
         pipeline, resources(report), warehouse, loader_file_format=warehouse.loader_file_format()
@@ -202,7 +204,7 @@ def run(
     reports = []
     for name in sources:
         progress(name, "", f"-> {DATASETS.get(name, f'raw_{name}')} in {warehouse.describe()}")
-        reports.append(run_source(name, builders[name], warehouse))
+        reports.append(run_source(name, builders[name], warehouse, progress))
     try:
         audit.record(warehouse, run_id or audit.new_run_id(), reports, yahoo_client.origin)
     except Exception as exc:  # the audit must never hide what the run itself did

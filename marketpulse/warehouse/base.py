@@ -179,6 +179,7 @@ class Warehouse(ABC):
             wait,
             what=f"{self.connect_verb} {self.describe()}",
             retry_if=self.is_lock_error,
+            announce=False,  # a reader waiting for a writer's lock: not a failure to report
         )
 
     def is_lock_error(self, exc: BaseException) -> bool:
