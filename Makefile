@@ -61,8 +61,8 @@ node_modules/.installed: package.json package-lock.json
 demo: setup ## offline: load the bundled sample data, dbt build, print a summary
 	@$(VENV)/bin/marketpulse demo
 
-ingest: setup ## load live data from Yahoo Finance and FRED into the raw schemas
-	@$(VENV)/bin/marketpulse ingest
+ingest: setup ## load live data into the raw schemas; exit 0 if anything loaded (STRICT=1: any failure exits 1)
+	@$(VENV)/bin/marketpulse ingest $(if $(STRICT),--strict)
 
 build: setup warehouse-dir ## dbt build (models + tests) on $$WAREHOUSE; recorded in the run audit, alerts on failure
 	@$(VENV)/bin/marketpulse build

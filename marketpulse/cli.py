@@ -32,7 +32,7 @@ from marketpulse.build.summary import print_summary
 from marketpulse.errors import one_line
 from marketpulse.ingest import runner
 from marketpulse.ingest.config import IngestConfig, validate_series, validate_symbols
-from marketpulse.ingest.report import Progress, summary_lines
+from marketpulse.ingest.report import Progress, exit_code, partial_line, summary_lines
 from marketpulse.ops import audit
 from marketpulse.ops.alerts import conditions as alert_conditions
 from marketpulse.ops.alerts.dispatch import alert
@@ -56,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         "--quiet",
         action="store_true",
         help="no progress lines (the default when not on a terminal or when CI=true)",
+    )
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when any symbol, series or source failed (default: 0 if anything loaded)",
     )
     demo = commands.add_parser("demo", help="offline: sample data -> dlt -> dbt build -> summary")
     demo.add_argument("--quiet", action="store_true")
@@ -157,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.series:
             config = replace(config, series=validate_series(args.series.split(",")))
         clients = runner.sample_clients() if args.sample else runner.live_clients(config)
-        return _ingest(config, warehouse, clients, sources, quiet=args.quiet)
+        return _ingest(config, warehouse, clients, sources, quiet=args.quiet, strict=args.strict)
     except (ConfigError, runner.WarehouseUnreachableError, MartsUnreadableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         if isinstance(exc, runner.WarehouseUnreachableError):
@@ -165,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _ingest(config, warehouse, clients, sources, quiet: bool) -> int:  # type: ignore[no-untyped-def]
+def _ingest(config, warehouse, clients, sources, quiet: bool, strict: bool = False) -> int:  # type: ignore[no-untyped-def]
     started = time.monotonic()
     run_id = audit.new_run_id()
     reports = runner.run(
@@ -178,7 +183,14 @@ def _ingest(config, warehouse, clients, sources, quiet: bool) -> int:  # type: i
             print(f"{report.source}: note: {note}")
     alert(warehouse, alert_conditions.from_reports(reports))
     print(f"ingest finished in {time.monotonic() - started:.1f}s")
-    return 0 if all(report.ok for report in reports) else 1
+    code = exit_code(reports, strict=strict)
+    partial = partial_line(reports)
+    if partial and code == 0:
+        print(f"warning: {partial}", file=sys.stderr)
+    elif partial:
+        what = "--strict: a failure is fatal" if strict else "nothing loaded"
+        print(f"error: {what}; nothing to build from this run", file=sys.stderr)
+    return code
 
 
 def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:

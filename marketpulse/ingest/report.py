@@ -85,3 +85,42 @@ def summary_lines(reports: list[SourceReport]) -> list[str]:
         for item, reason in sorted(report.failed.items()):
             lines.append(f"{report.source}: {item}: {reason}")
     return lines
+
+
+# The exit codes of a run (docs/decisions/0029-partial-runs-build-what-loaded.md).
+LOADED, NOTHING_LOADED = 0, 1
+
+
+def loaded_anything(report: SourceReport) -> bool:
+    return report.fatal is None and bool(report.loaded or any(report.rows.values()))
+
+
+def exit_code(reports: list[SourceReport], strict: bool = False) -> int:
+    """0 when everything loaded, or some of it did (a partial run: the failures are in the
+    audit and the alerts; `make ingest && make build` builds what loaded); 1 when nothing
+    loaded, or anything failed with `strict`."""
+    if all(report.ok for report in reports):
+        return LOADED
+    if strict or not any(loaded_anything(report) for report in reports):
+        return NOTHING_LOADED
+    return LOADED
+
+
+def partial_line(reports: list[SourceReport]) -> str | None:
+    """The one line a partial run ends with (on stderr), or None when nothing failed."""
+    failed = [report for report in reports if not report.ok]
+    if not failed:
+        return None
+    parts = []
+    for report in failed:
+        if report.fatal:
+            parts.append(f"{report.source} failed")
+        else:
+            items = sorted(report.failed)
+            shown = ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
+            parts.append(f"{report.source} {shown}")
+    return (
+        f"partial run: not refreshed: {'; '.join(parts)} (recorded in "
+        "raw_audit.pipeline_run_failures); exit 0 so a build uses what loaded; "
+        "--strict (make ingest STRICT=1) makes any failure exit 1"
+    )

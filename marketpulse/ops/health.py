@@ -114,9 +114,24 @@ def _runs(health: Health, warehouse: Warehouse, now: datetime, sources: Sequence
         if status == "failed":
             health.add(name, "critical", f"latest run {run_id} failed: {error}; {success}")
         elif status == "partial":
-            health.add(name, "warning", f"latest run {run_id} partial; {success}")
+            stale = _not_refreshed(warehouse, run_id, source)
+            health.add(name, "warning", f"latest run {run_id} partial{stale}; {success}")
         else:
             health.add(name, "ok", success)
+
+
+def _not_refreshed(warehouse: Warehouse, run_id: str, source: str) -> str:
+    """`: not refreshed: XOM, ZZZZ`: the items a partial run failed, whose data is stale."""
+    sql = (
+        "select item from raw_audit.pipeline_run_failures"
+        " where run_id = :run_id and source = :source order by item"
+    )
+    with warehouse.session(read_only=True) as session:
+        items = [row[0] for row in session.rows(sql, {"run_id": run_id, "source": source})]
+    if not items:
+        return ""
+    shown = ", ".join(items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+    return f": not refreshed: {shown}"
 
 
 def _freshness(health: Health, warehouse: Warehouse, now: datetime, hours: float) -> None:
