@@ -276,6 +276,12 @@ def _summary(warehouse: Warehouse) -> int:
         print_summary(warehouse)
     except Exception as exc:  # duckdb / psycopg2 errors: missing file, schema or table
         reason = one_line(exc)
+        if warehouse.exists() and warehouse.is_unreachable(exc):  # refused: no "build first"
+            print(
+                f"error: cannot {warehouse.connect_verb} {warehouse.describe()}: {reason}",
+                file=sys.stderr,
+            )
+            return 2
         print(
             f"error: no marts to summarise in {warehouse.describe()} ({reason}); "
             "run `make demo` or `make build` first",

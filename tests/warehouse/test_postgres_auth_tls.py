@@ -69,11 +69,17 @@ COMMANDS = {
     "import-portfolio": ("import-portfolio", "{tmp}/holdings.csv"),
     "ingest": ("ingest", "--sample", "--sources", "fred"),
     "query": ("query", "select 1"),
+    "build": ("build",),
+    "summary": ("summary",),
+    "export": ("export", "--portfolio", "p", "--out", "{tmp}/out"),
 }
 PREFIX = {
     "import-portfolio": "error: cannot connect to",
     "ingest": "error: cannot connect to",
     "query": "error: query failed on",
+    "build": "error: cannot connect to",
+    "summary": "error: cannot connect to",
+    "export": "error: cannot connect to",
 }
 
 
@@ -107,6 +113,7 @@ def test_wrong_password_is_one_line_exit_2_and_writes_nothing(
     assert "wrong" not in result.stderr  # the password is never printed
     assert execute(Warehouse.from_env(cluster.env(PGDATABASE=database)), USER_SCHEMAS) == []
     assert not dlt_state(cluster, database).exists()
+    assert not (tmp_path / "out").exists()
 
 
 def test_verify_full_with_the_right_ca_reaches_psycopg2_dlt_and_dbt(

@@ -43,6 +43,10 @@ def read_document(warehouse: Warehouse, portfolio_id: str) -> PortfolioDocument:
         try:
             session = stack.enter_context(warehouse.session(read_only=True))
         except Exception as exc:  # duckdb: no file / locked; psycopg2: unreachable
+            if warehouse.exists() and warehouse.is_unreachable(exc):  # refused: say so only
+                raise ExportError(
+                    f"cannot {warehouse.connect_verb} {warehouse.describe()}: {one_line(exc)}"
+                ) from exc
             raise ExportError(
                 f"cannot read the warehouse {warehouse.describe()} ({one_line(exc)}); "
                 "run `make demo` or `make build` first"
