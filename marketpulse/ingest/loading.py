@@ -23,6 +23,11 @@ MERGE = {"disposition": "merge", "strategy": "delete-insert"}
 # The same, for resources whose rows are unique on the key before they reach dlt (the source
 # drops repeated bars itself): dlt then skips its row_number() pass over the staging table.
 MERGE_DEDUPLICATED = {**MERGE, "deduplicated": True}
+# Every resource's contract: new tables may appear (a quarantine table on its first bad row),
+# but a table's columns and their types are the declared ones. Rows are cast to the declared
+# types before dlt sees them and bad values go to a quarantine table, so a violation is a bug
+# in a source, and fails loudly instead of adding a variant column (`volume__v_double`).
+SCHEMA_CONTRACT = {"tables": "evolve", "columns": "freeze", "data_type": "freeze"}
 UTC_MICROS = pa.timestamp("us", tz="UTC")
 ARROW_TYPES = {
     "text": pa.string(),
@@ -105,3 +110,12 @@ def local_dates(index: pd.DatetimeIndex) -> np.ndarray:
 
 def utc_micros(stamp: datetime) -> pa.Scalar:
     return pa.scalar(stamp, type=UTC_MICROS)
+
+
+def text_or_none(value: Any) -> str | None:
+    """A metadata value as the text column it lands in: None and NaN are NULL, anything else
+    its text (a number where Yahoo or FRED usually sends a name must not change the type)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value).strip()
+    return text or None

@@ -13,6 +13,7 @@ remembers the lag window's values), so a revision found keyless also adds a row.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -21,9 +22,15 @@ import dlt
 import pandas as pd
 from dlt.sources import DltResource
 
-from marketpulse.errors import NoNetworkError, SourceError
+from marketpulse.errors import NoNetworkError, PayloadError, SourceError
 from marketpulse.ingest.circuit import CircuitBreaker, CircuitOpenError
-from marketpulse.ingest.loading import MERGE, resume_from, to_arrow
+from marketpulse.ingest.loading import (
+    MERGE,
+    SCHEMA_CONTRACT,
+    resume_from,
+    text_or_none,
+    to_arrow,
+)
 from marketpulse.ingest.origin import check_origin
 from marketpulse.ingest.report import Progress, SourceReport
 from marketpulse.retry import RetryPolicy, call_with_retry
@@ -40,6 +47,15 @@ OBSERVATION_HINTS = {
     "realtime_end": {"data_type": "date"},
     "is_first_seen_stamp": {"data_type": "bool"},
     "value": {"data_type": "double", "nullable": True},
+    "data_origin": {"data_type": "text"},
+    "_loaded_at": {"data_type": "timestamp", "timezone": True},
+}
+# Vintages that cannot be keyed (no observation date): kept with every raw value as text.
+REJECTED_TABLE = "observations_rejected"
+REJECTED_HINTS = {
+    "series_id": {"data_type": "text"},
+    "reason": {"data_type": "text"},
+    "raw_values": {"data_type": "text"},
     "data_origin": {"data_type": "text"},
     "_loaded_at": {"data_type": "timestamp", "timezone": True},
 }
@@ -73,13 +89,13 @@ def fred_source(
         ),
         name=settings.OBSERVATIONS_TABLE,
         write_disposition=MERGE,
-        primary_key=OBSERVATIONS_KEY,
-        columns=OBSERVATION_HINTS,
+        schema_contract=SCHEMA_CONTRACT,
     )
     series = dlt.resource(
         _series(series_ids, client, report, retry, breaker),
         name=settings.SERIES_TABLE,
         write_disposition=MERGE,
+        schema_contract=SCHEMA_CONTRACT,
         primary_key="series_id",
         columns=SERIES_HINTS,
     )
@@ -103,6 +119,16 @@ def _observations(
     seen: dict[str, dict[str, float | None]] = state.setdefault("seen", {})
     loaded_at = datetime.now(UTC)
     seen_on = seen_on or loaded_at.date()
+    # Two tables (the vintages and their quarantine): every item carries its table's hints.
+    observation_hints = dlt.mark.make_hints(
+        table_name=settings.OBSERVATIONS_TABLE,
+        write_disposition=MERGE,
+        primary_key=OBSERVATIONS_KEY,
+        columns=OBSERVATION_HINTS,
+    )
+    rejected_hints = dlt.mark.make_hints(
+        table_name=REJECTED_TABLE, write_disposition="append", columns=REJECTED_HINTS
+    )
     for series_id in series_ids:
         cursor = cursors.get(series_id)
         start = resume_from(cursor, start_date, lag_days)
@@ -124,6 +150,21 @@ def _observations(
             progress("fred", series_id, f"FAILED: {report.fail(series_id, exc)}")
             continue
         report.loaded.append(series_id)
+        undated = vintages["observation_date"].isna().to_numpy()
+        if undated.any():
+            rejected = rejected_observation_rows(
+                series_id, vintages[undated], client.origin_of(series_id), loaded_at
+            )
+            vintages = vintages[~undated].reset_index(drop=True)
+            report.add_rows(REJECTED_TABLE, len(rejected))
+            report.quarantine(REJECTED_TABLE, "no_observation_date", len(rejected))
+            report.notes.append(
+                f"{series_id}: {len(rejected)} value(s) without an observation date quarantined"
+                f" into raw_fred.{REJECTED_TABLE}"
+            )
+            yield dlt.mark.with_hints(
+                to_arrow(rejected, (), REJECTED_HINTS), rejected_hints, create_table_variant=True
+            )
         if vintages.empty:
             progress("fred", series_id, f"no observations since {start}")
             continue
@@ -154,7 +195,11 @@ def _observations(
             f" {len(rows):,} rows new or changed",
         )
         if not rows.empty:
-            yield to_arrow(rows, OBSERVATIONS_KEY)
+            yield dlt.mark.with_hints(
+                to_arrow(rows, OBSERVATIONS_KEY, OBSERVATION_HINTS),
+                observation_hints,
+                create_table_variant=True,
+            )
 
 
 def _series(
@@ -181,8 +226,13 @@ def _series(
             breaker.record(exc)
             report.fail(series_id, exc, "metadata: ", secondary=True)
             continue
+        try:
+            row = series_row(series_id, info, client.origin_of(series_id), loaded_at)
+        except PayloadError as exc:
+            report.fail(series_id, exc, "metadata: ", secondary=True)
+            continue
         report.add_rows(settings.SERIES_TABLE, 1)
-        yield series_row(series_id, info, client.origin_of(series_id), loaded_at)
+        yield row
 
 
 def observation_rows(
@@ -227,6 +277,30 @@ def observation_rows(
     return frame.sort_values(["observation_date", "realtime_start"]).reset_index(drop=True)
 
 
+def rejected_observation_rows(
+    series_id: str, vintages: pd.DataFrame, origin: str, loaded_at: datetime
+) -> pd.DataFrame:
+    """Vintages that cannot be keyed (no observation date): rows of
+    raw_fred.observations_rejected, with every raw value as text."""
+    return pd.DataFrame(
+        {
+            "series_id": series_id,
+            "reason": "no observation date",
+            "raw_values": [
+                json.dumps({str(k): None if _missing(v) else str(v) for k, v in record.items()})
+                for record in vintages.to_dict(orient="records")
+            ],
+            "data_origin": origin,
+            "_loaded_at": loaded_at,
+        },
+        index=range(len(vintages)),
+    )
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value))
+
+
 def _same(recorded: float | None, value: float) -> bool:
     if recorded is None or pd.isna(value):
         return recorded is None and pd.isna(value)
@@ -239,10 +313,10 @@ def series_row(
     """FRED `series` metadata -> one row of raw_fred.series."""
     return {
         "series_id": series_id,
-        **{field: info.get(field) for field in settings.SERIES_FIELDS},
-        "last_updated_at": _timestamp(info.get("last_updated")),
-        "observation_start": _date(info.get("observation_start")),
-        "observation_end": _date(info.get("observation_end")),
+        **{field: text_or_none(info.get(field)) for field in settings.SERIES_FIELDS},
+        "last_updated_at": _timestamp(text_or_none(info.get("last_updated"))),
+        "observation_start": _date(text_or_none(info.get("observation_start"))),
+        "observation_end": _date(text_or_none(info.get("observation_end"))),
         "data_origin": origin,
         "_loaded_at": loaded_at,
     }
@@ -252,11 +326,21 @@ def _timestamp(value: str | None) -> datetime | None:
     """FRED writes `2019-01-11 07:51:04-06`; store it in UTC."""
     if not value:
         return None
-    stamp = pd.Timestamp(value)
+    try:
+        stamp = pd.Timestamp(value)
+    except ValueError as exc:
+        raise PayloadError(f"FRED last_updated {value!r} is not a timestamp") from exc
+    if pd.isna(stamp):
+        return None
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
     return stamp.tz_convert("UTC").to_pydatetime()
 
 
 def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise PayloadError(f"FRED date {value!r} is not YYYY-MM-DD") from exc

@@ -17,7 +17,7 @@ import dlt
 from dlt.sources import DltResource
 
 from marketpulse.errors import NoNetworkError, SourceError
-from marketpulse.ingest.loading import MERGE
+from marketpulse.ingest.loading import MERGE, SCHEMA_CONTRACT
 from marketpulse.ingest.origin import check_origin
 from marketpulse.ingest.report import Progress, SourceReport
 from marketpulse.retry import RetryPolicy, call_with_retry
@@ -77,6 +77,7 @@ def news_source(
         _headlines(fetch),
         name=settings.HEADLINES_TABLE,
         write_disposition=MERGE,
+        schema_contract=SCHEMA_CONTRACT,
         primary_key=HEADLINE_KEY,
         columns=HEADLINE_HINTS,
     )
@@ -84,6 +85,7 @@ def news_source(
         _quarantine(fetch),
         name=settings.QUARANTINE_TABLE,
         write_disposition=MERGE,
+        schema_contract=SCHEMA_CONTRACT,
         primary_key="reject_id",
         columns=QUARANTINE_HINTS,
     )

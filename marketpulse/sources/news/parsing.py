@@ -175,7 +175,7 @@ def _nested_url(value: Any) -> str | None:
 
 
 def _text(value: Any) -> str | None:
-    if value is None:
+    if value is None or (isinstance(value, float) and value != value):  # None or NaN
         return None
     text = " ".join(str(value).split())
     return text or None

@@ -25,6 +25,7 @@ from marketpulse.ingest.circuit import CircuitBreaker, CircuitOpenError
 from marketpulse.ingest.loading import (
     MERGE,
     MERGE_DEDUPLICATED,
+    SCHEMA_CONTRACT,
     UTC_MICROS,
     arrow_schema,
     local_dates,
@@ -32,6 +33,7 @@ from marketpulse.ingest.loading import (
     numbers,
     repeated,
     resume_from,
+    text_or_none,
     to_arrow,
     whole_numbers,
 )
@@ -41,6 +43,7 @@ from marketpulse.retry import RetryPolicy, call_with_retry
 from marketpulse.sources.yahoo import settings
 from marketpulse.sources.yahoo.client import YahooClient
 from marketpulse.sources.yahoo.duplicates import DUPLICATE_BAR, duplicate_copies
+from marketpulse.sources.yahoo.quarantine import count_rejected
 from marketpulse.sources.yahoo.timezone import exchange_timezone, localised
 
 PRICES_KEY = ("symbol", "trading_date")
@@ -50,8 +53,6 @@ PRICES_SCHEMA = arrow_schema(settings.PRICE_HINTS, PRICES_KEY)
 ACTIONS_SCHEMA = arrow_schema(settings.ACTION_HINTS, ACTIONS_KEY)
 # yfinance action column -> raw_yahoo.corporate_actions.action_type
 ACTION_COLUMNS = {"Dividends": "dividend", "Stock Splits": "split"}
-# Audit reason code of a bar with a value that is not a number (its reason text names columns).
-NOT_A_NUMBER = "not_a_number"
 # Rows per Arrow table handed to dlt (about 25 MB of prices).
 BATCH_ROWS = 250_000
 
@@ -73,11 +74,13 @@ def yahoo_source(
         _history(symbols, client, report, progress, start_date, lag_days, retry, breaker),
         name="history",
         write_disposition=MERGE,
+        schema_contract=SCHEMA_CONTRACT,
     )
     metadata = dlt.resource(
         _symbols(symbols, client, report, retry, breaker),
         name=settings.SYMBOLS_TABLE,
         write_disposition=MERGE,
+        schema_contract=SCHEMA_CONTRACT,
         primary_key="symbol",
         columns=settings.SYMBOL_HINTS,
     )
@@ -159,13 +162,7 @@ def _history(
             report.notes.append(f"{symbol}: ignored unexpected history column(s) {unexpected}")
         if rejected is not None and len(rejected):
             report.add_rows(settings.PRICES_REJECTED_TABLE, len(rejected))
-            for reason, count in rejected["reason"].value_counts(sort=False).items():
-                code = DUPLICATE_BAR if reason == DUPLICATE_BAR else NOT_A_NUMBER
-                report.quarantine(settings.PRICES_REJECTED_TABLE, code, int(count))
-                report.notes.append(
-                    f"{symbol}: {count} bar(s) quarantined into "
-                    f"raw_yahoo.{settings.PRICES_REJECTED_TABLE} ({reason})"
-                )
+            count_rejected(report, symbol, rejected["reason"], settings.PRICES_REJECTED_TABLE)
             yield dlt.mark.with_hints(
                 to_arrow(rejected, (), settings.REJECTED_HINTS),
                 rejected_hints,
@@ -269,10 +266,11 @@ class Bars:
             }
         else:
             values = {column: numbers(frame[column]) for column in wanted if column in frame}
-            for column in settings.NUMERIC_HISTORY_COLUMNS:
+            for column in wanted:
                 if column in values:
                     bad |= frame[column].notna().to_numpy() & np.isnan(values[column])
         dates = local_dates(index)
+        bad |= np.isnat(dates)  # a stamp Yahoo sent empty: no session to key the bar on
         duplicate = np.zeros(len(frame), dtype=bool)
         good = np.flatnonzero(~bad)
         duplicate[good] = duplicate_copies(dates[good], values["Close"][good])
@@ -325,7 +323,7 @@ def price_rows(
 
 def _unparseable(frame: pd.DataFrame) -> pd.DataFrame:
     """True where a numeric cell holds something (not NaN) that is not a number."""
-    columns = [c for c in settings.NUMERIC_HISTORY_COLUMNS if c in frame]
+    columns = [c for c in (*settings.NUMERIC_HISTORY_COLUMNS, *ACTION_COLUMNS) if c in frame]
     return pd.DataFrame(
         {
             column: frame[column].notna().to_numpy() & np.isnan(numbers(frame[column]))
@@ -357,8 +355,12 @@ def rejected_price_rows(
     reasons = [
         DUPLICATE_BAR
         if duplicate
+        else "no session date"
+        if np.isnat(day)
         else "not a number in " + ", ".join(c for c in bad.columns if flags[c])
-        for duplicate, (_, flags) in zip(bars.duplicate[hits], bad[hits].iterrows(), strict=True)
+        for duplicate, day, (_, flags) in zip(
+            bars.duplicate[hits], bars.dates[hits], bad[hits].iterrows(), strict=True
+        )
     ]
     return pd.DataFrame(
         {
@@ -390,7 +392,8 @@ def action_rows(
         values = bars.values.get(column)
         if values is None:
             continue
-        hits = np.flatnonzero(values > 0)  # NaN compares False
+        # NaN compares False; a quarantined bar (no date, a value not a number) has no action
+        hits = np.flatnonzero((values > 0) & ~bars.bad)
         # Yahoo may repeat a bar: one action per (date, type), the latest.
         hits = hits[~pd.Index(bars.dates[hits]).duplicated(keep="last")]
         if not len(hits):
@@ -416,16 +419,17 @@ def symbol_row(
     symbol: str, info: dict[str, Any], origin: str, loaded_at: datetime
 ) -> dict[str, Any]:
     """`Ticker.info` -> one row of raw_yahoo.symbols."""
+    text = {key: text_or_none(info.get(key)) for key in settings.SYMBOL_INFO_FIELDS}
     return {
         "symbol": symbol,
-        "name": info.get("longName") or info.get("shortName") or symbol,
-        "quote_type": info.get("quoteType"),
-        "sector": info.get("sector"),
-        "industry": info.get("industry"),
-        "currency": info.get("currency"),
-        "exchange": info.get("exchange"),
-        "exchange_name": info.get("fullExchangeName"),
-        "exchange_timezone": info.get("exchangeTimezoneName"),
+        "name": text["longName"] or text["shortName"] or symbol,
+        "quote_type": text["quoteType"],
+        "sector": text["sector"],
+        "industry": text["industry"],
+        "currency": text["currency"],
+        "exchange": text["exchange"],
+        "exchange_name": text["fullExchangeName"],
+        "exchange_timezone": text["exchangeTimezoneName"],
         "data_origin": origin,
         "_loaded_at": loaded_at,
     }

@@ -52,6 +52,18 @@ REJECTED_HINTS = {
     "data_origin": {"data_type": "text"},
     "_loaded_at": {"data_type": "timestamp", "timezone": True},
 }
+# The `Ticker.info` fields raw_yahoo.symbols keeps (as text, whatever type Yahoo sends).
+SYMBOL_INFO_FIELDS = (
+    "longName",
+    "shortName",
+    "quoteType",
+    "sector",
+    "industry",
+    "currency",
+    "exchange",
+    "fullExchangeName",
+    "exchangeTimezoneName",
+)
 SYMBOL_HINTS = {
     column: {"data_type": "text"}
     for column in (
@@ -83,6 +95,17 @@ INTRADAY_HINTS = {
     "volume": {"data_type": "bigint"},
     "is_complete": {"data_type": "bool"},
     "exchange_timezone": {"data_type": "text"},
+    "data_origin": {"data_type": "text"},
+    "_loaded_at": {"data_type": "timestamp", "timezone": True},
+}
+# 30-minute bars left out of prices_intraday: values that are not numbers, no start time, extra
+# copies of a slot (duplicate_bar); every raw value kept as text.
+INTRADAY_REJECTED_TABLE = "prices_intraday_rejected"
+INTRADAY_REJECTED_HINTS = {
+    "symbol": {"data_type": "text"},
+    "bar_start_at": {"data_type": "timestamp", "timezone": True, "nullable": True},
+    "reason": {"data_type": "text"},
+    "raw_values": {"data_type": "text"},
     "data_origin": {"data_type": "text"},
     "_loaded_at": {"data_type": "timestamp", "timezone": True},
 }

@@ -3,6 +3,7 @@ Google answer, 429 handling, and isolation of a trends failure from the other so
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
@@ -18,7 +19,7 @@ from marketpulse.ingest.report import Progress
 from marketpulse.retry import RetryPolicy
 from marketpulse.sources.fred.client import ReplayFredClient
 from marketpulse.sources.news.client import ReplayNewsClient
-from marketpulse.sources.trends import interest_rows
+from marketpulse.sources.trends import interest_rows, rejected_interest_rows
 from marketpulse.sources.trends.client import PyTrendsClient, ReplayTrendsClient, read_interest_csv
 from marketpulse.sources.yahoo.client import ReplayYahooClient
 from marketpulse.warehouse import ConfigError, Warehouse
@@ -175,24 +176,32 @@ def test_empty_answer_is_no_rows_not_an_error() -> None:
             pd.DataFrame({"recession": [1]}, index=pd.to_datetime(["2018-01-07"])),
             "no isPartial",
         ),
-        (
-            pd.DataFrame(
-                {"recession": [101], "isPartial": [False]}, index=pd.to_datetime(["2018-01-07"])
-            ),
-            "not in 0..100",
-        ),
-        (
-            pd.DataFrame(
-                {"recession": [5], "isPartial": ["maybe"]}, index=pd.to_datetime(["2018-01-07"])
-            ),
-            "isPartial holds",
-        ),
         (pd.DataFrame({"recession": [5], "isPartial": [False]}, index=["not a date"]), "date"),
     ],
 )
 def test_malformed_frames_are_payload_errors(frame: pd.DataFrame, message: str) -> None:
     with pytest.raises(PayloadError, match=message):
         interest_rows(frame, ("recession",), "US", "today 3-m", "live", LOADED_AT)
+
+
+def test_a_bad_point_is_quarantined_and_the_others_kept() -> None:
+    frame = pd.DataFrame(
+        {"recession": [101, 5, None, 7], "isPartial": [False, "maybe", False, False]},
+        index=pd.to_datetime(["2018-01-07", "2018-01-14", "2018-01-21", "2018-01-28"]),
+    )
+    rows = interest_rows(frame, ("recession",), "US", "today 3-m", "live", LOADED_AT)
+    assert rows[["observed_date", "interest_score"]].values.tolist() == [[date(2018, 1, 28), 7]]
+    rejected = rejected_interest_rows(frame, ("recession",), "US", "today 3-m", "live", LOADED_AT)
+    assert rejected[["observed_date", "reason"]].values.tolist() == [
+        [date(2018, 1, 7), "interest score not in 0..100"],
+        [date(2018, 1, 14), "isPartial is not True/False"],
+        [date(2018, 1, 21), "no interest score"],
+    ]
+    assert json.loads(rejected["raw_values"].iloc[1]) == {
+        "date": "2018-01-14 00:00:00",
+        "recession": "5.0",
+        "isPartial": "maybe",
+    }
 
 
 def test_config_validation_rejects_bad_keywords_geo_timeframe() -> None:

@@ -12,7 +12,11 @@ import pytest
 from marketpulse.errors import PayloadError
 from marketpulse.ingest import runner
 from marketpulse.ingest.report import Progress, SourceReport
-from marketpulse.sources.yahoo.intraday import intraday_rows, yahoo_intraday_source
+from marketpulse.sources.yahoo.intraday import (
+    intraday_rows,
+    rejected_intraday_rows,
+    yahoo_intraday_source,
+)
 from marketpulse.sources.yahoo.scripted import ScriptedYahooClient
 from marketpulse.warehouse import Warehouse
 
@@ -95,3 +99,15 @@ def test_the_forming_bar_is_replaced_and_fetches_resume_from_the_last_session(
     assert [(close, done) for _, close, done in rows] == [(10.5, True), (10.9, True)]
     # First fetch from the configured start; then from the session of the last complete bar.
     assert starts == [date(2010, 1, 1), date(2019, 1, 2)]
+
+
+def test_a_repeated_slot_keeps_the_copy_nearest_the_previous_close() -> None:
+    bars = frame("2019-01-02T14:30Z", "2019-01-02T15:00Z", "2019-01-02T15:00Z")
+    bars.loc[bars.index[1], "Close"] = [1.05, 10.6]  # a bogus copy first, the real one second
+    now = datetime(2019, 1, 3, tzinfo=UTC)
+    rows = intraday_rows("AAPL", bars, "live", now)
+    assert rows["close"].to_pylist() == [10.5, 10.6]
+    rejected = rejected_intraday_rows("AAPL", bars, "live", now)
+    assert rejected[["reason"]].values.tolist() == [["duplicate_bar"]]
+    assert rejected["bar_start_at"].tolist() == [pd.Timestamp("2019-01-02T15:00Z")]
+    assert '"Close": "1.05"' in rejected["raw_values"].iloc[0]
