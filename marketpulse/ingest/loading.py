@@ -18,11 +18,11 @@ import pandas as pd
 import pyarrow as pa
 
 # Merge on the natural key by deleting and re-inserting: works on DuckDB and Postgres alike
-# (dlt's `upsert` strategy is Postgres-only).
+# (dlt's `upsert` strategy is Postgres-only). Never marked `deduplicated`, even where the source
+# drops repeated rows itself: a load job whose rows were committed when the run was killed, but
+# which dlt had not yet marked done, is run again by the next load, and only dlt's dedup pass
+# over the staging table keeps those rows from landing twice (docs/decisions/0028).
 MERGE = {"disposition": "merge", "strategy": "delete-insert"}
-# The same, for resources whose rows are unique on the key before they reach dlt (the source
-# drops repeated bars itself): dlt then skips its row_number() pass over the staging table.
-MERGE_DEDUPLICATED = {**MERGE, "deduplicated": True}
 # Every resource's contract: new tables may appear (a quarantine table on its first bad row),
 # but a table's columns and their types are the declared ones. Rows are cast to the declared
 # types before dlt sees them and bad values go to a quarantine table, so a violation is a bug

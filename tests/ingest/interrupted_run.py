@@ -1,6 +1,6 @@
 """A real ingest run that stops dead at a chosen point, for the SIGKILL test.
 
-`python -m tests.ingest.interrupted_run extract|load` runs the sample ingest into the warehouse
+`python -m tests.ingest.interrupted_run extract|load|committed` runs the sample ingest into the warehouse
 named by the environment, prints KILLPOINT and sleeps at the chosen point; the test then kills
 the process with SIGKILL. Nothing here is a mock: only a pause is added.
 """
@@ -66,10 +66,33 @@ def pause_mid_load() -> None:
     Load.complete_jobs = complete_jobs  # type: ignore[method-assign]
 
 
+def pause_after_a_job_committed() -> None:
+    """Pause once a corporate_actions load job has written (and committed) its rows, before dlt
+    marks the job done: a kill here leaves a job dlt will run again on the next load."""
+    from dlt.common.destination.client import RunnableLoadJob
+
+    original = RunnableLoadJob.run_managed
+
+    def run_managed(self: RunnableLoadJob, *args: Any) -> None:
+        inner = self.run
+
+        def run() -> None:
+            inner()
+            if self.file_name().startswith("corporate_actions."):
+                pause()
+
+        self.run = run  # type: ignore[method-assign]
+        original(self, *args)
+
+    RunnableLoadJob.run_managed = run_managed  # type: ignore[method-assign]
+
+
 if __name__ == "__main__":
     phase = sys.argv[1]
     if phase == "load":
         pause_mid_load()
+    if phase == "committed":
+        pause_after_a_job_committed()
     progress = PauseAfter(4) if phase == "extract" else Progress(quiet=True)
     runner.run(config(), Warehouse.from_env(), runner.sample_clients(), progress=progress)
     print("FINISHED", flush=True)

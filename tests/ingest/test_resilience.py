@@ -110,7 +110,14 @@ def clean_snapshot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[t
 
 
 @pytest.mark.parametrize(
-    ("kind", "phase"), [("duckdb", "extract"), ("duckdb", "load"), ("postgres", "load")]
+    ("kind", "phase"),
+    [
+        ("duckdb", "extract"),
+        ("duckdb", "load"),
+        ("postgres", "load"),
+        ("duckdb", "committed"),  # a job's rows were in, dlt had not marked it done
+        ("postgres", "committed"),
+    ],
 )
 def test_sigkill_mid_run_then_the_next_run_loses_and_doubles_nothing(
     kind: str,

@@ -24,7 +24,6 @@ from marketpulse.errors import NoNetworkError, PayloadError, SourceError
 from marketpulse.ingest.circuit import CircuitBreaker, CircuitOpenError
 from marketpulse.ingest.loading import (
     MERGE,
-    MERGE_DEDUPLICATED,
     SCHEMA_CONTRACT,
     UTC_MICROS,
     arrow_schema,
@@ -104,13 +103,13 @@ def _history(
     loaded_at = datetime.now(UTC)
     prices_hints = dlt.mark.make_hints(
         table_name=settings.PRICES_TABLE,
-        write_disposition=MERGE_DEDUPLICATED,
+        write_disposition=MERGE,
         primary_key=PRICES_KEY,
         columns=settings.PRICE_HINTS,
     )
     actions_hints = dlt.mark.make_hints(
         table_name=settings.ACTIONS_TABLE,
-        write_disposition=MERGE_DEDUPLICATED,
+        write_disposition=MERGE,
         primary_key=ACTIONS_KEY,
         columns=settings.ACTION_HINTS,
     )
