@@ -141,13 +141,15 @@ def test_a_source_that_keeps_failing_trips_the_circuit_and_the_others_load(
     ) == [("SPY", yahoo.failed["SPY"])]
 
 
-def test_the_cli_exits_non_zero_with_one_line_per_failure(duckdb_warehouse: Warehouse) -> None:
+def test_the_cli_reports_one_line_per_failure_and_a_partial_run_exits_0(
+    duckdb_warehouse: Warehouse,
+) -> None:
     out, err = io.StringIO(), io.StringIO()
     config = fixture_config(symbols=SIX, yahoo_start=RECENT, series=("DGS10",))
     fred = ReplayFredClient(FIXTURES / "fred", origin="recorded")
     with redirect_stdout(out), redirect_stderr(err):
         code = cli._ingest(config, duckdb_warehouse, (Down(), fred), ("yahoo", "fred"), quiet=True)
-    assert code == 1  # the CLI's own retry policy: 4 attempts, so the last error is a timeout
+    assert code == 0  # fred loaded: a partial run (ADR 0029); nothing loaded would be 1
     lines = out.getvalue().splitlines()
     assert lines[0] == "yahoo: 6 failed; 0 loaded; rows: none"
     assert lines[1:7] == [
@@ -163,7 +165,17 @@ def test_the_cli_exits_non_zero_with_one_line_per_failure(duckdb_warehouse: Ware
     ]
     assert lines[7] == "fred: ok; 1 loaded; rows: observations 6, series 1"
     assert len(lines) == 9 and lines[8].startswith("ingest finished in ")
-    assert err.getvalue() == ""  # no source FAILED as a whole; no alert channel configured
+    # the CLI's own retry policy: 4 attempts, each retry one line; no alert channel configured
+    errors = err.getvalue().splitlines()
+    retries = [line for line in errors if line.startswith("retry: yahoo ")]
+    assert [line.split(":")[1].strip() for line in retries] == ["yahoo AAPL"] * 3 + [
+        "yahoo MSFT"
+    ] * 3 + ["yahoo NVDA"] * 3
+    assert errors[len(retries) :] == [
+        "warning: partial run: not refreshed: yahoo AAPL, GOOGL, META, MSFT, NVDA and 1 more "
+        "(recorded in raw_audit.pipeline_run_failures); exit 0 so a build uses what loaded; "
+        "--strict (make ingest STRICT=1) makes any failure exit 1"
+    ]
 
 
 class Malformed(Sample):
