@@ -1,13 +1,17 @@
 {#
     One row per offending raw price row and reason code (a row breaking three
     rules has three rows). severity 'rejected': the row is kept out of every
-    mart; 'flagged': the row stays in fct_prices_daily with is_outlier = true.
+    mart; 'flagged': the row stays in fct_prices_daily (return_outlier: with
+    is_outlier = true; zero_volume: a session of an equity or ETF, dim_symbol
+    asset_class in var zero_volume_asset_classes, that traded nothing; an
+    index's volume is legitimately 0).
     Prices and volume are the raw values (Yahoo's basis), as loaded.
     The rules and their reason codes are one list, price_rejection_rules()
     (macros/price_rejection_rules.sql); the codes are documented in
     _prices__models.yml.
     dbt never modifies raw tables: this view only reads them (via staging).
 #}
+{%- set traded_classes = "'" ~ var('zero_volume_asset_classes') | join("', '") ~ "'" -%}
 
 with checked as (
 
@@ -18,6 +22,14 @@ with checked as (
 flagged as (
 
     select * from {{ ref('int_prices_flagged') }}
+
+),
+
+traded_symbols as (
+
+    select symbol
+    from {{ ref('dim_symbol') }}
+    where asset_class in ({{ traded_classes }})
 
 ),
 
@@ -75,11 +87,37 @@ outliers as (
 
 ),
 
+zero_volume as (
+
+    select
+        checked.symbol,
+        checked.trading_date,
+        checked.key_row_number,
+        checked.key_row_count,
+        checked.open,
+        checked.high,
+        checked.low,
+        checked.close,
+        checked.volume,
+        checked.data_origin,
+        checked.loaded_at,
+        'zero_volume' as reason_code,
+        'flagged' as severity,
+        cast(null as {{ marketpulse.type_double() }}) as daily_return
+    from checked
+    inner join traded_symbols
+        on checked.symbol = traded_symbols.symbol
+    where checked.volume = 0 and not checked.is_rejected
+
+),
+
 final as (
 
     select * from rejected
     union all
     select * from outliers
+    union all
+    select * from zero_volume
 
 )
 

@@ -6,7 +6,11 @@
     refresh would recompute every price to count them); a symbol's data_origin
     is live when any of its raw rows is, as the sample and live data never
     share a warehouse (docs/decisions/0003-sample-and-live-never-mix.md).
+    is_zero_volume: a session with volume 0 of a symbol whose dim_symbol
+    asset_class is in var zero_volume_asset_classes (equities, ETFs), an
+    anomaly; an index's volume is legitimately 0.
 #}
+{%- set traded_classes = "'" ~ var('zero_volume_asset_classes') | join("', '") ~ "'" -%}
 
 with prices as (
 
@@ -32,6 +36,12 @@ series as (
 
 ),
 
+symbols as (
+
+    select * from {{ ref('dim_symbol') }}
+
+),
+
 symbol_origins as (
 
     select
@@ -53,10 +63,17 @@ symbol_points as (
         prices.trading_date as point_date,
         'D' as frequency_short,
         symbol_origins.data_origin,
-        prices.is_outlier
+        prices.is_outlier,
+        coalesce(
+            prices.volume = 0
+            and symbols.asset_class in ({{ traded_classes }}),
+            false
+        ) as is_zero_volume
     from prices
     inner join symbol_origins
         on prices.symbol = symbol_origins.symbol
+    left join symbols
+        on prices.symbol = symbols.symbol
 
 ),
 
@@ -77,7 +94,8 @@ series_points as (
         observation_dates.observation_date as point_date,
         coalesce(series.frequency_short, 'D') as frequency_short,
         series.data_origin,
-        false as is_outlier
+        false as is_outlier,
+        false as is_zero_volume
     from observation_dates
     left join series
         on observation_dates.indicator_id = series.indicator_id

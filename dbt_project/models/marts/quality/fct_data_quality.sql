@@ -1,10 +1,19 @@
 {#
     Quality score per symbol and FRED series, over a 30-day and a full window,
-    as of one date. The algorithm (design docs, portfolio-data-pipeline.md):
-    quality_score = max(0, completeness
+    as of one date. The recent window (the last var quality_recent_sessions,
+    252, NYSE sessions up to as_of_date, from the entity's first point at the
+    earliest) weighs most (var quality_recent_weight, 0.6):
+    quality_score = max(0, 0.6 * recent_completeness_ratio
+        + 0.4 * completeness_ratio
         - min(0.3, gap_count / total_days * 0.5)
         - min(0.2, days_since_update / 30 * 0.2)
-        - min(0.1, outlier_count / actual_points * 0.1)).
+        - min(0.1, (outlier_count + zero_volume_count) / actual_points * 0.1)).
+    zero_volume_count: sessions of an equity or ETF with zero volume (an
+    index's volume is legitimately 0), anomalies like return outliers.
+    The grade follows the score, but a gap in the recent window (over var
+    quality_recent_max_gap_sessions, 5, missing sessions for daily data; a
+    missed period for other series) caps it at Fair
+    (docs/decisions/0030-quality-grade-weighs-the-recent-year.md).
     as_of_date: var quality_as_of_date when set; otherwise today for live data
     and, for the offline sample, the latest date the sample holds (its clock).
     Frequencies, expected points, gaps and freshness: see docs/models.md "Data quality".
@@ -96,6 +105,40 @@ entities_as_of as (
 
 ),
 
+-- Every calendar day with the number of NYSE sessions up to it: the sessions
+-- between two dates are the difference of their numbers.
+session_numbers as (
+
+    select
+        date_day,
+        is_trading_day,
+        sum(case when is_trading_day then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as session_number
+    from calendar
+
+),
+
+-- The first of the last var quality_recent_sessions sessions up to each as_of_date.
+recent_starts as (
+
+    select
+        as_of_dates.as_of_date,
+        min(session_numbers.date_day) as recent_start_date
+    from (select distinct as_of_date from entities_as_of) as as_of_dates
+    inner join session_numbers as as_of_sessions
+        on as_of_dates.as_of_date = as_of_sessions.date_day
+    inner join session_numbers
+        on
+            as_of_dates.as_of_date >= session_numbers.date_day
+            and as_of_sessions.session_number - {{ var('quality_recent_sessions') }}
+            < session_numbers.session_number
+            and session_numbers.is_trading_day
+    group by as_of_dates.as_of_date
+
+),
+
 windows as (
 
     select
@@ -125,28 +168,58 @@ windows as (
         first_point_date as window_start_date
     from entities_as_of
 
+    union all
+
+    select
+        entities_as_of.entity_type,
+        entities_as_of.entity_id,
+        entities_as_of.frequency_short,
+        entities_as_of.as_of_date,
+        entities_as_of.period_days,
+        entities_as_of.release_allowance_days,
+        'recent' as window_name,
+        case
+            when recent_starts.recent_start_date > entities_as_of.first_point_date
+                then recent_starts.recent_start_date
+            else entities_as_of.first_point_date
+        end as window_start_date
+    from entities_as_of
+    left join recent_starts
+        on entities_as_of.as_of_date = recent_starts.as_of_date
+
 ),
 
 points_with_gaps as (
 
     select
-        entity_type,
-        entity_id,
-        point_date,
-        is_outlier,
-        {{ marketpulse.days_between('previous_point_date', 'point_date') }} as gap_days
+        sequenced_points.entity_type,
+        sequenced_points.entity_id,
+        sequenced_points.point_date,
+        sequenced_points.is_outlier,
+        sequenced_points.is_zero_volume,
+        {{ marketpulse.days_between(
+            'sequenced_points.previous_point_date', 'sequenced_points.point_date'
+        ) }} as gap_days,
+        -- NYSE sessions strictly between the two points
+        point_sessions.session_number - previous_sessions.session_number
+        - case when point_sessions.is_trading_day then 1 else 0 end as gap_sessions
     from (
         select
             entity_type,
             entity_id,
             point_date,
             is_outlier,
+            is_zero_volume,
             lag(point_date) over (
                 partition by entity_type, entity_id
                 order by point_date
             ) as previous_point_date
         from points
     ) as sequenced_points
+    left join session_numbers as point_sessions
+        on sequenced_points.point_date = point_sessions.date_day
+    left join session_numbers as previous_sessions
+        on sequenced_points.previous_point_date = previous_sessions.date_day
 
 ),
 
@@ -158,6 +231,7 @@ window_points as (
         windows.window_name,
         count(points_with_gaps.point_date) as actual_points,
         sum(case when points_with_gaps.is_outlier then 1 else 0 end) as outlier_count,
+        sum(case when points_with_gaps.is_zero_volume then 1 else 0 end) as zero_volume_count,
         sum(
             case
                 when
@@ -167,7 +241,8 @@ window_points as (
                 else 0
             end
         ) as gap_count,
-        max(points_with_gaps.gap_days) as max_gap_days
+        max(points_with_gaps.gap_days) as max_gap_days,
+        max(points_with_gaps.gap_sessions) as max_gap_sessions
     from windows
     left join points_with_gaps
         on
@@ -259,6 +334,7 @@ measured as (
         windows.entity_type,
         windows.entity_id,
         windows.window_name,
+        windows.frequency_short,
         windows.as_of_date,
         cast(
             case
@@ -271,6 +347,16 @@ measured as (
         cast(coalesce(window_points.gap_count, 0) as integer) as gap_count,
         cast(coalesce(window_points.max_gap_days, 0) as integer) as max_gap_days,
         cast(coalesce(window_points.outlier_count, 0) as integer) as outlier_count,
+        cast(coalesce(window_points.zero_volume_count, 0) as integer) as zero_volume_count,
+        cast(coalesce(window_points.max_gap_sessions, 0) as integer) as max_gap_sessions,
+        -- a symbol's sessions after its latest point, up to as_of_date
+        cast(
+            case
+                when windows.entity_type = 'symbol'
+                    then coalesce(as_of_sessions.session_number - last_sessions.session_number, 0)
+                else 0
+            end as integer
+        ) as trailing_gap_sessions,
         cast(
             {{ marketpulse.days_between('windows.window_start_date', 'windows.as_of_date') }} + 1
             as integer
@@ -295,6 +381,10 @@ measured as (
             windows.entity_type = window_expectations.entity_type
             and windows.entity_id = window_expectations.entity_id
             and windows.window_name = window_expectations.window_name
+    left join session_numbers as as_of_sessions
+        on windows.as_of_date = as_of_sessions.date_day
+    left join session_numbers as last_sessions
+        on entity_last_points.last_date = last_sessions.date_day
 
 ),
 
@@ -304,12 +394,16 @@ ratios as (
         entity_type,
         entity_id,
         window_name,
+        frequency_short,
         as_of_date,
         expected_points,
         actual_points,
         gap_count,
         max_gap_days,
         outlier_count,
+        zero_volume_count,
+        max_gap_sessions,
+        trailing_gap_sessions,
         total_days,
         -- Nothing expected (e.g. a quarterly series over 30 days) is complete.
         case
@@ -328,28 +422,67 @@ ratios as (
 
 ),
 
+-- The recent window's figures, the same for an entity's 30d and full rows.
+-- Daily data (symbols, daily series) measures gaps in missing NYSE sessions,
+-- a symbol's sessions after its latest point included; other series have no
+-- session count and are capped by a gap_count gap (a missed period).
+recent as (
+
+    select
+        entity_type,
+        entity_id,
+        completeness_ratio as recent_completeness_ratio,
+        gap_count as recent_gap_count,
+        case
+            when frequency_short = 'D'
+                then
+                    case
+                        when max_gap_sessions > trailing_gap_sessions then max_gap_sessions
+                        else trailing_gap_sessions
+                    end
+        end as recent_max_gap_sessions
+    from ratios
+    where window_name = 'recent'
+
+),
+
 scored as (
 
     select
-        *,
-        completeness_ratio
+        ratios.*,
+        recent.recent_completeness_ratio,
+        recent.recent_max_gap_sessions,
+        coalesce(
+            recent.recent_max_gap_sessions > {{ var('quality_recent_max_gap_sessions') }},
+            recent.recent_gap_count > 0
+        ) as has_recent_gap,
+        {{ var('quality_recent_weight') }} * recent.recent_completeness_ratio
+        + (1 - {{ var('quality_recent_weight') }}) * ratios.completeness_ratio
         - least(
             0.3,
-            cast(gap_count as {{ marketpulse.type_double() }}) / total_days * 0.5
+            cast(ratios.gap_count as {{ marketpulse.type_double() }}) / ratios.total_days * 0.5
         )
         - least(
             0.2,
-            cast(days_since_update as {{ marketpulse.type_double() }}) / 30 * 0.2
+            cast(ratios.days_since_update as {{ marketpulse.type_double() }}) / 30 * 0.2
         )
         - case
-            when actual_points = 0 then 0
+            when ratios.actual_points = 0 then 0
             else
                 least(
                     0.1,
-                    cast(outlier_count as {{ marketpulse.type_double() }}) / actual_points * 0.1
+                    cast(
+                        ratios.outlier_count + ratios.zero_volume_count
+                        as {{ marketpulse.type_double() }}
+                    ) / ratios.actual_points * 0.1
                 )
         end as raw_score
     from ratios
+    inner join recent
+        on
+            ratios.entity_type = recent.entity_type
+            and ratios.entity_id = recent.entity_id
+    where ratios.window_name <> 'recent'
 
 ),
 
@@ -373,15 +506,20 @@ final as (
         ) as quality_score,
         cast(
             case
-                when raw_score >= 0.95 then 'Excellent'
-                when raw_score >= 0.85 then 'Good'
+                when raw_score >= 0.95 and not has_recent_gap then 'Excellent'
+                when raw_score >= 0.85 and not has_recent_gap then 'Good'
                 when raw_score >= 0.70 then 'Fair'
                 else 'Poor'
             end as {{ dbt.type_string() }}
         ) as quality_grade,
         completeness_ratio > {{ var('quality_min_completeness') }} as passes_completeness,
         gap_count = 0 as passes_gaps,
-        days_since_update < {{ var('quality_max_days_since_update') }} as passes_freshness
+        days_since_update < {{ var('quality_max_days_since_update') }} as passes_freshness,
+        cast(
+            recent_completeness_ratio as {{ marketpulse.type_double() }}
+        ) as recent_completeness_ratio,
+        recent_max_gap_sessions,
+        zero_volume_count
     from scored
 
 )
