@@ -13,7 +13,10 @@
     keys: the key column name, or a list of them.
     Renders a whole `with ... select` statement: keys, window_name, as_of_date,
     n_observations, annual_return, annual_volatility, sharpe_ratio, sortino_ratio,
-    max_drawdown, calmar_ratio, var_95, cvar_95, skewness, kurtosis, beta, correlation.
+    max_drawdown, calmar_ratio, var_95, cvar_95, skewness, kurtosis, beta, correlation,
+    risk_free_coverage (the share of the window's returns with a risk-free rate: Sharpe and
+    Sortino need every one, so they are null below 1;
+    docs/decisions/0031-risk-free-coverage.md).
 #}
 {% macro risk_metrics(relation, keys) -%}
     {{ return(adapter.dispatch('risk_metrics', 'marketpulse')(relation, keys)) }}
@@ -336,7 +339,8 @@ metrics as (
         case
             when sum_sq_benchmark / n_paired >= 1e-30 then sum_cross / sum_sq_benchmark
         end as beta,
-        sum_cross / nullif(sqrt(sum_sq_benchmark) * sqrt(sum_sq_paired), 0) as correlation
+        sum_cross / nullif(sqrt(sum_sq_benchmark) * sqrt(sum_sq_paired), 0) as correlation,
+        cast(n_excess as {{ double }}) / nullif(n_real, 0) as risk_free_coverage
     from unpivoted
 
 )
@@ -359,6 +363,7 @@ select
     skewness,
     kurtosis,
     beta,
-    correlation
+    correlation,
+    risk_free_coverage
 from metrics
 {%- endmacro %}

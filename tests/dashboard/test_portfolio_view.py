@@ -87,11 +87,11 @@ select portfolio_id, window_name, date '2024-01-04' as as_of_date,
     columns(lambda c: c not in ('portfolio_id', 'window_name', 'n_observations'))::double,
     'SPY' as benchmark_symbol
 from (values
-    ('two-stocks', '1y', 2, 0.35, 0.21, 1.234, 2.5, -0.061, 5.7, -0.01, -0.02, 0.1, 0.2, 1.3, 0.9),
-    ('two-stocks', 'full', 2, 0.36, 0.22, 1.876, 2.6, -0.062, 5.8, -0.01, -0.02, 0.1, 0.2, 1.3, 0.9)
+    ('two-stocks', '1y', 2, 0.35, 0.21, 1.234, 2.5, -0.061, 5.7, -0.01, -0.02, 0.1, 0.2, 1.3, 0.9, 1),
+    ('two-stocks', 'full', 2, 0.36, 0.22, 1.876, 2.6, -0.062, 5.8, -0.01, -0.02, 0.1, 0.2, 1.3, 0.9, 1)
 ) as t(portfolio_id, window_name, n_observations, annual_return, annual_volatility, sharpe_ratio,
     sortino_ratio, max_drawdown, calmar_ratio, var_95, cvar_95, skewness, kurtosis, beta,
-    correlation);
+    correlation, risk_free_coverage);
 """
 
 # An older run (not the latest) and the latest: three frontier points and the three portfolios.
@@ -255,6 +255,30 @@ def test_performance_chart_and_risk_windows(warehouse) -> None:
     assert metrics(app)["Sharpe (full)"] == "1.88"
     app.segmented_control(key="portfolio_window").set_value("3y").run()
     assert metrics(app)["Sharpe (3y)"] == "n/a"  # no 3y row: the history is shorter
+
+
+def test_a_window_short_of_risk_free_rates_says_why_sharpe_is_empty(warehouse) -> None:
+    # The full window: a quarter of its returns have a risk-free rate, so no Sharpe or Sortino.
+    short = PORTFOLIO.replace(
+        "0.22, 1.876, 2.6, -0.062, 5.8, -0.01, -0.02, 0.1, 0.2, 1.3, 0.9, 1)",
+        "0.22, null, null, -0.062, 5.8, -0.01, -0.02, 0.1, 0.2, 1.3, 0.9, 0.25)",
+    )
+    assert short != PORTFOLIO
+    warehouse(BASE, short)
+    app = run_view(portfolio="two-stocks")
+    risk = app.dataframe[1].value
+    assert risk["risk_free_coverage"].tolist() == [1.0, 0.25]
+    notes = [c.value for c in app.caption if "risk-free rate" in c.value]
+    assert notes == [
+        "Sharpe and Sortino are empty where a session of the window has no risk-free rate"
+        " (FRED DGS3MO, dbt var risk_free_series). Sessions with a rate: full 25%."
+    ]
+
+
+def test_every_window_with_its_rates_has_no_note(warehouse) -> None:
+    warehouse(BASE, PORTFOLIO)
+    app = run_view(portfolio="two-stocks")
+    assert not [c.value for c in app.caption if "risk-free rate" in c.value]
 
 
 def test_frontier_empty_state_names_the_command(warehouse) -> None:

@@ -6,6 +6,9 @@ then edited in raw and built by the real `dbt build`, on DuckDB and on Postgres.
   at best, however complete the rest is; SPY, complete, is Excellent (ADR 0030).
 - AAPL trades nothing on 2018-09-04: a zero-volume session of a stock is an anomaly. ^VIX, an
   index, has volume 0 on every session in the sample: never one.
+- DGS3MO, the risk-free rate, starts on 2018-06-01: of SPY's last 252 returns 147 have a rate
+  (June 1 - December 31 2018), of its 501 returns since 2017 the same 147. Sharpe and Sortino
+  are null there, and risk_free_coverage says why (ADR 0031).
 
 The sessions are counted by hand on the NYSE calendar: 2017 has 251 sessions, 2018 has 251
 (Good Friday, the national day of mourning on December 5 and the usual holidays closed), so
@@ -38,6 +41,8 @@ SESSIONS_2017_2018 = 502
 RECENT_SESSIONS = 252
 GAP_SESSIONS = 10
 ZERO_VOLUME = date(2018, 9, 4)
+RISK_FREE_FROM = date(2018, 6, 1)
+SESSIONS_WITH_RATE = 147  # June 1 - December 31 2018
 
 
 @dataclass
@@ -64,6 +69,11 @@ def load(warehouse: Warehouse, tmp: Path) -> Built:
         warehouse,
         "update raw_yahoo.prices_daily set volume = 0 where symbol = %s and trading_date = %s",
         ("AAPL", ZERO_VOLUME),
+    )
+    execute(
+        warehouse,
+        "delete from raw_fred.observations where series_id = %s and observation_date < %s",
+        ("DGS3MO", RISK_FREE_FROM),
     )
     return Built(warehouse, dbt(warehouse, tmp, "build"))
 
@@ -171,3 +181,43 @@ def test_an_index_without_volume_is_no_anomaly(built: Built) -> None:
     assert asset_class == "index"
     assert zero_volume == sessions == SESSIONS_2017_2018
     assert counts == [(0,), (0,)]
+
+
+def test_risk_free_coverage_says_why_sharpe_is_null(built: Built) -> None:
+    rows = execute(
+        built.warehouse,
+        "select window_name, n_observations, risk_free_coverage, sharpe_ratio, sortino_ratio"
+        " from marts.fct_risk_metrics where symbol = %s",
+        ("SPY",),
+    )
+    by_window = {row[0]: row[1:] for row in rows}
+    assert set(by_window) == {"1y", "full"}  # two years: no 3y or 5y window
+    assert by_window["1y"][0] == RECENT_SESSIONS
+    assert by_window["full"][0] == SESSIONS_2017_2018 - 1
+    assert by_window["1y"][1] == pytest.approx(SESSIONS_WITH_RATE / 252, rel=1e-12)
+    assert by_window["full"][1] == pytest.approx(SESSIONS_WITH_RATE / 501, rel=1e-12)
+    assert all(sharpe is None and sortino is None for _, _, sharpe, sortino in by_window.values())
+
+
+def test_rolling_risk_free_coverage(built: Built) -> None:
+    rows = execute(
+        built.warehouse,
+        "select trading_date, risk_free_coverage_63d, risk_free_coverage_252d,"
+        " sharpe_ratio_63d, sharpe_ratio_252d from marts.fct_rolling_risk"
+        " where symbol = %s and trading_date in (%s, %s, %s)",
+        ("SPY", date(2017, 1, 3), date(2018, 7, 2), date(2018, 12, 31)),
+    )
+    by_date = {row[0]: row[1:] for row in rows}
+    # 2017-01-03: the first session, no return yet
+    assert by_date[date(2017, 1, 3)] == (None, None, None, None)
+    # 2018-07-02: 22 of the last 63 and of the last 252 returns (June 1 - July 2) have a rate
+    cov_63, cov_252, sharpe_63, sharpe_252 = by_date[date(2018, 7, 2)]
+    assert cov_63 == pytest.approx(22 / 63, rel=1e-12)
+    assert cov_252 == pytest.approx(22 / 252, rel=1e-12)
+    assert sharpe_63 is None and sharpe_252 is None
+    # 2018-12-31: all of the last 63 have one, so Sharpe 63d is there; 147 of 252
+    cov_63, cov_252, sharpe_63, sharpe_252 = by_date[date(2018, 12, 31)]
+    assert cov_63 == 1.0
+    assert sharpe_63 is not None
+    assert cov_252 == pytest.approx(SESSIONS_WITH_RATE / 252, rel=1e-12)
+    assert sharpe_252 is None

@@ -143,7 +143,21 @@ RISK_COLUMNS: tuple[str, ...] = (
     "cvar_95",
     "beta",
     "correlation",
+    "risk_free_coverage",
 )
+
+
+def sharpe_note(table: pd.DataFrame, key: str) -> str | None:
+    """Why Sharpe and Sortino are empty on some rows of a risk table: a session of the window
+    has no risk-free rate (risk_free_coverage below 1); None when no row is so."""
+    missing = table[table["sharpe_ratio"].isna() & (table["risk_free_coverage"] < 1)]
+    if missing.empty:
+        return None
+    rows = ", ".join(f"{row[key]} {row['risk_free_coverage']:.0%}" for _, row in missing.iterrows())
+    return (
+        "Sharpe and Sortino are empty where a session of the window has no risk-free rate"
+        f" (FRED DGS3MO, dbt var risk_free_series). Sessions with a rate: {rows}."
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)

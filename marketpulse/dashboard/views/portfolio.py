@@ -345,9 +345,15 @@ def _risk_table(risk: pd.DataFrame, window: str) -> None:
             "cvar_95": st.column_config.NumberColumn("CVaR 95%", format="percent"),
             "beta": st.column_config.NumberColumn("Beta", format="%.2f"),
             "correlation": st.column_config.NumberColumn("Correlation", format="%.2f"),
+            "risk_free_coverage": st.column_config.NumberColumn(
+                "Risk-free coverage", format="percent"
+            ),
         },
         key="portfolio_risk_table",
     )
+    note = volatility_risk.sharpe_note(risk, "window_name")
+    if note:
+        st.caption(note)
     row = risk.iloc[0]
     st.caption(
         f"As of {row['as_of_date']} against {row['benchmark_symbol']}; the cards above show the"

@@ -83,9 +83,15 @@ def render(context: ui.Context) -> None:
                 "calmar_ratio": ratio,
                 "beta": ratio,
                 "correlation": ratio,
+                "risk_free_coverage": st.column_config.NumberColumn(
+                    "Risk-free coverage", format="percent"
+                ),
             },
             key="risk_table",
         )
+        note = queries.sharpe_note(table, "symbol")
+        if note:
+            st.caption(note)
     except data.NoData as exc:
         ui.no_data(exc)
 

@@ -55,7 +55,8 @@ final as (
         kurtosis,
         beta,
         correlation,
-        '{{ var("benchmark_symbol") }}' as benchmark_symbol
+        '{{ var("benchmark_symbol") }}' as benchmark_symbol,
+        risk_free_coverage
     from metrics
 
 )

@@ -5,6 +5,9 @@
     benchmark return for beta); it is null before. Incremental: a run
     recomputes the sessions after each symbol's last stored one from a
     lookback of the longest window plus a month of margin.
+    risk_free_coverage_63d / _252d: the share of the window's returns so far
+    that have a risk-free rate (Sharpe needs all of them; null without a
+    return), so a null Sharpe says why (docs/decisions/0031-risk-free-coverage.md).
 #}
 -- depends_on: {{ ref('dim_date') }}
 {{
@@ -173,6 +176,11 @@ final as (
         {%- endfor %},
         '{{ benchmark }}' as benchmark_symbol,
         {{ month_start('trading_date') }} as trading_month
+        {%- for window in windows %}
+            ,
+            cast(n_excess_{{ window }} as {{ marketpulse.type_double() }})
+            / nullif(n_returns_{{ window }}, 0) as risk_free_coverage_{{ window }}d
+        {%- endfor %}
     from rolling
     where last_date is null or trading_date > last_date
 
