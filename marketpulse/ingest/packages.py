@@ -71,17 +71,31 @@ def run_pipeline(
             if not unloadable(exc, warehouse):
                 outcome.error = exc
                 return outcome
-            outcome.set_aside += set_aside(pipeline, _root_reason(exc))
+            outcome.set_aside += _set_aside_quietly(pipeline, exc)
+            if pipeline.has_pending_data:  # it could not be set aside: this run cannot load
+                outcome.error = exc
+                return outcome
         else:
             outcome.resumed_packages = pending
-            outcome.resumed_rows = rows_of_loads(pipeline, pending)
+            try:
+                outcome.resumed_rows = rows_of_loads(pipeline, pending)
+            except Exception:  # a count is a courtesy: the load itself succeeded
+                outcome.resumed_rows = {}
     try:
         pipeline.run(data, **run_args)
     except Exception as exc:
         outcome.error = exc
         if unloadable(exc, warehouse):
-            outcome.set_aside += set_aside(pipeline, _root_reason(exc))
+            outcome.set_aside += _set_aside_quietly(pipeline, exc)
     return outcome
+
+
+def _set_aside_quietly(pipeline: Any, exc: BaseException) -> list[SetAside]:
+    """set_aside, or nothing when even that fails: the load's own error is what to report."""
+    try:
+        return set_aside(pipeline, _root_reason(exc))
+    except Exception:
+        return []
 
 
 def pending_packages(pipeline: Any) -> list[str]:
@@ -115,7 +129,7 @@ def set_aside(pipeline: Any, reason: str) -> list[SetAside]:
         for source in _package_dirs(Path(pipeline.working_dir), load_id):
             shutil.copytree(source, target, dirs_exist_ok=True)
         moved.append(SetAside(pipeline.pipeline_name, load_id, target, reason))
-    pipeline.abort_packages()
+    pipeline.abort_packages()  # if this fails too, the caller reports the load's own error
     return moved
 
 

@@ -87,9 +87,8 @@ def run_source(
         resumed = sum(outcome.resumed_rows.values())
         for table, rows in outcome.resumed_rows.items():
             report.add_rows(table, rows)
-        report.notes.append(
-            f"finished loading what an interrupted run had fetched: {resumed:,} rows"
-        )
+        counted = f": {resumed:,} rows" if outcome.resumed_rows else " (rows not counted)"
+        report.notes.append(f"finished loading what an interrupted run had fetched{counted}")
     set_aside = [aside.line(RETRY_SOURCE) for aside in outcome.set_aside]
     if outcome.error is not None:  # dlt wraps everything in PipelineStepFailed: find the cause
         report.fatal = "; ".join([_explain(name, outcome.error, warehouse), *set_aside])
