@@ -4,6 +4,7 @@ doubled, one clear line per failure."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from contextlib import closing, redirect_stderr, redirect_stdout
 from datetime import date
@@ -237,7 +238,7 @@ class GarbledFred(ReplayFredClient):
         return latest_only(parse_fredgraph_csv(text.replace("2.58", "2.5 8"), series_id))
 
 
-def test_a_fred_value_that_is_not_a_number_fails_its_series_visibly(
+def test_a_fred_value_that_is_not_a_number_is_quarantined_and_its_series_loads(
     warehouse: Warehouse,
 ) -> None:
     fred_client = GarbledFred(FIXTURES / "fred", origin="recorded")
@@ -249,13 +250,31 @@ def test_a_fred_value_that_is_not_a_number_fails_its_series_visibly(
         progress=Progress(quiet=True),
         retry=FAST,
     )
-    assert fred.failed == {"DGS10": "non-numeric FRED value '2.5 8'"}
-    assert fred.loaded == ["CPIAUCSL"]
-    assert rows(warehouse, "select item, reason from raw_audit.pipeline_run_failures") == [
-        ("DGS10", "non-numeric FRED value '2.5 8'")
+    assert fred.failed == {}
+    assert sorted(fred.loaded) == ["CPIAUCSL", "DGS10"]
+    assert fred.notes == [
+        "DGS10: 1 value(s) quarantined into raw_fred.observations_rejected (not a number: '2.5 8')"
     ]
+    # The other five DGS10 dates load; 2014-07-01 is kept, as FRED sent it, in the quarantine.
     assert rows(
-        warehouse, "select count(*) from raw_fred.observations where series_id = 'DGS10'"
-    ) == [(0,)]
+        warehouse,
+        "select observation_date from raw_fred.observations where series_id = 'DGS10'"
+        " order by observation_date",
+    ) == [(date(2014, 6, 30),), *[(date(2014, 7, day),) for day in (2, 3, 4, 7)]]
+    ((reason, raw),) = rows(
+        warehouse,
+        "select reason, raw_values from raw_fred.observations_rejected where series_id = 'DGS10'",
+    )
+    assert reason == "not a number: '2.5 8'"
+    assert json.loads(raw) == {
+        "observation_date": "2014-07-01",
+        "realtime_start": None,
+        "realtime_end": None,
+        "value": "2.5 8",
+    }
+    assert rows(
+        warehouse,
+        "select source, table_name, reason, rows_quarantined from raw_audit.pipeline_run_quarantine",
+    ) == [("fred", "observations_rejected", "not_a_number", 1)]
     types = column_types(warehouse, "raw_fred", "observations")
     assert types["value"] in ("double", "double precision")

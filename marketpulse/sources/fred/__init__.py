@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import dlt
+import numpy as np
 import pandas as pd
 from dlt.sources import DltResource
 
@@ -35,7 +36,7 @@ from marketpulse.ingest.origin import check_origin
 from marketpulse.ingest.report import Progress, SourceReport
 from marketpulse.retry import RetryPolicy, call_with_retry
 from marketpulse.sources.fred import settings
-from marketpulse.sources.fred.client import VINTAGE_COLUMNS, FredClient
+from marketpulse.sources.fred.client import UNREADABLE, VINTAGE_COLUMNS, FredClient
 
 OBSERVATIONS_KEY = ("series_id", "observation_date", "realtime_start")
 OPEN = date.fromisoformat(settings.REALTIME_OPEN)
@@ -150,20 +151,21 @@ def _observations(
             progress("fred", series_id, f"FAILED: {report.fail(series_id, exc)}")
             continue
         report.loaded.append(series_id)
-        undated = vintages["observation_date"].isna().to_numpy()
-        if undated.any():
-            rejected = rejected_observation_rows(
-                series_id, vintages[undated], client.origin_of(series_id), loaded_at
-            )
-            vintages = vintages[~undated].reset_index(drop=True)
+        vintages, rejected = split_rejected(
+            series_id, vintages, client.origin_of(series_id), loaded_at
+        )
+        if len(rejected):
             report.add_rows(REJECTED_TABLE, len(rejected))
-            report.quarantine(REJECTED_TABLE, "no_observation_date", len(rejected))
+            for code, count in rejected["code"].value_counts(sort=False).items():
+                report.quarantine(REJECTED_TABLE, str(code), int(count))
             report.notes.append(
-                f"{series_id}: {len(rejected)} value(s) without an observation date quarantined"
-                f" into raw_fred.{REJECTED_TABLE}"
+                f"{series_id}: {len(rejected)} value(s) quarantined into"
+                f" raw_fred.{REJECTED_TABLE} ({rejected['reason'].iloc[0]})"
             )
             yield dlt.mark.with_hints(
-                to_arrow(rejected, (), REJECTED_HINTS), rejected_hints, create_table_variant=True
+                to_arrow(rejected.drop(columns="code"), (), REJECTED_HINTS),
+                rejected_hints,
+                create_table_variant=True,
             )
         if vintages.empty:
             progress("fred", series_id, f"no observations since {start}")
@@ -277,24 +279,52 @@ def observation_rows(
     return frame.sort_values(["observation_date", "realtime_start"]).reset_index(drop=True)
 
 
-def rejected_observation_rows(
+def split_rejected(
     series_id: str, vintages: pd.DataFrame, origin: str, loaded_at: datetime
-) -> pd.DataFrame:
-    """Vintages that cannot be keyed (no observation date): rows of
-    raw_fred.observations_rejected, with every raw value as text."""
-    return pd.DataFrame(
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Vintages that can be stored, and rows of raw_fred.observations_rejected for those that
+    cannot (no observation date; a value that is not a number), with every raw value as text
+    and an audit `code`."""
+    undated = vintages["observation_date"].isna().to_numpy()
+    unreadable = (
+        vintages[UNREADABLE].notna().to_numpy() & ~undated
+        if UNREADABLE in vintages
+        else np.zeros(len(vintages), dtype=bool)
+    )
+    hits = undated | unreadable
+    kept = vintages[~hits].drop(columns=[UNREADABLE], errors="ignore").reset_index(drop=True)
+    bad = vintages[hits]
+    reasons = [
+        "no observation date" if no_date else f"not a number: {raw!r}"
+        for no_date, raw in zip(
+            undated[hits],
+            bad[UNREADABLE] if UNREADABLE in bad else [None] * len(bad),
+            strict=True,
+        )
+    ]
+    records = bad.drop(columns=[UNREADABLE], errors="ignore").to_dict(orient="records")
+    for record, raw in zip(
+        records, bad[UNREADABLE] if UNREADABLE in bad else [None] * len(bad), strict=True
+    ):
+        if raw is not None and not _missing(raw):
+            record["value"] = raw  # the text FRED sent, not the NaN it was read as
+    rejected = pd.DataFrame(
         {
             "series_id": series_id,
-            "reason": "no observation date",
+            "reason": reasons,
             "raw_values": [
                 json.dumps({str(k): None if _missing(v) else str(v) for k, v in record.items()})
-                for record in vintages.to_dict(orient="records")
+                for record in records
             ],
             "data_origin": origin,
             "_loaded_at": loaded_at,
+            "code": [
+                "no_observation_date" if no_date else "not_a_number" for no_date in undated[hits]
+            ],
         },
-        index=range(len(vintages)),
+        index=range(len(bad)),
     )
+    return kept, rejected
 
 
 def _missing(value: Any) -> bool:

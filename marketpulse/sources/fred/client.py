@@ -40,6 +40,8 @@ from marketpulse.errors import (
 from marketpulse.sources.fred import settings
 
 VINTAGE_COLUMNS = ("observation_date", "realtime_start", "realtime_end", "value")
+# Optional vintage column: the raw text of a value that is not a number (its value is NaN).
+UNREADABLE = "unreadable_value"
 
 
 class FredClient(Protocol):
@@ -297,13 +299,14 @@ def parse_fredgraph_csv(text: str, series_id: str) -> pd.Series:
     values = frame[series_id].str.strip().replace({settings.MISSING: "", "NaN": ""})
     numbers = pd.to_numeric(values, errors="coerce")
     bad = numbers.isna() & (values != "")
-    if bad.any():  # like the JSON path: never coerce a garbled value into a silent NULL
-        raise PayloadError(f"{series_id}: non-numeric FRED value {values[bad].iloc[0]!r}")
     series = pd.Series(
         numbers.to_numpy(dtype="float64"),
         index=pd.to_datetime(frame[date_column], format="%Y-%m-%d"),
         name=series_id,
     )
+    # Like the JSON path, a garbled value never becomes a silent NULL: latest_only() hands it
+    # on as `unreadable_value`, and the source quarantines it.
+    series.attrs[UNREADABLE] = dict(zip(series.index[bad.to_numpy()], values[bad], strict=True))
     return series
 
 
@@ -339,13 +342,15 @@ def stitch_windows(frame: pd.DataFrame, boundaries: list[date]) -> pd.DataFrame:
             previous["realtime_end"] = row["realtime_end"]
             continue
         rows.append(row)
-    return pd.DataFrame(rows, columns=list(VINTAGE_COLUMNS))
+    return pd.DataFrame(rows, columns=list(frame.columns))  # unreadable_value rides along
 
 
 def latest_only(series: pd.Series) -> pd.DataFrame:
-    """Latest values (no vintage information) as vintage rows with an unknown real-time period."""
+    """Latest values (no vintage information) as vintage rows with an unknown real-time period;
+    the raw text of values that are not numbers in `unreadable_value`, if there are any."""
+    unreadable = series.attrs.get(UNREADABLE, {})
     series = series[~series.index.duplicated(keep="last")].sort_index()
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "observation_date": pd.DatetimeIndex(series.index).date,
             "realtime_start": None,
@@ -354,14 +359,18 @@ def latest_only(series: pd.Series) -> pd.DataFrame:
         },
         columns=list(VINTAGE_COLUMNS),
     )
+    if unreadable:
+        frame[UNREADABLE] = [unreadable.get(stamp) for stamp in series.index]
+    return frame
 
 
 def parse_alfred_json(payload: Any, series_id: str) -> pd.DataFrame:
     """ALFRED/FRED `series/observations` JSON -> vintage rows.
 
     Each observation is {"realtime_start", "realtime_end", "date", "value"}; one date appears
-    once per vintage. "." (no value) becomes NaN; anything else that is not a number or a
-    well-formed row is a PayloadError (never silently dropped)."""
+    once per vintage. "." (no value) becomes NaN; a value that is not a number becomes NaN with
+    its text in `unreadable_value` (quarantined by the source, never silently dropped); a row
+    that is not well-formed is a PayloadError."""
     if not isinstance(payload, dict) or not isinstance(payload.get("observations"), list):
         keys = sorted(payload) if isinstance(payload, dict) else type(payload).__name__
         raise PayloadError(f"{series_id}: FRED JSON without an observations list ({keys})")
@@ -383,8 +392,6 @@ def parse_alfred_json(payload: Any, series_id: str) -> pd.DataFrame:
     raw = frame["value"].astype(str).str.strip()
     values = pd.to_numeric(raw.where(raw != settings.MISSING), errors="coerce")
     bad = values.isna() & (raw != settings.MISSING)
-    if bad.any():
-        raise PayloadError(f"{series_id}: non-numeric FRED value {raw[bad].iloc[0]!r}")
     result = pd.DataFrame(
         {
             "observation_date": dates["date"],
@@ -397,6 +404,8 @@ def parse_alfred_json(payload: Any, series_id: str) -> pd.DataFrame:
         raise PayloadError(f"{series_id}: FRED vintage ends before it starts")
     if result.duplicated(["observation_date", "realtime_start"]).any():
         raise PayloadError(f"{series_id}: the same vintage of one date appears twice")
+    if bad.any():  # never a silent NULL: the source quarantines these with their raw text
+        result[UNREADABLE] = raw.where(bad, None).to_numpy(dtype=object)
     return result
 
 

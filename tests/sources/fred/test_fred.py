@@ -151,10 +151,16 @@ def test_keyed_missing_marker_and_empty_payload() -> None:
     ]
 
 
+def test_a_keyed_value_that_is_not_a_number_is_handed_on_with_its_text() -> None:
+    vintages = keyed(RecordedFredJson()).observations("MALFORMED_VALUE", date(2017, 1, 1))
+    odd = vintages[vintages["unreadable_value"].notna()]
+    assert odd["unreadable_value"].tolist() == ["n/a"] and odd["value"].isna().all()
+    assert vintages["unreadable_value"].isna().sum() == len(vintages) - 1
+
+
 @pytest.mark.parametrize(
     ("series_id", "message"),
     [
-        ("MALFORMED_VALUE", "non-numeric FRED value 'n/a'"),
         ("MALFORMED_DATE", "malformed FRED observation"),
         ("HTML", "FRED sent no JSON"),
     ],
