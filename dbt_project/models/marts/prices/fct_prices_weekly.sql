@@ -4,7 +4,7 @@ with prices as (
 
 ),
 
-numbered as (
+weekly as (
 
     select
         symbol,
@@ -14,19 +14,13 @@ numbered as (
         adj_low,
         adj_close,
         volume,
-        cast({{ dbt.date_trunc('week', 'trading_date') }} as date) as week_start_date,
-        row_number() over (
-            partition by symbol, {{ dbt.date_trunc('week', 'trading_date') }}
-            order by trading_date
-        ) as from_week_start,
-        row_number() over (
-            partition by symbol, {{ dbt.date_trunc('week', 'trading_date') }}
-            order by trading_date desc
-        ) as from_week_end
+        cast({{ dbt.date_trunc('week', 'trading_date') }} as date) as week_start_date
     from prices
 
 ),
 
+-- One group by, no window sort: the week's open and close are the values on its
+-- first and last trading date (arg_min / arg_max, see macros/value_at_extreme.sql).
 final as (
 
     select
@@ -35,12 +29,12 @@ final as (
         min(trading_date) as first_trading_date,
         max(trading_date) as last_trading_date,
         cast(count(*) as integer) as trading_days,
-        max(case when from_week_start = 1 then adj_open end) as adj_open,
+        {{ marketpulse.first_by('adj_open', 'trading_date') }} as adj_open,
         max(adj_high) as adj_high,
         min(adj_low) as adj_low,
-        max(case when from_week_end = 1 then adj_close end) as adj_close,
+        {{ marketpulse.last_by('adj_close', 'trading_date') }} as adj_close,
         cast(sum(volume) as bigint) as volume
-    from numbered
+    from weekly
     group by symbol, week_start_date
 
 )
