@@ -81,6 +81,8 @@ def window_metrics(
             "beta": empyrical.beta(paired.iloc[:, 0], paired.iloc[:, 1]),
             "correlation": paired.iloc[:, 0].corr(paired.iloc[:, 1]),
             "benchmark_symbol": BENCHMARK,
+            # the share of the window's returns with a risk-free rate (ADR 0031)
+            "risk_free_coverage": rf.notna().sum() / len(window_returns),
         }
     return expected
 
@@ -115,6 +117,12 @@ def rolling_risk(warehouse: Warehouse) -> pd.DataFrame:
             )
             frame[f"beta_{window}d"] = (
                 returns.rolling(window).cov(paired) / paired.rolling(window).var()
+            )
+            # returns with a rate / returns in the frame so far; NaN (null) without a return
+            frame[f"risk_free_coverage_{window}d"] = excess.notna().astype(float).rolling(
+                window, min_periods=1
+            ).sum() / returns.notna().astype(float).rolling(window, min_periods=1).sum().replace(
+                0, math.nan
             )
         frame["symbol"] = symbol
         frames.append(frame)
