@@ -198,7 +198,7 @@ def render(report: dict[str, Any], chart_name: str = "benchmarks.png") -> str:
         "make bench                                   # 500 x (2y, 10y), DuckDB and Postgres, then these docs",
         "make bench BENCH_ARGS=--full-curve           # 1, 2, 5 and 10 years",
         "make bench WAREHOUSE=spark                   # Spark too",
-        "python -m bench.report                       # only regenerate the docs from data/bench/bench.json",
+        ".venv/bin/python -m bench.report             # only regenerate the docs from data/bench/bench.json",
         "```",
         "",
     ]
