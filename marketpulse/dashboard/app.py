@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from marketpulse.dashboard import data, ui
+from marketpulse.dashboard.queries import overview as overview_queries
 from marketpulse.dashboard.queries import universe as universe_queries
 from marketpulse.dashboard.views import (
     macro_lens,
@@ -122,6 +123,23 @@ def _as_of_line(target: data.Target) -> None:
     )
 
 
+def _stale_warning(target: data.Target) -> None:
+    """On every view: what the latest ingest run could not refresh (a partial run builds what
+    loaded, docs/decisions/0029-partial-runs-build-what-loaded.md)."""
+    try:
+        stale = overview_queries.stale_items(target)
+    except data.NoData:
+        return  # no run audit in this warehouse yet
+    if len(stale):
+        shown = ", ".join(f"{row.source_name} {row.item_id}" for row in stale.head(12).itertuples())
+        more = f" and {len(stale) - 12} more" if len(stale) > 12 else ""
+        st.warning(
+            f"Stale: not refreshed by the latest ingest run: {shown}{more}. "
+            "`make health` says why.",
+            icon=":material/sync_problem:",
+        )
+
+
 def main() -> None:
     st.sidebar.title(":material/monitoring: marketpulse")
     slug = _choose_view()
@@ -144,6 +162,7 @@ def main() -> None:
             return
         _auto_refresh(data.refresh_minutes())
         _as_of_line(target)
+        _stale_warning(target)
         view.render(context)
 
 

@@ -88,6 +88,39 @@ def test_partial_run_exits_0_builds_what_loaded_and_records_alerts_and_marks_the
     run_line = next(line for line in health.stdout.splitlines() if line.startswith("run yahoo"))
     assert run_line.split()[2] == "warning"
     assert " partial: not refreshed: ZZZZ; last success never" in run_line
+    # the dashboard marks what the latest run could not refresh (its header needs the macro mart)
+    fred = shell(marketpulse("ingest", "--sample", "--sources", "fred"), env)
+    assert fred.returncode == 0, fred.stderr
+    marts = ("dim_symbol", "fct_prices_daily", "fct_macro_observations", "fct_pipeline_runs")
+    marts += ("fct_pipeline_failures", "fct_pipeline_loads")
+    selected = ("--indirect-selection", "cautious", "--select", *(f"+{mart}" for mart in marts))
+    ops = shell(marketpulse("build", *selected), env)
+    assert ops.returncode == 0, ops.stdout[-2000:]
+    assert stale_warnings(env) == [
+        "Stale: not refreshed by the latest ingest run: yahoo ZZZZ. `make health` says why."
+    ]
+
+
+def stale_warnings(env: dict[str, str]) -> list[str]:
+    """The overview's warnings, rendered by Streamlit's AppTest on this warehouse."""
+    from streamlit.testing.v1 import AppTest
+
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        app = AppTest.from_file(
+            str(ROOT / "marketpulse" / "dashboard" / "app.py"), default_timeout=120
+        )
+        app.query_params["view"] = "overview"
+        app.run()
+        assert not app.exception, [e.value for e in app.exception]
+        return [w.value for w in app.warning if w.value.startswith("Stale:")]
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @pytest.mark.parametrize(

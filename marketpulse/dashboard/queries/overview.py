@@ -33,6 +33,29 @@ def quality_summary(target: Target) -> pd.DataFrame:
     )
 
 
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def stale_items(target: Target) -> pd.DataFrame:
+    """What the latest ingest run of each source could not refresh (a partial run builds what
+    loaded: docs/decisions/0029-partial-runs-build-what-loaded.md); the dashboard marks these as stale."""
+    require(target, "fct_pipeline_failures", ("run_id", "source_name", "item_id"))
+    require(target, "fct_pipeline_runs", ("run_id", "source_name", "is_latest_run"))
+    return run_query(
+        target,
+        """
+        select
+            failures.source_name,
+            failures.item_id,
+            failures.failure_reason
+        from marts.fct_pipeline_failures as failures
+        inner join marts.fct_pipeline_runs as runs
+            on failures.run_id = runs.run_id
+            and failures.source_name = runs.source_name
+        where runs.is_latest_run
+        order by failures.source_name, failures.item_id
+        """,
+    )
+
+
 PERIODS: tuple[tuple[str, str], ...] = (
     ("1D", "change_1d"),
     ("1W", "change_1w"),
