@@ -146,6 +146,10 @@ peaks as (
             {%- set window_index = loop.index0 %}
             case
                 {%- for segment in range(window_index + 1) %}
+                    {#- greatest() of one argument is an error on Spark -#}
+                    {%- if segment == window_index %}
+                    when segment_peaks.segment = {{ segment }} then segment_peaks.segment_peak
+                    {%- else %}
                     when segment_peaks.segment = {{ segment }}
                         then greatest(
                             segment_peaks.segment_peak
@@ -153,6 +157,7 @@ peaks as (
                                 , segment_maxima.segment_max_{{ older }}
                             {%- endfor %}
                         )
+                    {%- endif %}
                 {%- endfor %}
             end as peak_{{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
