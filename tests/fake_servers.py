@@ -33,6 +33,8 @@ class FakeHttp:
     issues: list[dict[str, Any]] = field(default_factory=list)
     comments: dict[int, list[str]] = field(default_factory=dict)
     slack_status: int = 200
+    # When set, every GitHub endpoint answers 200 with this text (a proxy's HTML page).
+    github_text: str | None = None
 
     def start(self) -> FakeHttp:
         fake = self
@@ -41,11 +43,13 @@ class FakeHttp:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def _reply(self, status: int, payload: Any) -> None:
+            def _reply(self, status: int, payload: Any, content_type: str = "") -> None:
                 data = (
                     payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
                 )
                 self.send_response(status)
+                if content_type:
+                    self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -62,6 +66,9 @@ class FakeHttp:
                 match = re.fullmatch(r"/repos/[^/]+/[^/]+/issues(?:/(\d+)/comments)?", path)
                 if not match:
                     self._reply(404, {"message": "Not Found"})
+                    return
+                if fake.github_text is not None:
+                    self._reply(200, fake.github_text, "text/html; charset=utf-8")
                     return
                 if method == "GET":
                     self._reply(200, [i for i in fake.issues if i["state"] == "open"])

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -11,9 +14,12 @@ from pathlib import Path
 import pytest
 
 from marketpulse.ops.alerts import Alert
+from marketpulse.ops.alerts.channels import SENDERS
 from marketpulse.ops.alerts.conditions import market_time_between, stale
 from marketpulse.ops.alerts.config import AlertConfig
 from marketpulse.ops.alerts.dispatch import notify
+from marketpulse.warehouse import ConfigError
+from tests.conftest import ROOT
 from tests.fake_servers import FakeHttp, FakeSmtp
 
 NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # Monday 11:00 New York
@@ -198,3 +204,113 @@ def test_stale_means_over_six_hours_of_market_time() -> None:
     (alert,) = stale({"yahoo": friday_close, "fred": None}, monday_1555_ny, 6)
     assert alert.key == "stale:yahoo"
     assert alert.title == "yahoo data missing for 6.4 market hours"
+
+
+def health_alert(tmp_path: Path, http: FakeHttp, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m marketpulse health --alert` on a missing DuckDB file: one condition,
+    warehouse_unreachable, sent to Slack and GitHub (both the local fake server)."""
+    settings = {
+        "WAREHOUSE": "duckdb",
+        "MARKETPULSE_DUCKDB_PATH": str(tmp_path / "missing.duckdb"),
+        "ALERTS__SLACK_WEBHOOK_URL": f"{http.url}/slack/T000/B000/hook-secret",
+        "ALERTS__GITHUB_TOKEN": "ghp_faketoken123",
+        "ALERTS__GITHUB_REPO": "acme/marketpulse",
+        "ALERTS__GITHUB_API_URL": http.url,
+        "ALERTS__STATE_PATH": str(tmp_path / "alerts.json"),
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "marketpulse", "health", "--alert"],
+        cwd=ROOT,
+        env={**os.environ, **settings},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def slack_posts(http: FakeHttp) -> list[str]:
+    return [r.body["text"] for r in http.requests if r.path.startswith("/slack/")]
+
+
+def test_a_github_api_answering_html_is_one_line_and_the_cooldown_still_holds(
+    http: FakeHttp, tmp_path: Path
+) -> None:
+    """Issue 18 item 11: GitHub answers 200 with an HTML page. The command ends as health
+    does (exit 1, its table), the failure is one line, and Slack's delivery is remembered:
+    the second run sends nothing."""
+    http.github_text = "<html><body>Sign in to the proxy</body></html>"
+    first = health_alert(tmp_path, http)
+    assert first.returncode == 1, first.stderr
+    assert "Traceback" not in first.stderr
+    assert first.stderr.splitlines() == [
+        "alert channel failed: github: GET /issues answered HTTP 200 with a body that is not "
+        "JSON (text/html); is github_api_url the API?"
+    ]
+    assert "alert sent: warehouse_unreachable -> slack" in first.stdout.splitlines()
+    assert len(slack_posts(http)) == 1
+    saved = json.loads((tmp_path / "alerts.json").read_text())
+    assert list(saved) == ["warehouse_unreachable"]
+
+    second = health_alert(tmp_path, http)
+    assert second.returncode == 1 and second.stderr == ""
+    assert "alert not re-sent (cool-down): warehouse_unreachable" in second.stdout.splitlines()
+    assert len(slack_posts(http)) == 1
+    assert json.loads((tmp_path / "alerts.json").read_text()) == saved
+
+
+def test_any_channel_exception_is_one_line_without_secrets_and_the_cooldown_is_saved(
+    http: FakeHttp, smtp: FakeSmtp, tmp_path: Path
+) -> None:
+    """A channel raising something unforeseen (its message quoting the webhook URL) is one
+    redacted line; the other channels still send and their delivery is saved."""
+    config = every_channel(http, smtp, tmp_path)
+
+    def broken_slack(config: AlertConfig, alert: Alert) -> None:
+        raise RuntimeError(f"boom posting to {config.slack_webhook_url}\nsecond line")
+
+    senders = {**SENDERS, "slack": broken_slack}
+    state = tmp_path / "alerts.json"
+    outcome = notify([ALERT], config, state, now=NOW, senders=senders)
+    assert outcome.errors == ["slack: RuntimeError: boom posting to ***"]
+    assert [channel for _, channel in outcome.sent] == ["email", "github"]
+    assert json.loads(state.read_text()) == {ALERT.key: NOW.isoformat()}
+
+    def crashing(config: AlertConfig, alert: Alert) -> None:
+        raise KeyError("number")
+
+    outcome = notify(
+        [Alert("build_failed", "dbt build failed")],
+        config,
+        state,
+        now=NOW,
+        senders={**SENDERS, "github": crashing},
+    )
+    assert outcome.errors == ["github: KeyError: 'number'"]
+    assert json.loads(state.read_text()) == {
+        ALERT.key: NOW.isoformat(),
+        "build_failed": NOW.isoformat(),
+    }
+
+
+def test_cooldown_minutes_zero_means_no_cooldown(http: FakeHttp, tmp_path: Path) -> None:
+    """Issue 18 item 12: ALERTS__COOLDOWN_MINUTES=0 sends the condition on every run."""
+    for _ in range(2):
+        result = health_alert(tmp_path, http, ALERTS__COOLDOWN_MINUTES="0", ALERTS__GITHUB_TOKEN="")
+        assert "alert sent: warehouse_unreachable -> slack" in result.stdout.splitlines()
+    assert len(slack_posts(http)) == 2
+    # The default (360 minutes, .dlt/config.toml) holds it back.
+    result = health_alert(tmp_path, http, ALERTS__GITHUB_TOKEN="")
+    assert "alert not re-sent (cool-down): warehouse_unreachable" in result.stdout.splitlines()
+    assert len(slack_posts(http)) == 2
+
+
+def test_cooldown_minutes_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALERTS__COOLDOWN_MINUTES", "0")
+    assert AlertConfig.load().cooldown_minutes == 0
+    monkeypatch.delenv("ALERTS__COOLDOWN_MINUTES")
+    assert AlertConfig.load().cooldown_minutes == 360  # .dlt/config.toml
+    monkeypatch.setenv("ALERTS__COOLDOWN_MINUTES", "-5")
+    with pytest.raises(ConfigError, match="cooldown_minutes = -5"):
+        AlertConfig.load()

@@ -102,6 +102,8 @@ class GitHubIssues:
             "/issues",
             params={"state": "open", "labels": GITHUB_LABEL, "per_page": 100},
         )
+        if not isinstance(issues, list) or not all(isinstance(i, dict) for i in issues):
+            raise ChannelError("github: GET /issues answered something other than a list of issues")
         for issue in issues:
             if str(issue.get("title", "")).startswith(f"[{key}]") and "pull_request" not in issue:
                 return int(issue["number"])
@@ -118,7 +120,14 @@ class GitHubIssues:
             raise ChannelError(
                 f"github: {method.upper()} {path} answered HTTP {response.status_code}"
             )
-        return response.json()
+        try:
+            return response.json()
+        except ValueError:  # a proxy's or captive portal's HTML page, an empty body
+            kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+            raise ChannelError(
+                f"github: {method.upper()} {path} answered HTTP {response.status_code} "
+                f"with a body that is not JSON ({kind}); is github_api_url the API?"
+            ) from None
 
 
 def send_github(config: AlertConfig, alert: Alert) -> None:

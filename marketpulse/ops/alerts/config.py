@@ -68,7 +68,7 @@ class AlertConfig:
             github_token=get("github_token", secret=True),
             github_repo=repo,
             github_api_url=(get("github_api_url") or DEFAULT_GITHUB_API_URL).rstrip("/"),
-            cooldown_minutes=float(get("cooldown_minutes", float) or DEFAULT_COOLDOWN_MINUTES),
+            cooldown_minutes=_cooldown(get("cooldown_minutes", float)),
             state_path=Path(state_path) if state_path else None,
         )
 
@@ -89,3 +89,13 @@ class AlertConfig:
             return self.state_path
         cache = warehouse.pipelines_dir()
         return cache.with_name(cache.name + ".alerts.json")
+
+
+def _cooldown(value: Any) -> float:
+    """Minutes; 0 means no cool-down (every run sends what it finds), unset means the default."""
+    if value is None:
+        return float(DEFAULT_COOLDOWN_MINUTES)
+    minutes = float(value)
+    if minutes < 0:
+        raise ConfigError(f"alerts.cooldown_minutes = {value!r}: give 0 or more minutes")
+    return minutes

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from marketpulse.errors import one_line
 from marketpulse.ops.alerts import Alert
 from marketpulse.ops.alerts.channels import SENDERS, ChannelError
 from marketpulse.ops.alerts.config import AlertConfig
@@ -46,7 +47,8 @@ def notify(
     """Each alert to each channel, unless the condition was sent within the cool-down.
 
     A condition counts as sent when at least one channel took it; if every channel failed it
-    is tried again next time.
+    is tried again next time. Whatever a channel does (a ChannelError, any other exception) is
+    one line in `errors`, and the cool-down of what was delivered is saved regardless.
     """
     now = now or datetime.now(UTC)
     senders = senders or SENDERS
@@ -54,27 +56,47 @@ def notify(
     state = CooldownState(state_path)
     cooldown = timedelta(minutes=config.cooldown_minutes)
     outcome = Outcome()
-    for alert in alerts:
-        if not channels:
-            outcome.unsent.append(alert.key)
-            continue
-        if state.cooling(alert.key, now, cooldown):
-            outcome.suppressed.append(alert.key)
-            continue
-        delivered = False
-        for channel in channels:
-            try:
-                senders[channel](config, alert)
-            except ChannelError as exc:
-                outcome.errors.append(str(exc))
+    try:
+        for alert in alerts:
+            if not channels:
+                outcome.unsent.append(alert.key)
                 continue
-            delivered = True
-            outcome.sent.append((alert.key, channel))
-        if delivered:
-            state.mark_sent(alert.key, now)
-    if outcome.sent:
-        state.save()
+            if state.cooling(alert.key, now, cooldown):
+                outcome.suppressed.append(alert.key)
+                continue
+            delivered = False
+            for channel in channels:
+                try:
+                    senders[channel](config, alert)
+                except ChannelError as exc:
+                    outcome.errors.append(str(exc))
+                    continue
+                except Exception as exc:  # a channel's bug or a library's surprise: one line
+                    outcome.errors.append(_unexpected(channel, exc, config))
+                    continue
+                delivered = True
+                outcome.sent.append((alert.key, channel))
+            if delivered:
+                state.mark_sent(alert.key, now)
+    finally:
+        if outcome.sent:
+            try:
+                state.save()
+            except OSError as exc:
+                outcome.errors.append(
+                    f"cool-down: cannot write {state_path} ({type(exc).__name__}); "
+                    "the same alerts will be sent again next time"
+                )
     return outcome
+
+
+def _unexpected(channel: str, exc: Exception, config: AlertConfig) -> str:
+    """`<channel>: <Type>: <first line>`, with every configured secret blanked out."""
+    line = f"{channel}: {type(exc).__name__}: {one_line(exc)}"
+    for secret in (config.slack_webhook_url, config.github_token, config.smtp_password):
+        if secret:
+            line = line.replace(secret, "***")
+    return line
 
 
 def alert(warehouse: Warehouse, alerts: list[Alert]) -> Outcome:
