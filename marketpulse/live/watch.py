@@ -238,7 +238,10 @@ def watch(
         now = clock()
         if not market_hours.is_open(now):
             opens = market_hours.next_open(now)
-            print(f"watch: market closed; sleeping until the next open {opens:%Y-%m-%d %H:%M}Z")
+            print(
+                f"watch: market closed; sleeping until the next open {opens:%Y-%m-%d %H:%M}Z",
+                flush=True,  # a log file shows it now, not when the buffer fills hours later
+            )
             # Re-check the calendar at least hourly (and the clock jumps of a laptop's sleep).
             stop.sleep(min((opens - now).total_seconds(), 3600.0))
             continue
@@ -267,10 +270,29 @@ def describe(cycle: Cycle) -> str:
     return f"watch {stamp}: {cycle.rows} bars{failed}; {build} ({timings})"
 
 
-def main(config: IngestConfig, warehouse: Warehouse, interval: int, notify: str | None) -> int:
+def main(
+    config: IngestConfig,
+    warehouse: Warehouse,
+    interval: int,
+    notify: str | None,
+    client: YahooClient | None = None,
+    clock: Clock | None = None,
+) -> int:
+    """The CLI's watch: stdout line-buffered, so a log file (`make watch > watch.log`) shows
+    each line as it is printed, as a terminal does."""
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)
     stop = StopSignal().install()
     try:
-        return watch(config, warehouse, YFinanceClient(), stop, interval=interval, notify=notify)
+        return watch(
+            config,
+            warehouse,
+            client or YFinanceClient(),
+            stop,
+            interval=interval,
+            notify=notify,
+            clock=clock or (lambda: datetime.now(UTC)),
+        )
     except KeyboardInterrupt:
         print("watch: interrupted", file=sys.stderr)
         return 130

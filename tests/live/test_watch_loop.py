@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from marketpulse.ingest.config import IngestConfig
 from marketpulse.live.watch import StopSignal, watch
 from marketpulse.warehouse import Warehouse
+from tests.conftest import ROOT
 
 
 class RecordingStop(StopSignal):
@@ -73,3 +78,35 @@ def test_stop_sleep_returns_as_soon_as_a_stop_is_requested() -> None:
     started = datetime.now(UTC)
     stop.sleep(30)
     assert (datetime.now(UTC) - started).total_seconds() < 1
+
+
+def test_the_market_closed_line_reaches_a_log_file_while_watch_sleeps(tmp_path: Path) -> None:
+    """Issue 18 item 15: stdout is a file (`make watch > watch.log`); the closed-market line
+    is in the file while the process sleeps, not only when it exits."""
+    log = tmp_path / "watch.log"
+    # As in a user's shell: Python buffers a file's output unless told otherwise.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    with log.open("w") as out:
+        child = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("watch_closed_child.py")),
+             str(tmp_path / "wh.duckdb")],  # fmt: skip
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    expected = "watch: market closed; sleeping until the next open 2026-12-07 14:30Z"
+    try:
+        deadline = time.monotonic() + 120  # a bound on start-up under load, not a measurement
+        while expected not in log.read_text() and child.poll() is None:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert child.poll() is None, child.stderr.read() if child.stderr else ""
+        assert log.read_text().splitlines() == [expected]
+    finally:
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 0, stderr
+    assert log.read_text().splitlines() == [expected, "watch: stopped cleanly"]
