@@ -18,6 +18,8 @@ from marketpulse.live.watch import StopSignal, watch
 from marketpulse.warehouse import Warehouse
 from tests.conftest import ROOT
 
+CLOSED_CHILD = Path(__file__).with_name("watch_closed_child.py")
+
 
 class RecordingStop(StopSignal):
     """Records the sleeps instead of sleeping; asks to stop after `sleeps` of them."""
@@ -88,8 +90,7 @@ def test_the_market_closed_line_reaches_a_log_file_while_watch_sleeps(tmp_path: 
     env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
     with log.open("w") as out:
         child = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("watch_closed_child.py")),
-             str(tmp_path / "wh.duckdb")],  # fmt: skip
+            [sys.executable, str(CLOSED_CHILD), str(tmp_path / "wh.duckdb")],
             cwd=ROOT,
             env=env,
             stdout=out,
