@@ -175,12 +175,12 @@ final as (
         
         {%- endfor %},
         '{{ benchmark }}' as benchmark_symbol,
-        {{ month_start('trading_date') }} as trading_month
         {%- for window in windows %}
-            ,
             cast(n_excess_{{ window }} as {{ marketpulse.type_double() }})
-            / nullif(n_returns_{{ window }}, 0) as risk_free_coverage_{{ window }}d
+            / nullif(n_returns_{{ window }}, 0) as risk_free_coverage_{{ window }}d,
         {%- endfor %}
+        {#- Last: Spark puts the partition column at the end of the table. #}
+        {{ month_start('trading_date') }} as trading_month
     from rolling
     where last_date is null or trading_date > last_date
 
