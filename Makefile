@@ -21,7 +21,7 @@ export DBT_PROFILES_DIR := $(ROOT)
 .PHONY: help setup setup-spark java demo ingest build test test-fast lint docs docs-serve clean reset tools warehouse-dir
 .PHONY: dashboard bench-dashboard
 .PHONY: grant-bi prune
-.PHONY: health
+.PHONY: health artifacts
 .PHONY: bench
 .PHONY: watch serve bench-live market-open
 
@@ -61,11 +61,14 @@ node_modules/.installed: package.json package-lock.json
 demo: setup ## offline: load the bundled sample data, dbt build, print a summary
 	@$(VENV)/bin/marketpulse demo
 
-ingest: setup ## load live data into the raw schemas; exit 0 if anything loaded (STRICT=1: any failure exits 1)
-	@$(VENV)/bin/marketpulse ingest $(if $(STRICT),--strict)
+ingest: setup ## load live data into the raw schemas (SOURCES=yahoo,fred,...); exit 0 if anything loaded (STRICT=1: any failure exits 1)
+	@$(VENV)/bin/marketpulse ingest $(if $(SOURCES),--sources "$(SOURCES)") $(if $(STRICT),--strict)
 
-build: setup warehouse-dir ## dbt build (models + tests) on $$WAREHOUSE; recorded in the run audit, alerts on failure
-	@$(VENV)/bin/marketpulse build
+build: setup warehouse-dir ## dbt build (models + tests) on $$WAREHOUSE (FULL_REFRESH=1, SELECT=...); recorded in the run audit, alerts on failure
+	@$(VENV)/bin/marketpulse build $(if $(filter 1 true yes,$(FULL_REFRESH)),--full-refresh) $(if $(SELECT),--select "$(SELECT)")
+
+artifacts: setup ## copy run-report.txt and dbt's target/*.json into OUT (artifacts/) with the server and credentials masked
+	@$(VENV)/bin/marketpulse artifacts --out "$(or $(OUT),artifacts)" run-report.txt "$${DBT_TARGET_PATH:-$(DBT_PROJECT_DIR)/target}"/*.json
 
 health: setup ## warehouse, last runs, freshness, data quality; fails when something is critical
 	@$(VENV)/bin/marketpulse health

@@ -16,6 +16,7 @@ marketpulse import-portfolio FILE [FILE...] [--skip-invalid]   # holdings -> raw
 marketpulse optimize --portfolio ID | --symbols A,B [--lookback 756] [--max-weight 1]
                           [--allow-short] [--frontier-points 20]   # PyPortfolioOpt -> marts
 marketpulse export --portfolio ID [--out DIR] [--formats csv,xlsx,json,xml,pdf,zip]
+marketpulse artifacts --out DIR FILE...   # copies for upload: server and credentials masked
 """
 
 from __future__ import annotations
@@ -114,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--portfolio", required=True, help="portfolio id (dim_portfolio)")
     export.add_argument("--out", help="output directory (default exports/<portfolio id>/)")
     export.add_argument("--formats", help="comma-separated subset of csv,xlsx,json,xml,pdf,zip")
+    artifacts = commands.add_parser(
+        "artifacts", help="copy files for upload (CI) with the server and credentials masked"
+    )
+    artifacts.add_argument("--out", required=True, help="directory to copy into")
+    artifacts.add_argument("files", nargs="+", metavar="FILE", help="missing files are skipped")
     args, dbt_args = parser.parse_known_args(argv)
     if dbt_args and args.command != "build":  # only `build` passes arguments through (to dbt)
         parser.error(f"unrecognized arguments: {' '.join(dbt_args)}")
@@ -125,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         warehouse = Warehouse.from_env()
         if args.command == "summary":
             return _summary(warehouse)
+        if args.command == "artifacts":
+            return _artifacts(warehouse, args.out, args.files)
         if args.command == "query":
             return _query(warehouse, args.sql)
         if args.command == "reset":
@@ -243,6 +251,15 @@ def _health(warehouse: Warehouse, send: bool) -> int:
     if send:
         alert(warehouse, health.alerts)
     return 1 if health.critical else 0
+
+
+def _artifacts(warehouse: Warehouse, out: str, files: list[str]) -> int:
+    from marketpulse.ops.artifacts import copy_masked
+
+    written = copy_masked([Path(f) for f in files], Path(out), warehouse.identifiers())
+    names = ", ".join(path.name for path in written) or "nothing (no such files)"
+    print(f"artifacts: {out}/: {names} (server and credentials masked)")
+    return 0
 
 
 def _market_open(at: str | None) -> int:

@@ -123,7 +123,18 @@ def test_etl_workflows_are_least_privilege_and_never_overlap(name: str) -> None:
     assert checkout[0]["with"]["persist-credentials"] is False
     text = (ROOT / ".github" / "workflows" / name).read_text()
     assert "${{ inputs." not in "".join(step.get("run", "") for step in etl["steps"])
-    assert "upload-artifact" in text and "run-report.txt" in text and "target/*.json" in text
+    # The commands a person runs (issue 18 item 1): make targets, or the console script where
+    # the exit code matters (market-open's 3), never dbt or a module path directly.
+    scripts = [step["run"] for step in etl["steps"] if "run" in step]
+    assert any("make ingest" in script for script in scripts)
+    assert any("make build" in script for script in scripts)
+    for script in scripts:
+        assert ".venv/bin/dbt" not in script and "python -m" not in script, script
+    # Uploaded files are the masked copies `make artifacts` writes (item 4).
+    uploads = [step for step in etl["steps"] if "upload-artifact" in step.get("uses", "")]
+    assert [step["with"]["path"] for step in uploads] == ["artifacts/"]
+    assert "make artifacts OUT=artifacts" in scripts
+    assert "upload-artifact" in text and "tee run-report.txt" in text
 
 
 def test_intraday_cron_covers_every_bar_close_in_edt_and_est() -> None:

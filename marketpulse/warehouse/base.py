@@ -133,6 +133,12 @@ class Warehouse(ABC):
     def settings_env(self) -> dict[str, str]:
         """This kind's settings as the environment variables profiles.yml reads."""
 
+    def identifiers(self) -> dict[str, str]:
+        """What identifies a server or a credential (`host`, `port`, `user`, `database`,
+        `password`): masked in files that leave the machine (marketpulse/ops/artifacts.py).
+        A local file names no server: nothing."""
+        return {}
+
     def exists(self) -> bool:
         """False only when it certainly does not exist yet (a DuckDB file not created)."""
         return True

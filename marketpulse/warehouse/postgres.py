@@ -83,6 +83,16 @@ class PostgresWarehouse(Warehouse):
         pg = self.pg
         return f"postgres {pg['username']}@{pg['host']}:{pg['port']}/{pg['database']}"
 
+    def identifiers(self) -> dict[str, str]:
+        pg = self.pg
+        return {
+            "host": pg["host"],
+            "port": pg["port"],
+            "user": pg["username"],
+            "database": pg["database"],
+            "password": pg["password"],
+        }
+
     def settings_env(self) -> dict[str, str]:
         pg = self.pg
         env = {
