@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from marketpulse.build.dbt import run_dbt
 from marketpulse.errors import one_line
-from marketpulse.ingest.runner import check_warehouse
+from marketpulse.ingest.runner import announce_wait, check_warehouse
 from marketpulse.ops import audit
 from marketpulse.ops.alerts import conditions
 from marketpulse.ops.alerts.config import QUALITY_THRESHOLD
@@ -31,13 +31,14 @@ def build(warehouse: Warehouse, *dbt_args: str, run_id: str | None = None) -> in
     MartsUnreadableError when the marts cannot be read after the build (the CLI: one line,
     exit 2)."""
     check_warehouse(warehouse)
-    started = datetime.now(UTC)
-    code = run_dbt(warehouse, "build", *dbt_args)
-    report = audit.dbt_report("build", code, started, datetime.now(UTC))
-    try:
-        audit.record(warehouse, run_id or audit.new_run_id(), [report], "n/a")
-    except Exception as exc:  # the audit must never hide the build's own result
-        print(f"warning: could not write the run audit: {one_line(exc)}")
+    with warehouse.writer_lock(announce_wait):  # one writer at a time (ADR 0032)
+        started = datetime.now(UTC)
+        code = run_dbt(warehouse, "build", *dbt_args)
+        report = audit.dbt_report("build", code, started, datetime.now(UTC))
+        try:
+            audit.record(warehouse, run_id or audit.new_run_id(), [report], "n/a")
+        except Exception as exc:  # the audit must never hide the build's own result
+            print(f"warning: could not write the run audit: {one_line(exc)}")
     alerts = conditions.build_failed("build", code)
     if code == 0:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -201,11 +202,18 @@ def run(
         ),
     }
     reports = []
-    for name in sources:
-        progress(name, "", f"-> {DATASETS.get(name, f'raw_{name}')} in {warehouse.describe()}")
-        reports.append(run_source(name, builders[name], warehouse, progress))
-    try:
-        audit.record(warehouse, run_id or audit.new_run_id(), reports, yahoo_client.origin)
-    except Exception as exc:  # the audit must never hide what the run itself did
-        log.warning("could not write the run audit: %s", one_line(exc, default=repr(exc)))
+    with warehouse.writer_lock(announce_wait):  # one writer at a time (ADR 0032)
+        for name in sources:
+            dataset = DATASETS.get(name, f"raw_{name}")
+            progress(name, "", f"-> {dataset} in {warehouse.describe()}")
+            reports.append(run_source(name, builders[name], warehouse, progress))
+        try:
+            audit.record(warehouse, run_id or audit.new_run_id(), reports, yahoo_client.origin)
+        except Exception as exc:  # the audit must never hide what the run itself did
+            log.warning("could not write the run audit: %s", one_line(exc, default=repr(exc)))
     return reports
+
+
+def announce_wait(line: str) -> None:
+    """The one line a run prints while another marketpulse run holds the warehouse."""
+    print(line, file=sys.stderr, flush=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,6 +191,13 @@ class Warehouse(ABC):
     def is_lock_error(self, exc: BaseException) -> bool:
         """Whether `exc` means another process holds a lock we need (worth waiting for)."""
         return False
+
+    @contextmanager
+    def writer_lock(self, waiting: Callable[[str], None]) -> Iterator[None]:
+        """One marketpulse writer (an ingest, a build) at a time on this warehouse: wait for
+        the one in progress, telling `waiting` once. DuckDB needs nothing here (one process
+        holds a file; another writer is refused at once), nor a local lake."""
+        yield
 
     def is_unreachable(self, exc: BaseException) -> bool:
         """Whether `exc` means the warehouse cannot be reached or opened at all."""

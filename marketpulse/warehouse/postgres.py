@@ -9,13 +9,18 @@ line saying what to change (`refusal`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from marketpulse.errors import one_line
 from marketpulse.warehouse.base import Warehouse
+
+# pg_advisory_lock key of "one marketpulse writer at a time" (advisory locks are per database,
+# so two warehouses on one server do not wait for each other): "mpwriter" as a bigint.
+WRITER_LOCK_KEY = int.from_bytes(b"mpwriter", "big", signed=True)
 
 # libpq prefixes every failure with where it tried; describe() says that already.
 _WHERE = re.compile(r'^(connection to server (at|on) "[^"]*"(, port \d+)? failed: )+')
@@ -164,6 +169,26 @@ class PostgresWarehouse(Warehouse):
             # The server refuses writes in this session; autocommit: no transaction left open.
             connection.set_session(readonly=True, autocommit=True)
         return connection
+
+    @contextmanager
+    def writer_lock(self, waiting: Callable[[str], None]) -> Iterator[None]:
+        """A session-level advisory lock (per database) held on a connection of its own for
+        the whole ingest or build; closing it releases the lock, also if the process dies.
+        Autocommit, so the session is never left "idle in transaction" while it waits."""
+        connection = self.open_connection(read_only=False, timeout=10)
+        try:
+            connection.autocommit = True
+            cursor = connection.cursor()
+            cursor.execute("select pg_try_advisory_lock(%s)", (WRITER_LOCK_KEY,))
+            if not cursor.fetchone()[0]:
+                waiting(
+                    f"waiting: another ingest or build is writing to {self.describe()}; "
+                    "this one starts when it has finished"
+                )
+                cursor.execute("select pg_advisory_lock(%s)", (WRITER_LOCK_KEY,))
+            yield
+        finally:
+            connection.close()
 
     def is_lock_error(self, exc: BaseException) -> bool:
         from psycopg2 import errors
