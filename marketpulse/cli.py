@@ -33,7 +33,13 @@ from marketpulse.build.summary import print_summary
 from marketpulse.errors import one_line
 from marketpulse.ingest import runner
 from marketpulse.ingest.config import IngestConfig, validate_series, validate_symbols
-from marketpulse.ingest.report import Progress, exit_code, partial_line, summary_lines
+from marketpulse.ingest.report import (
+    Progress,
+    exit_code,
+    partial_line,
+    refused_line,
+    summary_lines,
+)
 from marketpulse.ops import audit
 from marketpulse.ops.alerts import conditions as alert_conditions
 from marketpulse.ops.alerts.dispatch import alert
@@ -185,7 +191,8 @@ def _ingest(config, warehouse, clients, sources, quiet: bool, strict: bool = Fal
         config, warehouse, clients, sources, progress=Progress(quiet=quiet), run_id=run_id
     )
     for line in summary_lines(reports):
-        print(line, file=sys.stdout if "FAILED" not in line else sys.stderr)
+        failed = "FAILED" in line or "REFUSED" in line
+        print(line, file=sys.stderr if failed else sys.stdout)
     for report in reports:
         for note in report.notes:
             print(f"{report.source}: note: {note}")
@@ -193,7 +200,10 @@ def _ingest(config, warehouse, clients, sources, quiet: bool, strict: bool = Fal
     print(f"ingest finished in {time.monotonic() - started:.1f}s")
     code = exit_code(reports, strict=strict)
     partial = partial_line(reports)
-    if partial and code == 0:
+    refused = refused_line(reports)
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+    elif partial and code == 0:
         print(f"warning: {partial}", file=sys.stderr)
     elif partial:
         what = "--strict: a failure is fatal" if strict else "nothing loaded"

@@ -16,6 +16,9 @@ class SourceReport:
     loaded: list[str] = field(default_factory=list)  # symbols / series loaded
     failed: dict[str, str] = field(default_factory=dict)  # symbol / series -> one-line reason
     fatal: str | None = None  # the whole source failed (no network, warehouse down, ...)
+    # Not a failure: the run was refused before it fetched anything, because the warehouse
+    # holds data of another origin (sample vs live, ADR 0003). Not audited, not alerted.
+    refused: str | None = None
     started_at: datetime | None = None  # UTC, for the run audit
     finished_at: datetime | None = None
     notes: list[str] = field(default_factory=list)  # not failures: rows rejected, columns ignored
@@ -24,7 +27,7 @@ class SourceReport:
 
     @property
     def ok(self) -> bool:
-        return self.fatal is None and not self.failed
+        return self.fatal is None and self.refused is None and not self.failed
 
     def fail(self, item: str, error: Exception, what: str = "", secondary: bool = False) -> str:
         """Record why `item` failed; a secondary failure (metadata) never hides the main one."""
@@ -77,6 +80,9 @@ def summary_lines(reports: list[SourceReport]) -> list[str]:
         if report.fatal:
             lines.append(f"{report.source}: FAILED: {report.fatal}")
             continue
+        if report.refused:
+            lines.append(f"{report.source}: REFUSED: {report.refused}")
+            continue
         tables = ", ".join(f"{table} {count:,}" for table, count in sorted(report.rows.items()))
         status = "ok" if report.ok else f"{len(report.failed)} failed"
         lines.append(
@@ -87,8 +93,9 @@ def summary_lines(reports: list[SourceReport]) -> list[str]:
     return lines
 
 
-# The exit codes of a run (docs/decisions/0029-partial-runs-build-what-loaded.md).
-LOADED, NOTHING_LOADED = 0, 1
+# The exit codes of a run (docs/decisions/0029-partial-runs-build-what-loaded.md); a run
+# refused because the warehouse holds data of another origin is a settings error (ADR 0003).
+LOADED, NOTHING_LOADED, REFUSED = 0, 1, 2
 
 
 def loaded_anything(report: SourceReport) -> bool:
@@ -98,7 +105,9 @@ def loaded_anything(report: SourceReport) -> bool:
 def exit_code(reports: list[SourceReport], strict: bool = False) -> int:
     """0 when everything loaded, or some of it did (a partial run: the failures are in the
     audit and the alerts; `make ingest && make build` builds what loaded); 1 when nothing
-    loaded, or anything failed with `strict`."""
+    loaded, or anything failed with `strict`; 2 when a source was refused (wrong warehouse)."""
+    if any(report.refused for report in reports):
+        return REFUSED
     if all(report.ok for report in reports):
         return LOADED
     if strict or not any(loaded_anything(report) for report in reports):
@@ -108,7 +117,7 @@ def exit_code(reports: list[SourceReport], strict: bool = False) -> int:
 
 def partial_line(reports: list[SourceReport]) -> str | None:
     """The one line a partial run ends with (on stderr), or None when nothing failed."""
-    failed = [report for report in reports if not report.ok]
+    failed = [report for report in reports if not report.ok and not report.refused]
     if not failed:
         return None
     parts = []
@@ -124,3 +133,13 @@ def partial_line(reports: list[SourceReport]) -> str | None:
         "raw_audit.pipeline_run_failures); exit 0 so a build uses what loaded; "
         "--strict (make ingest STRICT=1) makes any failure exit 1"
     )
+
+
+def refused_line(reports: list[SourceReport]) -> str | None:
+    """The one line a refused run ends with (on stderr), or None."""
+    refused = [report for report in reports if report.refused]
+    if not refused:
+        return None
+    names = ", ".join(report.source for report in refused)
+    reason = str(refused[0].refused)
+    return f"refused ({names}), nothing written and no run recorded: {reason}"

@@ -91,12 +91,27 @@ def run_source(
         counted = f": {resumed:,} rows" if outcome.resumed_rows else " (rows not counted)"
         report.notes.append(f"finished loading what an interrupted run had fetched{counted}")
     set_aside = [aside.line(RETRY_SOURCE) for aside in outcome.set_aside]
-    if outcome.error is not None:  # dlt wraps everything in PipelineStepFailed: find the cause
+    refusal = _refusal(outcome.error) if outcome.error is not None else None
+    if refusal is not None:  # not a failure: nothing was fetched (ADR 0003)
+        report.refused = f"{refusal}; {hints.mixed_origin(warehouse)}"
+        report.notes += set_aside
+    elif outcome.error is not None:  # dlt wraps everything in PipelineStepFailed: the cause
         report.fatal = "; ".join([_explain(name, outcome.error, warehouse), *set_aside])
     else:
         report.notes += set_aside
     report.finished_at = datetime.now(UTC)
     return report
+
+
+def _refusal(exc: BaseException) -> MixedOriginError | None:
+    current: BaseException | None = exc
+    seen: list[BaseException] = []
+    while current is not None and current not in seen:
+        if isinstance(current, MixedOriginError):
+            return current
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _explain(name: str, exc: BaseException, warehouse: Warehouse) -> str:
@@ -207,8 +222,10 @@ def run(
             dataset = DATASETS.get(name, f"raw_{name}")
             progress(name, "", f"-> {dataset} in {warehouse.describe()}")
             reports.append(run_source(name, builders[name], warehouse, progress))
+        ran = [report for report in reports if not report.refused]  # a refusal is no run
         try:
-            audit.record(warehouse, run_id or audit.new_run_id(), reports, yahoo_client.origin)
+            if ran:
+                audit.record(warehouse, run_id or audit.new_run_id(), ran, yahoo_client.origin)
         except Exception as exc:  # the audit must never hide what the run itself did
             log.warning("could not write the run audit: %s", one_line(exc, default=repr(exc)))
     return reports

@@ -262,6 +262,8 @@ def describe(cycle: Cycle) -> str:
         return f"watch {stamp}: stop requested while fetching; nothing of this batch was loaded"
     if cycle.report.fatal:
         return f"watch {stamp}: FAILED: {cycle.report.fatal}"
+    if cycle.report.refused:
+        return f"watch {stamp}: REFUSED: {cycle.report.refused}"
     failed = f", {len(cycle.report.failed)} symbols failed" if cycle.report.failed else ""
     build = "dbt build ok" if cycle.built else "dbt build FAILED (see above)"
     if not cycle.report.loaded:

@@ -180,12 +180,13 @@ def test_sample_and_live_data_never_mix(duckdb_warehouse: Warehouse) -> None:
         yahoo=ReplayYahooClient(FIXTURES / "yahoo", origin="live"),
         fred=ReplayFredClient(FIXTURES / "fred", origin="live"),
     )
-    assert yahoo.fatal == (
+    assert yahoo.refused == (
         "the warehouse holds recorded Yahoo data and this run would add live data; "
         "use another warehouse, or empty this one first: "
         f"MARKETPULSE_DUCKDB_PATH={duckdb_warehouse.duckdb_path} make reset YES=1"
     )
-    assert fred.fatal is not None and "holds recorded FRED data" in fred.fatal
+    assert fred.refused is not None and "holds recorded FRED data" in fred.refused
+    assert yahoo.fatal is None and fred.fatal is None  # a refusal is not a failure
     assert counts(duckdb_warehouse) == before
 
 

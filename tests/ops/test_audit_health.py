@@ -226,3 +226,48 @@ def test_a_failed_build_is_audited_alerted_and_critical_in_health(tmp_path: Path
     build_line = next(line for line in health.stdout.splitlines() if line.startswith("build dbt"))
     assert build_line.split()[2:4] == ["critical", "latest"]
     assert "failed: dbt build failed (exit code 1)" in build_line
+
+
+def test_a_live_ingest_refused_by_a_sample_warehouse_is_no_failed_run(tmp_path: Path) -> None:
+    """Issue 18 item 10: `marketpulse ingest` (live) on the demo's sample warehouse is refused
+    before it fetches anything: exit 2 and one error line; no run recorded, no alert, and
+    health stays as it was."""
+    slack = FakeHttp().start()
+    env = {
+        "WAREHOUSE": "duckdb",
+        "MARKETPULSE_DUCKDB_PATH": str(tmp_path / "demo.duckdb"),
+        "ALERTS__SLACK_WEBHOOK_URL": f"{slack.url}/slack/hook",
+        "ALERTS__STATE_PATH": str(tmp_path / "alerts.json"),
+        "ALERTS__COOLDOWN_MINUTES": "0",
+    }
+    try:
+        sample = cli("ingest", "--sample", "--quiet", env=env)
+        assert sample.returncode == 0, sample.stderr
+        warehouse = Warehouse.from_env(env)
+        before = rows(warehouse, "select run_id, source, status from raw_audit.pipeline_runs")
+        assert {status for _, _, status in before} == {"success"} and len(before) == 4
+        health_before = cli("health", env=env)
+
+        live = cli("ingest", "--quiet", env=env)
+    finally:
+        slack.stop()
+    assert live.returncode == 2, live.stdout + live.stderr
+    assert "Traceback" not in live.stderr
+    reset = f"MARKETPULSE_DUCKDB_PATH={tmp_path / 'demo.duckdb'} make reset YES=1"
+    assert live.stderr.splitlines()[-1] == (
+        "error: refused (yahoo, fred, trends, news), nothing written and no run recorded: "
+        "the warehouse holds sample Yahoo data and this run would add live data; "
+        f"use another warehouse, or empty this one first: {reset}"
+    )
+    assert "FAILED" not in live.stdout + live.stderr
+    assert rows(warehouse, "select run_id, source, status from raw_audit.pipeline_runs") == before
+    assert rows(warehouse, "select count(*) from raw_audit.pipeline_run_failures") == [(0,)]
+    assert slack.requests == []  # no alert: nothing failed
+    health = cli("health", env=env)
+    assert health.returncode == 0, health.stdout
+    assert [line for line in health.stdout.splitlines() if line.startswith("run ")] == [
+        line for line in health_before.stdout.splitlines() if line.startswith("run ")
+    ]
+    assert all(
+        line.split()[2] == "ok" for line in health.stdout.splitlines() if line.startswith("run ")
+    )

@@ -52,7 +52,8 @@ def market_time_between(start: datetime, end: datetime) -> timedelta:
 
 
 def from_reports(reports: Iterable[SourceReport]) -> list[Alert]:
-    """A source that failed as a whole, or lost symbols/series."""
+    """A source that failed as a whole, or lost symbols/series (a refusal is not a failure:
+    the run's own exit code and line say it, ADR 0003)."""
     alerts = []
     for report in reports:
         if report.fatal:
