@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from marketpulse.build import results
 from marketpulse.build.dbt import run_dbt
 from marketpulse.errors import one_line
 from marketpulse.ingest.runner import announce_wait, check_warehouse
@@ -39,7 +40,7 @@ def build(warehouse: Warehouse, *dbt_args: str, run_id: str | None = None) -> in
             audit.record(warehouse, run_id or audit.new_run_id(), [report], "n/a")
         except Exception as exc:  # the audit must never hide the build's own result
             print(f"warning: could not write the run audit: {one_line(exc)}")
-    alerts = conditions.build_failed("build", code)
+    alerts = conditions.build_failed("build", code, results.failures(started) if code else None)
     if code == 0:
         try:
             rows = conditions.quality_rows(warehouse)

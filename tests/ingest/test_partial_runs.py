@@ -81,7 +81,7 @@ def test_partial_run_exits_0_builds_what_loaded_and_records_alerts_and_marks_the
         ("yahoo", "ZZZZ")
     ]
     assert [r.body["text"] for r in slack.requests] == [
-        ":rotating_light: *marketpulse: yahoo: 1 item(s) failed*\n"
+        ":rotating_light: *marketpulse: yahoo: 1 item(s) failed: ZZZZ*\n"
         "ZZZZ: unknown or delisted symbol at Yahoo"
     ]
     health = shell(marketpulse("health"), env)

@@ -213,10 +213,13 @@ def test_a_failed_build_is_audited_alerted_and_critical_in_health(tmp_path: Path
     assert result.returncode == 1
     assert "error: dbt build failed; see the output above" in result.stderr
     assert "alert sent: build_failed -> slack" in result.stdout
-    assert [r.body["text"] for r in slack.requests] == [
-        ":rotating_light: *marketpulse: dbt build failed (exit code 1)*\n"
-        "A model or test failed; see dbt's output, or target/run_results.json."
-    ]
+    # The alert names what failed (issue 18 item 13): on a warehouse with no raw data, the
+    # staging models whose sources are missing.
+    (text,) = [r.body["text"] for r in slack.requests]
+    title, *details = text.splitlines()
+    assert title.startswith(":rotating_light: *marketpulse: dbt build failed: model stg_")
+    assert details and all(line.startswith(("model ", "test ", "unit test ")) for line in details)
+    assert any("does not exist" in line for line in details), details
     warehouse = Warehouse.from_env(env)
     assert rows(warehouse, "select source, status from raw_audit.pipeline_runs") == [
         ("dbt", "failed")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from marketpulse.build.results import NodeFailure
 from marketpulse.ingest.report import SourceReport
 from marketpulse.ops.alerts import Alert
 from marketpulse.warehouse import Warehouse
@@ -52,13 +53,18 @@ def market_time_between(start: datetime, end: datetime) -> timedelta:
 
 
 def from_reports(reports: Iterable[SourceReport]) -> list[Alert]:
-    """A source that failed as a whole, or lost symbols/series (a refusal is not a failure:
-    the run's own exit code and line say it, ADR 0003)."""
+    """A source that failed as a whole, or lost symbols/series: the title names the source
+    and the items (a refusal is not a failure: the run's own exit code and line say it,
+    ADR 0003)."""
     alerts = []
     for report in reports:
         if report.fatal:
             alerts.append(
-                Alert(f"source_failed:{report.source}", f"{report.source} failed", report.fatal)
+                Alert(
+                    f"source_failed:{report.source}",
+                    f"{report.source} failed: {_first(report.fatal)}",
+                    report.fatal,
+                )
             )
         elif report.failed:
             items = sorted(report.failed.items())
@@ -67,21 +73,46 @@ def from_reports(reports: Iterable[SourceReport]) -> list[Alert]:
             alerts.append(
                 Alert(
                     f"source_failed:{report.source}",
-                    f"{report.source}: {len(items)} item(s) failed",
+                    f"{report.source}: {len(items)} item(s) failed: "
+                    + _listed([item for item, _ in items]),
                     details + more,
                 )
             )
     return alerts
 
 
-def build_failed(command: str, exit_code: int) -> list[Alert]:
+def _listed(names: list[str], shown: int = 5) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def _first(text: str, width: int = 120) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else text
+    return line if len(line) <= width else line[: width - 3] + "..."
+
+
+def build_failed(
+    command: str, exit_code: int, failed: list[NodeFailure] | None = None
+) -> list[Alert]:
+    """A failed dbt build, naming the tests and models that failed (from run_results.json)."""
     if exit_code == 0:
         return []
+    if not failed:
+        return [
+            Alert(
+                "build_failed",
+                f"dbt {command} failed (exit code {exit_code})",
+                "dbt stopped before running the models (see its output): "
+                "a project, profile or connection error.",
+            )
+        ]
+    details = "\n".join(failure.line() for failure in failed[:20])
+    more = f"\n... and {len(failed) - 20} more" if len(failed) > 20 else ""
     return [
         Alert(
             "build_failed",
-            f"dbt {command} failed (exit code {exit_code})",
-            "A model or test failed; see dbt's output, or target/run_results.json.",
+            f"dbt {command} failed: " + _listed([failure.label() for failure in failed], 3),
+            details + more,
         )
     ]
 
