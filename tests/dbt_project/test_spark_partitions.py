@@ -5,7 +5,6 @@ DuckDB's and Postgres's (caught late by tests/e2e/test_spark.py; here without Sp
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import yaml
 
@@ -36,7 +35,5 @@ def test_every_spark_partitioned_model_declares_its_partition_column_last() -> N
     )
     assert len(partitioned) >= 4, partitioned
     columns = contract_columns()
-    wrong = {
-        model: columns[model][-3:] for model in partitioned if columns[model][-1] != partition
-    }
+    wrong = {model: columns[model][-3:] for model in partitioned if columns[model][-1] != partition}
     assert not wrong, f"{partition} must be the last column of: {wrong}"
