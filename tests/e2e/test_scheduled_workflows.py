@@ -15,7 +15,7 @@ import sysconfig
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from marketpulse.ingest import runner as ingest_runner
+from marketpulse.live.market_hours import is_open
 from tests.conftest import ROOT
 from tests.github_actions import JobResult, Runner
 
@@ -160,6 +161,7 @@ def assert_masked(folder: Path, secrets: dict[str, str]) -> list[str]:
     """No file holds the password, the user, the database or host:port; JSON stays JSON."""
     names = sorted(path.name for path in folder.iterdir())
     forbidden = [
+        secrets["PGHOST"],
         secrets["PGPASSWORD"],
         secrets["PGUSER"],
         secrets["PGDATABASE"],
@@ -280,3 +282,26 @@ def test_the_scheduled_workflows_pass_every_step(
     )
     assert runs[-2:] == [("intraday", "success"), ("dbt", "success")]
     assert os.environ.get("PGPASSWORD") != secrets["PGPASSWORD"]  # nothing leaked into ours
+
+    # etl-intraday as the scheduler starts it: the exchange calendar decides (at whatever time
+    # this test runs); every step it runs passes, and it runs the ingest exactly when the NYSE
+    # was open five minutes before.
+    shutil.rmtree(artifacts)
+    before = is_open(datetime.now(UTC) - timedelta(minutes=5))
+    scheduled = Runner(
+        WORKFLOWS / "etl-intraday.yml",
+        workspace,
+        "schedule",
+        runner_env(home),
+        secrets=secrets,
+        event={"schedule": "2,32 13-21 * * 1-5"},
+        artifacts_dir=artifacts,
+    )
+    result = scheduled.run("etl")
+    after = is_open(datetime.now(UTC) - timedelta(minutes=5))
+    assert not result.failed, [(s.name, s.outcome, s.output[-2000:]) for s in result.steps]
+    guard = result.step("Was the NYSE open five minutes ago?")
+    if before == after:  # not straddling an open or a close
+        assert result.step("Ingest").outcome == ("success" if before else "skipped")
+        if not before:
+            assert guard.output.strip().splitlines()[-1] == "market closed: nothing to do"
