@@ -69,6 +69,20 @@ def no_data(exc: data.NoData) -> None:
     st.info(str(exc), icon=":material/hourglass_empty:")
 
 
+def warming_up(text: str) -> None:
+    """The data is there, but a window has not filled yet in the chosen range."""
+    st.info(text, icon=":material/hourglass_top:")
+
+
+def signed_colour(text: str) -> str:
+    """CSS for a signed percentage cell: gains green, losses red, n/a muted."""
+    if text.startswith("+") and text.strip("+0.%"):
+        return "color: #1a9850"
+    if text.startswith("-"):
+        return "color: #d73027"
+    return f"color: {MUTED}"
+
+
 def pct(value: float | None, digits: int = 1) -> str:
     if value is None or pd.isna(value):
         return "n/a"

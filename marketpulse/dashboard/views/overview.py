@@ -40,20 +40,33 @@ def render(context: ui.Context) -> None:
             symbol: i for i, symbol in enumerate([*indices, context.benchmark, *context.symbols])
         }
         snapshot = snapshot.sort_values("symbol", key=lambda s: s.map(order))
+        changes = ["change_1d", "change_1m", "change_ytd"]
+        shown = snapshot[["symbol", "name", "last_close", *changes]].copy()
+        shown["name"] = shown["name"].fillna("")
+        # Signed and coloured, "n/a" where the period reaches before the history: never a
+        # "None" cell. The values stay numbers (sorting, the CSV download).
+        styled = (
+            shown.style.format(ui.pct, subset=changes)
+            .format("{:.2f}", subset=["last_close"], na_rep="n/a")
+            .map(lambda value: ui.signed_colour(ui.pct(value)), subset=changes)
+        )
         st.dataframe(
-            snapshot[["symbol", "name", "last_close", "change_1d", "change_1m", "change_ytd"]],
+            styled,
             hide_index=True,
             column_config={
                 "symbol": "Symbol",
                 "name": "Name",
-                "last_close": st.column_config.NumberColumn("Last close", format="%.2f"),
-                "change_1d": st.column_config.NumberColumn("1D", format="percent"),
-                "change_1m": st.column_config.NumberColumn("1M", format="percent"),
-                "change_ytd": st.column_config.NumberColumn("YTD", format="percent"),
+                "last_close": "Last close",
+                "change_1d": "1D",
+                "change_1m": "1M",
+                "change_ytd": "YTD",
             },
             key="snapshot",
         )
-        st.caption(f"Closes as traded; changes are total return (adjusted closes) to {as_of}.")
+        st.caption(
+            f"Closes as traded; changes are total return (adjusted closes) to {as_of};"
+            " n/a: the period starts before the loaded history."
+        )
     with right:
         heat = sectors.merge(returns, on="symbol").sort_values("change_1m", ascending=False)
         if heat.empty:

@@ -11,6 +11,7 @@ from marketpulse.dashboard.queries import sector_rotation as queries
 TITLE = "Sector Rotation"
 CAPTION = "The 11 SPDR sector ETFs against the benchmark: who leads, who lags, who is turning."
 TAIL_WEEKS = 5
+RANK_SESSIONS = 63  # fct_sector_rotation's 3-month return window
 QUADRANTS = (
     ("Leading", 1, 1, "rgba(26,152,80,0.08)"),
     ("Weakening", 1, -1, "rgba(242,142,43,0.10)"),
@@ -67,28 +68,40 @@ def render(context: ui.Context) -> None:
     with left:
         _rrg(rotation, benchmark, context)
     with right:
-        ranks = rotation.pivot_table(
-            index="label", columns="trading_date", values="momentum_rank", aggfunc="first"
-        )
-        ranks = ranks.loc[ranks.iloc[:, -1].sort_values().index]
-        figure = go.Figure(
-            go.Heatmap(
-                z=ranks.to_numpy(),
-                x=list(ranks.columns),
-                y=list(ranks.index),
-                colorscale="RdYlGn_r",
-                colorbar={"title": "rank"},
-                hovertemplate="%{y}<br>%{x}: rank %{z}<extra></extra>",
-            )
-        )
-        figure.update_yaxes(autorange="reversed")
-        figure.update_layout(hovermode="closest")
-        ui.chart(figure, "Momentum rank over time (1 = strongest 3-month return)", height=460)
+        _ranks(rotation)
     if benchmark != context.benchmark:
         st.caption(
             f"Relative strength is measured against {benchmark}, the benchmark the rotation mart"
             " is built on (dbt var `benchmark_symbol`), whichever benchmark the sidebar picks."
         )
+
+
+def _ranks(rotation) -> None:  # type: ignore[no-untyped-def]
+    ranked = rotation.dropna(subset=["momentum_rank"])
+    if ranked.empty:
+        # Early in the history every rank is still warming up: say so instead of an empty chart.
+        ui.warming_up(
+            f"No momentum ranks in this range yet: a rank needs {RANK_SESSIONS} sessions"
+            " (3 months) of history before the week it ranks. Pick a range ending later."
+        )
+        return
+    ranks = ranked.pivot_table(
+        index="label", columns="trading_date", values="momentum_rank", aggfunc="first"
+    )
+    ranks = ranks.loc[ranks.iloc[:, -1].sort_values(na_position="last").index]
+    figure = go.Figure(
+        go.Heatmap(
+            z=ranks.to_numpy(),
+            x=list(ranks.columns),
+            y=list(ranks.index),
+            colorscale="RdYlGn_r",
+            colorbar={"title": "rank"},
+            hovertemplate="%{y}<br>%{x}: rank %{z}<extra></extra>",
+        )
+    )
+    figure.update_yaxes(autorange="reversed")
+    figure.update_layout(hovermode="closest")
+    ui.chart(figure, "Momentum rank over time (1 = strongest 3-month return)", height=460)
 
 
 def _rrg(rotation, benchmark: str, context: ui.Context) -> None:  # type: ignore[no-untyped-def]
@@ -97,7 +110,10 @@ def _rrg(rotation, benchmark: str, context: ui.Context) -> None:  # type: ignore
         subset=["rs_ratio", "rs_momentum"]
     )
     if tails.empty:
-        ui.no_data(data.NoData("not enough weeks for a relative rotation graph in this range"))
+        ui.warming_up(
+            "Not enough history in this range for a relative rotation graph: the RS ratio"
+            " needs 50 sessions and its momentum 50 more before the weeks they plot."
+        )
         return
     x = tails["rs_ratio"].astype(float)
     y = tails["rs_momentum"].astype(float)

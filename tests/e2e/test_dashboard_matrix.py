@@ -1,0 +1,137 @@
+"""Every view, on the demo warehouse, under every kind of selection a user can make: no
+traceback, no error box, and no "None" / "nan" text on the page (issue 19 item 1).
+
+The ranges are the hard ones: the first session of history, inside the warm-up of the 3-month
+momentum, the 63- and 252-session windows, a single day, the last day alone and the whole
+history. Symbol selections: none, one, many, and an index without volume or sector (^VIX).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from marketpulse.warehouse import Warehouse
+from tests.e2e.test_dashboard import APP, use
+from tests.sample_warehouses import Demo
+
+FIRST = date(2013, 1, 2)  # the sample's first session
+LAST = date(2018, 12, 31)  # and its last
+VIEWS = (
+    "overview",
+    "sector-rotation",
+    "macro-lens",
+    "trends-sentiment",
+    "volatility-risk",
+    "portfolio",
+)
+RANGES = {
+    "first session only": (FIRST, FIRST),
+    "first two weeks": (FIRST, date(2013, 1, 16)),
+    "first three months (momentum warm-up)": (FIRST, date(2013, 4, 3)),
+    "inside the 252-session warm-up": (FIRST, date(2013, 11, 29)),
+    "a single day": (date(2016, 6, 1), date(2016, 6, 1)),
+    "the last day only": (LAST, LAST),
+    "the whole history": (FIRST, LAST),
+}
+SELECTIONS = {
+    "none": [],
+    "one": ["AAPL"],
+    "many": ["XOM", "SPY", "MSFT", "XLK", "XLE", "JPM", "AAPL", "WMT"],
+    "an index without volume or sector": ["^VIX"],
+}
+TEXT_ELEMENTS = (
+    "title",
+    "header",
+    "subheader",
+    "markdown",
+    "caption",
+    "info",
+    "warning",
+    "success",
+)
+# A word on its own: "None", "nan", "NaN", "NaT" (not "nanosecond" or "Nonetheless").
+MISSING = re.compile(r"(?<![\w.])(None|nan|NaN|NaT|<NA>)(?![\w])")
+
+
+def page_text(app: AppTest) -> list[str]:
+    """Every text a user reads: markdown, captions, notices, metrics, table cells, titles."""
+    texts: list[str] = []
+    for kind in TEXT_ELEMENTS:
+        texts += [str(element.value) for element in app.get(kind)]
+    for metric in app.get("metric"):
+        texts += [str(metric.label), str(metric.value), str(metric.delta or "")]
+    for kind in ("dataframe", "table"):
+        for element in app.get(kind):
+            frame = shown(element)
+            texts += [str(column) for column in frame.columns]
+            for column in frame.columns:
+                # A missing cell is drawn as "None" by Streamlit's grid.
+                if frame[column].isna().any():
+                    texts.append(f"None (a missing cell in column {column})")
+                if frame[column].dtype == object:
+                    texts += [str(value) for value in frame[column] if isinstance(value, str)]
+    return texts
+
+
+def shown(element: Any) -> pd.DataFrame:
+    """A table as drawn: a pandas Styler's display values when the view formats it, else
+    its data (where Streamlit's grid draws a missing cell as "None")."""
+    styler = element.proto.arrow_data.styler
+    if styler.display_values:
+        return pa.ipc.open_stream(styler.display_values).read_all().to_pandas()
+    return element.value
+
+
+def render(view: str, symbols: list[str] | None, dates: tuple[date, date] | None) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params["view"] = view
+    app.run()
+    if symbols is not None:
+        app.multiselect(key="symbols").set_value(symbols)
+    if dates is not None:
+        app.date_input(key="date_range").set_value(dates)
+    if symbols is not None or dates is not None:
+        app.run()
+    return app
+
+
+def problems(app: AppTest, case: str) -> list[str]:
+    found: list[str] = [f"{case}: exception {e.value}" for e in app.exception]
+    found += [f"{case}: error {e.value}" for e in app.error]
+    found += [
+        f"{case}: {MISSING.search(text).group(0)!r} in {text[:160]!r}"  # type: ignore[union-attr]
+        for text in page_text(app)
+        if MISSING.search(text)
+    ]
+    return found
+
+
+@pytest.fixture
+def demo(demo_duckdb: Demo, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
+    use(monkeypatch, demo_duckdb.warehouse)
+    return demo_duckdb.warehouse
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_range_renders_without_error_or_missing_values(demo: Warehouse, view: str) -> None:
+    found: list[Any] = []
+    for name, dates in RANGES.items():
+        found += problems(render(view, None, dates), f"{view}, {name}")
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_symbol_selection_renders_without_error_or_missing_values(
+    demo: Warehouse, view: str
+) -> None:
+    found: list[Any] = []
+    for name, symbols in SELECTIONS.items():
+        found += problems(render(view, symbols, (FIRST, LAST)), f"{view}, symbols {name}")
+    assert not found, "\n".join(found)
