@@ -19,7 +19,7 @@ WHERE = re.compile(r"^[A-Z][A-Za-z ]* Error in \w+ ")
 
 @dataclass(frozen=True)
 class NodeFailure:
-    kind: str  # model, test, unit_test, seed, snapshot
+    resource_type: str  # model, test, unit_test, seed, snapshot
     name: str
     on: str | None  # the model a test is on
     status: str  # error, fail
@@ -27,8 +27,8 @@ class NodeFailure:
     failures: int | None  # rows a failing test returned
 
     def label(self) -> str:
-        kind = self.kind.replace("_", " ")
-        return f"{kind} {self.name}" + (f" on {self.on}" if self.on else "")
+        resource_type = self.resource_type.replace("_", " ")
+        return f"{resource_type} {self.name}" + (f" on {self.on}" if self.on else "")
 
     def line(self) -> str:
         rows = f", {self.failures:,} rows" if self.failures else ""
@@ -63,8 +63,8 @@ def failures(since: datetime, target: Path | None = None) -> list[NodeFailure] |
             continue
         unique_id = str(result.get("unique_id", ""))
         parts = unique_id.split(".")
-        kind = parts[0] if parts else "node"
-        if kind == "unit_test":  # unit_test.<project>.<model>.<test>
+        resource_type = parts[0] if parts else "node"
+        if resource_type == "unit_test":  # unit_test.<project>.<model>.<test>
             name = ".".join(parts[2:4])
         else:  # model.<project>.<name>, test.<project>.<name>.<hash>
             name = parts[2] if len(parts) > 2 else unique_id
@@ -73,7 +73,7 @@ def failures(since: datetime, target: Path | None = None) -> list[NodeFailure] |
         message = _cause(str(result.get("message") or ""))
         found.append(
             NodeFailure(
-                kind=kind,
+                resource_type=resource_type,
                 name=name,
                 on=on,
                 status=status,
