@@ -123,6 +123,23 @@ def _as_of_line(target: data.Target) -> None:
     )
 
 
+def _sample_banner(target: data.Target) -> None:
+    """On every view: the bundled offline sample is not market data to act on."""
+    facts = universe_queries.sample_origin(target)
+    if facts is None:
+        return
+    parts = []
+    if facts["simulated"]:
+        parts.append(f"{facts['simulated']} of its {facts['symbols']} symbols are simulated prices")
+    if facts["sample_runs"]:
+        parts.append("the latest load is the recorded sample, a history that ends in the past")
+    st.warning(
+        "**Offline sample, not live market data.** This warehouse holds the bundled sample"
+        f" (`make demo`): {'; '.join(parts)}. `make ingest && make build` loads live data.",
+        icon=":material/science:",
+    )
+
+
 def _stale_warning(target: data.Target) -> None:
     """On every view: what the latest ingest run could not refresh (a partial run builds what
     loaded, docs/decisions/0029-partial-runs-build-what-loaded.md)."""
@@ -162,6 +179,7 @@ def main() -> None:
             return
         _auto_refresh(data.refresh_minutes())
         _as_of_line(target)
+        _sample_banner(target)
         _stale_warning(target)
         view.render(context)
 

@@ -66,3 +66,32 @@ def _as_date(value: Any) -> date | None:
     if value is None or (not isinstance(value, date) and pd.isna(value)):
         return None
     return pd.Timestamp(value).date()
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def sample_origin(target: Target) -> dict[str, int] | None:
+    """What of the warehouse is the bundled offline sample, or None when nothing is: symbols
+    whose prices are simulated (dim_symbol.is_simulated) and the latest ingest runs that
+    loaded the sample (fct_pipeline_runs.data_origin)."""
+    facts = {"simulated": 0, "symbols": 0, "sample_runs": 0}
+    if has(target, "dim_symbol", ("is_simulated",)):
+        row = run_query(
+            target,
+            """
+            select count(*) as symbols,
+                count(case when is_simulated then 1 end) as simulated
+            from marts.dim_symbol
+            """,
+        ).iloc[0]
+        facts["symbols"], facts["simulated"] = int(row["symbols"]), int(row["simulated"])
+    if has(target, "fct_pipeline_runs", ("data_origin", "is_latest_run")):
+        facts["sample_runs"] = int(
+            run_query(
+                target,
+                """
+                select count(*) as runs from marts.fct_pipeline_runs
+                where is_latest_run and data_origin = 'sample'
+                """,
+            ).iloc[0]["runs"]
+        )
+    return facts if facts["simulated"] or facts["sample_runs"] else None
