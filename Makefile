@@ -114,8 +114,8 @@ bench-dashboard: setup ## time every dashboard view (Streamlit AppTest) on $$WAR
 grant-bi: setup ## Postgres: (re)create the read-only BI role (MARKETPULSE_BI_ROLE/_PASSWORD) on marts
 	@$(VENV)/bin/marketpulse grant-bi
 
-prune: setup ## report raw rows past their retention (.dlt/config.toml); APPLY=1 deletes them
-	@$(VENV)/bin/marketpulse prune $(if $(APPLY),--apply)
+prune: setup ## report raw rows past their retention (.dlt/config.toml); APPLY=1 deletes them (YES=1: even every row of a domain)
+	@$(VENV)/bin/marketpulse prune $(if $(APPLY),--apply) $(if $(YES),--yes)
 
 # Intraday (issue 7): watch mode, the live service and its benchmark.
 INTERVAL ?= 60

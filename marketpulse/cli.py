@@ -6,7 +6,7 @@ marketpulse summary   # rows and date range per mart
 marketpulse query "select ..."   # any SQL on the warehouse, read-only; prints the rows
 marketpulse reset [--yes]   # empty the warehouse of this project's data; lists it without --yes
 marketpulse grant-bi  # Postgres: read-only BI role on `marts`
-marketpulse prune [--apply] [--as-of YYYY-MM-DD]   # retention; dry run by default
+marketpulse prune [--apply [--yes]] [--as-of YYYY-MM-DD]   # retention; dry run by default
 marketpulse build [dbt args]   # dbt build, recorded in the run audit; alerts on failure
 marketpulse health [--alert]   # warehouse, last runs, freshness, quality; exit 1 if critical
 marketpulse market-open [--at 2024-03-11T14:00:00Z]   # exit 0 open, 3 closed
@@ -84,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     prune.add_argument("--apply", action="store_true", help="delete; without it, a dry run")
     prune.add_argument("--as-of", help="YYYY-MM-DD the retention counts back from (default today)")
+    prune.add_argument(
+        "--yes", action="store_true", help="with --apply: go on even if a domain loses every row"
+    )
     market_open = commands.add_parser(
         "market-open", help="is the NYSE open? exit 0 and `open`, or exit 3 and the next open"
     )
@@ -146,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "grant-bi":
             return _grant_bi(warehouse)
         if args.command == "prune":
-            return _prune(warehouse, apply=args.apply, as_of=args.as_of)
+            return _prune(warehouse, apply=args.apply, as_of=args.as_of, yes=args.yes)
         if args.command == "build":
             return _build(warehouse, dbt_args)
         if args.command == "health":
@@ -368,7 +371,7 @@ def _grant_bi(warehouse: Warehouse) -> int:
     return 0
 
 
-def _prune(warehouse: Warehouse, apply: bool, as_of: str | None) -> int:
+def _prune(warehouse: Warehouse, apply: bool, as_of: str | None, yes: bool = False) -> int:
     from datetime import UTC, date, datetime
 
     from marketpulse.ops.retention import load_retention, prune
@@ -379,17 +382,42 @@ def _prune(warehouse: Warehouse, apply: bool, as_of: str | None) -> int:
         raise ConfigError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from exc
     periods = load_retention()
     try:
-        lines = prune(warehouse, periods, today, apply=apply)
+        planned = prune(warehouse, periods, today)
     except ConfigError:
         raise
     except Exception as exc:  # duckdb / psycopg2 errors: missing file, unreachable server
         print(f"error: prune failed on {warehouse.describe()}: {one_line(exc)}", file=sys.stderr)
         return 2
     print(f"retention as of {today.isoformat()} on {warehouse.describe()}:")
-    for line in lines:
-        print(f"  {line.describe()}")
+    for line in planned.describe():
+        print(f"  {line}")
     if not apply:
         print("dry run: nothing deleted; run `make prune APPLY=1` (or --apply) to delete")
+        return 0
+    emptied = planned.emptied()
+    if emptied and not yes:
+        what = "every row of " + ", ".join(f"{line.domain} ({line.table})" for line in emptied)
+        if not sys.stdin.isatty():
+            print(
+                f"error: the prune would delete {what}; nothing deleted; run again with --yes"
+                " (make prune APPLY=1 YES=1) to confirm",
+                file=sys.stderr,
+            )
+            return 2
+        answer = input(f"this deletes {what}; type yes to go on: ").strip().lower()
+        if answer != "yes":
+            print("nothing deleted")
+            return 1
+    try:
+        done = prune(warehouse, periods, today, apply=True)
+    except ConfigError:
+        raise
+    except Exception as exc:
+        print(f"error: prune failed on {warehouse.describe()}: {one_line(exc)}", file=sys.stderr)
+        return 2
+    print("applied (one transaction):")
+    for line in done.describe():
+        print(f"  {line}")
     return 0
 
 

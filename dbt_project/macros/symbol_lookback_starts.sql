@@ -6,9 +6,13 @@
     last_date, as long as the symbol misses fewer sessions in that span than the
     margin the caller adds to its longest window. Renders one select (no with),
     so it nests in a CTE. Symbols not in {{ this }} have no row: callers take
-    their whole history.
+    their whole history. With `upstream` (the relation the mart is built from,
+    with symbol and trading_date), neither has a symbol whose stored history
+    starts on another date than upstream's: its history was extended back (a
+    backfill) or pruned (docs/decisions/0033-retention-propagates.md), so every
+    stored window may differ from a fresh build.
 #}
-{% macro symbol_lookback_starts(lookback_sessions) -%}
+{% macro symbol_lookback_starts(lookback_sessions, upstream=none) -%}
     select
         stored.symbol,
         stored.last_date,
@@ -16,10 +20,23 @@
     from (
         select
             symbol,
+            min(trading_date) as first_date,
             max(trading_date) as last_date
         from {{ this }}
         group by symbol
     ) as stored
+    {%- if upstream is not none %}
+    inner join (
+        select
+            symbol,
+            min(trading_date) as first_date
+        from {{ upstream }}
+        group by symbol
+    ) as upstream_starts
+        on
+            stored.symbol = upstream_starts.symbol
+            and stored.first_date = upstream_starts.first_date
+    {%- endif %}
     inner join (
         select
             date_day,

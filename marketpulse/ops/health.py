@@ -2,8 +2,9 @@
 
 critical (exit 1): the warehouse cannot be opened; a source's (or dbt build's) latest run
 failed; live data missing for more than 6 hours of NYSE market time.
-warning (exit 0): a source never ran or its latest run was partial; an entity's 30-day quality
-score under 0.7; a quality check (completeness, gaps, freshness) failing.
+warning (exit 0): a source never ran, never loaded a row (its marts are empty) or its latest run
+was partial; an entity's 30-day quality score under 0.7; a quality check (completeness, gaps,
+freshness) failing; a portfolio older than the retained prices (not valued).
 ok / info: everything else, e.g. sample data, whose freshness is not judged.
 """
 
@@ -28,6 +29,11 @@ LAST_RUNS_SQL = (
 )
 DATA_SQL = "select max(_loaded_at), min(data_origin), max(data_origin) from {table}"
 NO_QUALITY = "no fct_data_quality yet (run `make build`)"
+UNVALUED_PORTFOLIOS_SQL = (
+    "select portfolio_id, inception_date,"
+    " (select min(trading_date) from marts.fct_prices_daily)"
+    " from marts.dim_portfolio where is_before_retained_prices order by portfolio_id"
+)
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,7 @@ def check(
     _runs(health, warehouse, now, sources)
     _freshness(health, warehouse, now, stale_market_hours)
     _quality(health, warehouse, quality_threshold)
+    _portfolios(health, warehouse)
     return health
 
 
@@ -138,7 +145,11 @@ def _freshness(health: Health, warehouse: Warehouse, now: datetime, hours: float
     for source, table in conditions.FRESHNESS_TABLES.items():
         rows = conditions._query(warehouse, DATA_SQL.format(table=table))  # constant names
         if not rows or rows[0][0] is None:
-            health.add(f"fresh {source}", "warning", f"no rows in {table}")
+            health.add(
+                f"fresh {source}",
+                "warning",
+                f"never loaded: no rows in {table}; its marts are empty until `make ingest`",
+            )
             continue
         loaded_at, first_origin, last_origin = rows[0]
         if first_origin != "live" or last_origin != "live":
@@ -202,3 +213,19 @@ def _quality(health: Health, warehouse: Warehouse, threshold: float) -> None:
             level,
             f"failing: completeness {completeness}, gaps {gaps}, freshness {freshness}",
         )
+
+
+def _portfolios(health: Health, warehouse: Warehouse) -> None:
+    """Portfolios whose history starts before the retained prices (a prune): not valued."""
+    rows = conditions._query(warehouse, UNVALUED_PORTFOLIOS_SQL)  # None: no such mart/column
+    if not rows:
+        return
+    first_priced = rows[0][2]
+    names = ", ".join(
+        f"{portfolio_id} (inception {inception})" for portfolio_id, inception, _ in rows
+    )
+    health.add(
+        "portfolios",
+        "warning",
+        f"not valued, older than the retained prices (from {first_priced}): {names}",
+    )

@@ -6,6 +6,11 @@ domain's retention and would be deleted; `--apply` deletes them. The periods com
 years, trends 1 year, news 3 months), overridable like any dlt setting, e.g.
 RETENTION__PRICES="3 years". "forever" keeps a domain whole. Table and column names come from
 RETENTION_TABLES below, never from input; the cut-off date is always a bound parameter.
+
+A prune propagates (docs/decisions/0033-retention-propagates.md): in the same transaction it
+empties the incremental marts built from a pruned domain (INCREMENTAL_MARTS), so the next
+`dbt build` recomputes them in full from the retained rows, as a fresh build would; the table
+marts are rebuilt by every build anyway.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import dlt
 
@@ -30,6 +36,7 @@ RETENTION_TABLES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "prices": (
         ("raw_yahoo", "prices_daily", "trading_date"),
         ("raw_yahoo", "corporate_actions", "ex_date"),
+        ("raw_yahoo", "prices_intraday", "session_date"),
     ),
     "macro": (("raw_fred", "observations", "observation_date"),),
     "trends": (("raw_trends", "interest_over_time", "observed_date"),),
@@ -37,6 +44,17 @@ RETENTION_TABLES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("raw_news", "headlines", "published_at"),
         ("raw_news", "headlines_quarantine", "_loaded_at"),  # rejected items, by load time
     ),
+}
+# The incremental marts (materialized='incremental' in dbt_project/models/marts; a test keeps
+# this in step with dbt's manifest) and the domains they are built from. An incremental run
+# only adds and replaces rows, and its windows and recurrences continue from the stored rows:
+# after a prune they would keep the pruned rows and values computed from them.
+INCREMENTAL_MARTS: dict[str, tuple[str, ...]] = {
+    "fct_prices_daily": ("prices",),
+    "fct_technical_indicators": ("prices",),
+    "fct_drawdowns": ("prices",),
+    "fct_rolling_risk": ("prices", "macro"),
+    "fct_sector_rotation": ("prices",),
 }
 PERIOD = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?\s*$", re.IGNORECASE)
 
@@ -49,6 +67,7 @@ class PruneLine:
     cutoff: date | None
     rows: int | None  # None: the table does not exist here
     applied: bool
+    total: int | None = None  # every row of the table, before the prune
 
     def describe(self) -> str:
         if self.cutoff is None:
@@ -56,10 +75,31 @@ class PruneLine:
         if self.rows is None:
             return f"{self.domain:<7} {self.table:<32} nothing to prune (no such table here)"
         verb = "deleted" if self.applied else "would delete"
+        of = f" of {self.total:,}" if self.total is not None else ""
         return (
-            f"{self.domain:<7} {self.table:<32} {verb} {self.rows:,} rows"
+            f"{self.domain:<7} {self.table:<32} {verb} {self.rows:,}{of} rows"
             f" ({self.column} < {self.cutoff.isoformat()})"
         )
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What a prune did (or would do): per raw table, and the incremental marts it emptied."""
+
+    lines: list[PruneLine]
+    cleared_marts: list[str]
+    applied: bool
+
+    def emptied(self) -> list[PruneLine]:
+        """The tables that would lose every row they have: a prune that needs confirmation."""
+        return [line for line in self.lines if line.rows and line.rows == line.total]
+
+    def describe(self) -> list[str]:
+        lines = [line.describe() for line in self.lines]
+        verb = "emptied" if self.applied else "would be emptied"
+        for mart in self.cleared_marts:
+            lines.append(f"{'marts':<7} {mart:<32} {verb}: the next build recomputes it in full")
+        return lines
 
 
 def load_retention() -> dict[str, str]:
@@ -103,8 +143,9 @@ def _days_in_month(year: int, month: int) -> int:
 
 def prune(
     warehouse: Warehouse, periods: dict[str, str], today: date, apply: bool = False
-) -> list[PruneLine]:
-    """Count (dry run) or delete the raw rows older than each domain's retention."""
+) -> Pruned:
+    """Count (dry run) or delete the raw rows older than each domain's retention; with `apply`,
+    also empty the incremental marts built from a domain that lost rows."""
     if not warehouse.exists():
         raise ConfigError(
             f"no warehouse at {warehouse.describe()}; run `make demo` or `make ingest` first"
@@ -112,6 +153,7 @@ def prune(
     if apply and warehouse.append_only:
         raise ConfigError(f"prune reports only: {warehouse.append_only}")
     lines: list[PruneLine] = []
+    cleared: list[str] = []
     # One session: with --apply one transaction, all tables or none.
     with warehouse.session(read_only=not apply) as session:
         existing = _existing_columns(session)
@@ -123,15 +165,28 @@ def prune(
                     lines.append(PruneLine(domain, name, column, cutoff, None, False))
                     continue
                 where = f'from "{schema}"."{table}" where "{column}" < :cutoff'
-                ((rows,),) = session.rows(f"select count(*) {where}", {"cutoff": cutoff})
+                rows = _count(session, f"select count(*) {where}", {"cutoff": cutoff})
+                total = _count(session, f'select count(*) from "{schema}"."{table}"', {})
                 if apply and rows:
                     session.execute(f"delete {where}", {"cutoff": cutoff})
-                lines.append(PruneLine(domain, name, column, cutoff, int(rows), apply))
-    return lines
+                lines.append(PruneLine(domain, name, column, cutoff, rows, apply, total))
+        pruned = {line.domain for line in lines if line.rows}
+        for mart, domains in INCREMENTAL_MARTS.items():
+            if pruned & set(domains) and ("marts", mart) in existing:
+                if apply:
+                    session.execute(f'delete from "marts"."{mart}"', {})
+                cleared.append(f"marts.{mart}")
+    return Pruned(lines, cleared, apply)
+
+
+def _count(session: Session, sql: str, params: dict[str, Any]) -> int:
+    ((rows,),) = session.rows(sql, params)
+    return int(rows)
 
 
 def _existing_columns(session: Session) -> dict[tuple[str, str], set[str]]:
     schemas = sorted({schema for tables in RETENTION_TABLES.values() for schema, _, _ in tables})
+    schemas.append("marts")
     sql = (
         "select table_schema, table_name, column_name from information_schema.columns"
         " where table_schema in :schemas"

@@ -274,3 +274,38 @@ def test_a_live_ingest_refused_by_a_sample_warehouse_is_no_failed_run(tmp_path: 
     assert all(
         line.split()[2] == "ok" for line in health.stdout.splitlines() if line.startswith("run ")
     )
+
+
+def test_freshness_covers_every_source_and_names_those_never_loaded(
+    warehouse: Warehouse,
+) -> None:
+    """Issue 18 items 7 and 9: trends and news are judged like prices and FRED; a source whose
+    raw table has no rows (never loaded) is named, with what that means for its marts."""
+    execute(
+        warehouse,
+        "create schema if not exists raw_trends",
+        "create table raw_trends.interest_over_time (keyword text, observed_date date,"
+        " data_origin text, _loaded_at timestamp with time zone)",
+        "insert into raw_trends.interest_over_time values ('inflation', date '2026-11-22',"
+        " 'live', timestamp with time zone '2026-11-23 15:00:00+00')",
+        "create schema if not exists raw_news",
+        "create table raw_news.headlines (article_id text, data_origin text,"
+        " _loaded_at timestamp with time zone)",
+        "insert into raw_news.headlines values"
+        " ('a1', 'live', timestamp with time zone '2026-11-19 21:00:00+00')",
+    )
+    monday_1555_ny = datetime(2026, 11, 23, 20, 55, tzinfo=UTC)
+    health = check(warehouse, now=monday_1555_ny)
+    by_name = {c.name: c for c in health.checks}
+    # trends: loaded 10:00 New York, 5.9 market hours before 15:55: within the 6 hours.
+    assert by_name["fresh trends"].level == "ok"
+    assert by_name["fresh trends"].detail.endswith("5.9 market hours since (limit 6)")
+    # news: loaded Thursday 16:00 New York; Friday's and Monday's sessions since.
+    assert by_name["fresh news"].level == "critical"
+    assert "stale:news" in [alert.key for alert in health.alerts]
+    assert "stale:trends" not in [alert.key for alert in health.alerts]
+    for source, table in (("yahoo", "raw_yahoo.prices_daily"), ("fred", "raw_fred.observations")):
+        assert (by_name[f"fresh {source}"].level, by_name[f"fresh {source}"].detail) == (
+            "warning",
+            f"never loaded: no rows in {table}; its marts are empty until `make ingest`",
+        )

@@ -1,8 +1,10 @@
 """Retention: `prune` reports first (dry run), deletes only with --apply, only rows older than
-each domain's period, on DuckDB and Postgres; missing domains are "nothing to prune"."""
+each domain's period (the intraday bars with the prices), on DuckDB and Postgres; missing domains
+are "nothing to prune"; a prune that would empty a table asks first (--yes)."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pandas as pd
@@ -13,8 +15,9 @@ from marketpulse.ops.retention import DEFAULT_RETENTION, RETENTION_TABLES, cutof
 from marketpulse.warehouse import ConfigError, Warehouse
 from tests.sample_warehouses import execute
 
-# Prices and macro only: the trends and news domains then have no raw tables here.
-SLICE_SOURCES = ("yahoo", "fred")
+# Prices (daily and intraday) and macro only: the trends and news domains then have no raw
+# tables here.
+SLICE_SOURCES = ("yahoo", "fred", "intraday")
 AS_OF = date(2020, 11, 15)
 PERIODS = {"prices": "2 years", "macro": "2 years", "trends": "1 year", "news": "3 months"}
 DATED = [(f"{schema}.{table}", column) for schema, table, column in RETENTION_TABLES["prices"]]
@@ -68,17 +71,23 @@ def test_prune_reports_first_then_deletes_only_expired_rows(slice_warehouse: War
         for table, column in DATED
     }
     assert expected["raw_yahoo.prices_daily"] > 0 and expected["raw_fred.observations"] > 0
+    assert expected["raw_yahoo.prices_intraday"] > 0
+    totals = {
+        table: execute(slice_warehouse, f"select count(*) from {table}")[0][0] for table, _ in DATED
+    }
+    assert all(totals[table] > expected[table] for table in totals)  # none is emptied
     before = dated_rows(slice_warehouse)
 
-    dry = prune(slice_warehouse, PERIODS, AS_OF)
+    dry = prune(slice_warehouse, PERIODS, AS_OF).lines
     assert {line.table: line.rows for line in dry if line.rows is not None} == expected
+    assert {line.table: line.total for line in dry if line.rows is not None} == totals
     assert all(not line.applied for line in dry)
     assert dated_rows(slice_warehouse) == before  # a dry run deletes nothing
     missing = {line.domain for line in dry if line.rows is None}
     assert missing == {"trends", "news"}  # their raw tables are not in this warehouse
     assert all("nothing to prune" in line.describe() for line in dry if line.rows is None)
 
-    applied = prune(slice_warehouse, PERIODS, AS_OF, apply=True)
+    applied = prune(slice_warehouse, PERIODS, AS_OF, apply=True).lines
     assert {line.table: line.rows for line in applied if line.rows is not None} == expected
     after = dated_rows(slice_warehouse)
     for table, column in DATED:
@@ -90,7 +99,7 @@ def test_prune_reports_first_then_deletes_only_expired_rows(slice_warehouse: War
         assert len(before[table]) - len(after[table]) == expected[table]
         assert set(after[table]) <= set(before[table])
 
-    again = prune(slice_warehouse, PERIODS, AS_OF, apply=True)
+    again = prune(slice_warehouse, PERIODS, AS_OF, apply=True).lines
     assert all(line.rows in (0, None) for line in again)
 
 
@@ -116,3 +125,44 @@ def test_cli_prune_is_a_dry_run_with_config_overrides(
         "error: retention.prices = 'two years' is not a period"
         " (e.g. '2 years', '3 months', '90 days', or 'forever')\n"
     )
+
+
+def test_cli_prune_that_empties_a_table_needs_yes(
+    slice_warehouse: Warehouse,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """As of 2030 with 2-year periods every sample row is expired: --apply alone (stdin not a
+    terminal) deletes nothing and says why in one line; with --yes every table is emptied and
+    each is listed with what it lost."""
+    for name, value in slice_warehouse.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("RETENTION__MACRO", "2 years")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    totals = {
+        table: execute(slice_warehouse, f"select count(*) from {table}")[0][0] for table, _ in DATED
+    }
+    before = dated_rows(slice_warehouse)
+
+    assert main(["prune", "--as-of", "2030-01-01", "--apply"]) == 2
+    captured = capsys.readouterr()
+    domains = {
+        f"{schema}.{table}": domain
+        for domain, tables in RETENTION_TABLES.items()
+        for schema, table, _ in tables
+    }
+    emptied = ", ".join(f"{domains[table]} ({table})" for table, total in totals.items() if total)
+    assert "prices (raw_yahoo.prices_intraday)" in emptied and "macro" in emptied
+    assert captured.err == (
+        f"error: the prune would delete every row of {emptied}; nothing deleted;"
+        " run again with --yes (make prune APPLY=1 YES=1) to confirm\n"
+    )
+    for table, total in totals.items():  # what it would delete, per table, before refusing
+        assert f"{table:<32} would delete {total:,} of {total:,} rows" in captured.out
+    assert dated_rows(slice_warehouse) == before
+
+    assert main(["prune", "--as-of", "2030-01-01", "--apply", "--yes"]) == 0
+    out = capsys.readouterr().out
+    for table, total in totals.items():
+        assert f"{table:<32} deleted {total:,} of {total:,} rows" in out
+        assert execute(slice_warehouse, f"select count(*) from {table}")[0][0] == 0

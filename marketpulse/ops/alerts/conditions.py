@@ -15,8 +15,14 @@ from marketpulse.ingest.report import SourceReport
 from marketpulse.ops.alerts import Alert
 from marketpulse.warehouse import Warehouse
 
-# The raw table whose newest live row says when each source last delivered data.
-FRESHNESS_TABLES = {"yahoo": "raw_yahoo.prices_daily", "fred": "raw_fred.observations"}
+# The raw table whose newest live row says when each source last delivered data: every source
+# `make ingest` loads.
+FRESHNESS_TABLES = {
+    "yahoo": "raw_yahoo.prices_daily",
+    "fred": "raw_fred.observations",
+    "trends": "raw_trends.interest_over_time",
+    "news": "raw_news.headlines",
+}
 QUALITY_SQL = (
     "select entity_type, entity_id, quality_score, quality_grade, as_of_date"
     " from marts.fct_data_quality where window_name = '30d'"

@@ -11,6 +11,11 @@
     through splits after the snapshot's date (split_ratio on the ex-date's row) because
     fct_prices_daily's close is as traded.
 
+    A portfolio whose first snapshot's first session is before the first session of
+    fct_prices_daily (its history was pruned by retention, docs/decisions/0033) cannot be
+    valued from its inception: it has no rows here (dim_portfolio flags it with
+    is_before_retained_prices, and `make health` reports it).
+
     Weights-only snapshots: bought at the first session's close with the portfolio's value
     then. The value chains without recursion: a quantity snapshot's positions have an
     absolute value at the next snapshot's first session (the anchor; for the first snapshot
@@ -45,12 +50,14 @@ prices as (
 
 last_priced as (
 
-    select max(trading_date) as last_priced_date
+    select
+        min(trading_date) as first_priced_date,
+        max(trading_date) as last_priced_date
     from prices
 
 ),
 
-snapshots as (
+all_snapshots as (
 
     select
         portfolio_id,
@@ -58,6 +65,42 @@ snapshots as (
         count(quantity) = 0 as is_weights_only
     from holdings
     group by portfolio_id, as_of_date
+
+),
+
+-- Portfolios whose inception is on or after the first priced session (the first session on
+-- or after it, for a date that is no session).
+valued_portfolios as (
+
+    select inception_sessions.portfolio_id
+    from (
+        select
+            inceptions.portfolio_id,
+            min(calendar.date_day) as first_session_date
+        from (
+            select
+                portfolio_id,
+                min(as_of_date) as inception_date
+            from all_snapshots
+            group by portfolio_id
+        ) as inceptions
+        inner join calendar
+            on inceptions.inception_date <= calendar.date_day
+        group by inceptions.portfolio_id
+    ) as inception_sessions
+    cross join last_priced
+    where
+        last_priced.first_priced_date is null
+        or inception_sessions.first_session_date >= last_priced.first_priced_date
+
+),
+
+snapshots as (
+
+    select all_snapshots.*
+    from all_snapshots
+    inner join valued_portfolios
+        on all_snapshots.portfolio_id = valued_portfolios.portfolio_id
 
 ),
 

@@ -24,9 +24,11 @@
     selects over one window spec, and join the wide rows once.
 
     Incremental runs recompute a symbol in full when it is new, still warming
-    up, or when its stored history no longer matches fct_prices_daily over the
-    lookback (a new dividend or split re-adjusts every earlier price; a late
-    correction changes a recent one). Otherwise they read lookback_rows
+    up, when its stored history starts on another date than its prices
+    (extended back, or pruned: docs/decisions/0033), or when its stored history
+    no longer matches fct_prices_daily over the lookback (a new dividend or
+    split re-adjusts every earlier price; a late correction changes a recent
+    one). Otherwise they read lookback_rows
     sessions before the last stored one, from the prices and from the stored
     table (only those rows of it, plus its key columns), enough for every window
     (sma_200 needs 200 closes, return_252d 253), and insert the new sessions.
@@ -57,6 +59,7 @@ with prices as (
 
         select
             symbol,
+            min(trading_date) as first_date,
             max(observation_number) as last_number
         from {{ this }}
         group by symbol
@@ -158,10 +161,20 @@ with prices as (
                 or stored_state.atr_14 is null
                 or lookback_check.matching_rows != lookback_check.price_rows
                 or lookback_check.price_rows
-                != stored_state.last_number - lookback_start.from_number + 1,
+                != stored_state.last_number - lookback_start.from_number + 1
+                -- history extended back or pruned (docs/decisions/0033)
+                or stored_last.first_date != price_symbols.first_date,
                 true
             ) as is_full_recompute
-        from (select distinct symbol from prices) as price_symbols
+        from (
+            select
+                symbol,
+                min(trading_date) as first_date
+            from prices
+            group by symbol
+        ) as price_symbols
+        left join stored_last
+            on price_symbols.symbol = stored_last.symbol
         left join stored_state
             on price_symbols.symbol = stored_state.symbol
         left join lookback_start

@@ -4,7 +4,7 @@
     peak's date, not prices: adjusted prices are restated when a dividend goes
     ex, ratios are not. Incremental: a run continues each symbol from its last
     stored peak (its date, priced from fct_prices_daily today), so no lookback
-    is needed.
+    is needed; a symbol whose prices now start on another date is recomputed whole.
 #}
 {{
     config(
@@ -36,12 +36,25 @@ with all_prices as (
 
         select
             symbol,
+            min(trading_date) as first_date,
             max(trading_date) as last_date
         from {{ this }}
         group by symbol
 
     ),
 
+    price_starts as (
+
+        select
+            symbol,
+            min(trading_date) as first_date
+        from all_prices
+        group by symbol
+
+    ),
+
+    -- A symbol whose stored history starts on another date than its prices (extended back,
+    -- or pruned: docs/decisions/0033) has no previous peak: it is recomputed whole.
     previous_peaks as (
 
         select
@@ -50,6 +63,10 @@ with all_prices as (
             previous.peak_date,
             peak_prices.adj_close as peak_close
         from stored
+        inner join price_starts
+            on
+                stored.symbol = price_starts.symbol
+                and stored.first_date = price_starts.first_date
         inner join {{ this }} as previous
             on
                 stored.symbol = previous.symbol

@@ -49,7 +49,7 @@ risk_free as (
 
     starts as (
 
-        {{ marketpulse.symbol_lookback_starts(lookback_sessions) }}
+        {{ marketpulse.symbol_lookback_starts(lookback_sessions, ref('fct_prices_daily')) }}
 
     ),
 

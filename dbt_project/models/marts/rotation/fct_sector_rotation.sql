@@ -59,7 +59,7 @@ benchmark_prices as (
 
     lookback_starts as (
 
-        {{ marketpulse.symbol_lookback_starts(lookback_sessions) }}
+        {{ marketpulse.symbol_lookback_starts(lookback_sessions, ref('fct_prices_daily')) }}
 
     ),
 
