@@ -147,6 +147,40 @@ def nonempty(frame: pd.DataFrame, what: str, hint: str = "make build") -> pd.Dat
     return frame
 
 
+class OutOfRange(NoData):
+    """The data is loaded, only not in the chosen range: say which range it covers."""
+
+    def __init__(self, what: str, start: date, end: date, first: date, last: date) -> None:
+        when = f"on {start}" if start == end else f"in {start}..{end}"
+        Exception.__init__(
+            self, f"Nothing {when}: {what} covers {first}..{last}. Pick a range inside it."
+        )
+        self.what = what
+        self.hint = ""
+
+
+def in_range(
+    frame: pd.DataFrame,
+    target: Target,
+    what: str,
+    extent: str,
+    start: date,
+    end: date,
+    hint: str = "make build",
+    **params: Any,
+) -> pd.DataFrame:
+    """`frame` unless it is empty. Then tell apart nothing loaded (NoData, with the command
+    that loads it) from data outside the range (OutOfRange, with the range that exists):
+    `extent` selects the min and max date of what the query would have read, unfiltered by
+    the range, as `first` and `last`."""
+    if not frame.empty:
+        return frame
+    first, last = run_query(target, extent, **params).iloc[0][["first", "last"]]
+    if first is None or pd.isna(first):
+        raise NoData(f"{what} is empty", hint)
+    raise OutOfRange(what, start, end, pd.Timestamp(first).date(), pd.Timestamp(last).date())
+
+
 WEEKLY_AFTER_DAYS = 550  # longer ranges are drawn from weekly points, aggregated in SQL
 
 

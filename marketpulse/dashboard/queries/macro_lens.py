@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from marketpulse.dashboard.data import CACHE_TTL, Target, nonempty, require, run_query
+from marketpulse.dashboard.data import CACHE_TTL, Target, in_range, require, run_query
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -30,7 +30,14 @@ def macro_monthly(target: Target, start: date, end: date) -> pd.DataFrame:
         start=start,
         end=end,
     )
-    return nonempty(frame, f"`marts.{mart}` has no rows in {start}..{end}")
+    return in_range(
+        frame,
+        target,
+        f"`marts.{mart}`",
+        f"select min(month_end_date) as first, max(month_end_date) as last from marts.{mart}",
+        start,
+        end,
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -50,4 +57,11 @@ def yield_spreads(target: Target, start: date, end: date) -> pd.DataFrame:
         start=start,
         end=end,
     )
-    return nonempty(frame, f"`marts.{mart}` has no rows in {start}..{end}")
+    return in_range(
+        frame,
+        target,
+        f"`marts.{mart}`",
+        f"select min(trading_date) as first, max(trading_date) as last from marts.{mart}",
+        start,
+        end,
+    )

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from marketpulse.dashboard.data import CACHE_TTL, Target, nonempty, require, run_query
+from marketpulse.dashboard.data import CACHE_TTL, Target, in_range, nonempty, require, run_query
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -172,18 +172,26 @@ def macro_latest(target: Target, indicator_id: str, as_of: date) -> pd.DataFrame
 def cpi_yoy_latest(target: Target, as_of: date) -> pd.DataFrame:
     """CPI YoY (fraction) as known at the last two month ends on or before as_of."""
     require(target, "fct_macro_lens_monthly", ("month_end_date", "cpi_yoy_pct"))
-    return nonempty(
-        run_query(
-            target,
-            """
-            select month_end_date as month_end, cpi_observation_date,
-                cpi_yoy_pct / 100.0 as cpi_yoy
-            from marts.fct_macro_lens_monthly
-            where month_end_date <= :as_of and cpi_yoy_pct is not null
-            order by month_end_date desc
-            limit 2
-            """,
-            as_of=as_of,
-        ),
-        f"no CPI YoY known on {as_of}",
+    frame = run_query(
+        target,
+        """
+        select month_end_date as month_end, cpi_observation_date,
+            cpi_yoy_pct / 100.0 as cpi_yoy
+        from marts.fct_macro_lens_monthly
+        where month_end_date <= :as_of and cpi_yoy_pct is not null
+        order by month_end_date desc
+        limit 2
+        """,
+        as_of=as_of,
+    )
+    return in_range(
+        frame,
+        target,
+        "CPI YoY (known from the first month end with a CPI a year older)",
+        """
+        select min(month_end_date) as first, max(month_end_date) as last
+        from marts.fct_macro_lens_monthly where cpi_yoy_pct is not null
+        """,
+        as_of,
+        as_of,
     )

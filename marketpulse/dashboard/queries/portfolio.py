@@ -7,7 +7,15 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from marketpulse.dashboard.data import CACHE_TTL, Target, nonempty, require, run_query, weekly_grain
+from marketpulse.dashboard.data import (
+    CACHE_TTL,
+    Target,
+    in_range,
+    nonempty,
+    require,
+    run_query,
+    weekly_grain,
+)
 from marketpulse.dashboard.queries.volatility_risk import RISK_COLUMNS
 
 IMPORT_HINT = "make import-portfolio FILE=..."
@@ -135,7 +143,16 @@ def portfolio_performance(
     else:
         sql = f"{daily} order by trading_date"
     frame = run_query(target, sql, portfolio_id=portfolio_id, start=start, end=end)
-    return nonempty(frame, f"`marts.{mart}` has no rows for {portfolio_id} in {start}..{end}")
+    return in_range(
+        frame,
+        target,
+        f"portfolio {portfolio_id}",
+        f"select min(trading_date) as first, max(trading_date) as last from marts.{mart}"
+        " where portfolio_id = :portfolio_id",
+        start,
+        end,
+        portfolio_id=portfolio_id,
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from marketpulse.dashboard.data import CACHE_TTL, Target, nonempty, require, run_query
+from marketpulse.dashboard.data import CACHE_TTL, Target, in_range, nonempty, require, run_query
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -102,4 +102,12 @@ def rotation(target: Target, start: date, end: date) -> pd.DataFrame:
         start=start,
         end=end,
     )
-    return nonempty(frame, f"`marts.fct_sector_rotation` has no rows in {start}..{end}")
+    return in_range(
+        frame,
+        target,
+        "`marts.fct_sector_rotation`",
+        "select min(trading_date) as first, max(trading_date) as last"
+        " from marts.fct_sector_rotation",
+        start,
+        end,
+    )

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from marketpulse.dashboard.data import CACHE_TTL, Target, nonempty, require, run_query
+from marketpulse.dashboard.data import CACHE_TTL, Target, in_range, nonempty, require, run_query
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -26,7 +26,15 @@ def trends(target: Target, start: date, end: date) -> pd.DataFrame:
         start=start,
         end=end,
     )
-    return nonempty(frame, f"`marts.fct_trends` has no rows in {start}..{end}", "make ingest")
+    return in_range(
+        frame,
+        target,
+        "`marts.fct_trends`",
+        "select min(observed_date) as first, max(observed_date) as last from marts.fct_trends",
+        start,
+        end,
+        "make ingest && make build",
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -76,8 +84,16 @@ def sentiment_daily(
         start=start,
         end=end,
     )
-    return nonempty(
-        frame, f"no news sentiment for {', '.join(symbol_list)} in {start}..{end}", "make ingest"
+    return in_range(
+        frame,
+        target,
+        f"news sentiment for {', '.join(symbol_list)}",
+        "select min(published_date) as first, max(published_date) as last"
+        " from marts.fct_sentiment_daily where symbol in :symbols",
+        start,
+        end,
+        "make ingest && make build",
+        symbols=list(symbol_list),
     )
 
 

@@ -7,7 +7,17 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from marketpulse.dashboard.data import CACHE_TTL, Target, nonempty, require, run_query, weekly_grain
+from marketpulse.dashboard.data import (
+    CACHE_TTL,
+    NoData,
+    OutOfRange,
+    Target,
+    in_range,
+    nonempty,
+    require,
+    run_query,
+    weekly_grain,
+)
 
 INDICATOR_COLUMNS = (
     "sma_20",
@@ -82,7 +92,17 @@ def price_indicators(target: Target, symbol: str, start: date, end: date) -> pd.
         order by prices.trading_date
     """
     frame = run_query(target, sql, symbol=symbol, start=start, end=end, through=through)
-    return nonempty(frame, f"no {symbol} prices in {start}..{end}")
+    return in_range(
+        frame,
+        target,
+        f"{symbol}'s prices",
+        "select min(trading_date) as first, max(trading_date) as last"
+        " from marts.fct_prices_daily where symbol = :symbol",
+        start,
+        end,
+        "make ingest && make build",
+        symbol=symbol,
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -110,7 +130,27 @@ def rolling_volatility(
         start=start,
         end=end,
     )
-    return nonempty(frame, "`marts.fct_rolling_risk` has no 63-day volatility for the selection")
+    if frame.empty:
+        # Loaded but not yet 63 sessions into the history: a warm-up, not missing data.
+        first, last = run_query(
+            target,
+            """
+            select min(trading_date) as first, max(trading_date) as last
+            from marts.fct_rolling_risk
+            where symbol in :symbols and volatility_63d is not null
+            """,
+            symbols=list(symbol_list),
+        ).iloc[0][["first", "last"]]
+        if first is None or pd.isna(first):
+            raise NoData("`marts.fct_rolling_risk` has no 63-day volatility for the selection")
+        raise OutOfRange(
+            "63-day volatility (it needs 63 sessions of history)",
+            start,
+            end,
+            pd.Timestamp(first).date(),
+            pd.Timestamp(last).date(),
+        )
+    return frame
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)

@@ -45,6 +45,16 @@ def render(context: ui.Context) -> None:
         )
     )
 
+    inception = pd.Timestamp(portfolio["inception_date"]).date()
+    if context.end < inception:
+        # One notice, not one per panel (and never a reversed range).
+        st.info(
+            f"{portfolio['portfolio_name']} starts on {inception}; the chosen range ends on"
+            f" {context.end}. Pick a range that ends on or after {inception}.",
+            icon=":material/event_busy:",
+        )
+        return
+
     window = _headline(context, portfolio_id, benchmark, str(portfolio["base_currency"]))
 
     left, right = st.columns([7, 4])

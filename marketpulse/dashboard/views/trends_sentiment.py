@@ -44,8 +44,10 @@ def render(context: ui.Context) -> None:
         st.subheader("Search interest vs price")
         ui.no_data(exc)
 
+    has_sentiment = False
     try:
         sentiment = queries.sentiment_daily(target, context.symbols, context.start, context.end)
+        has_sentiment = True
         figure = go.Figure()
         for symbol, group in sentiment.groupby("symbol", sort=True):
             figure.add_trace(
@@ -65,6 +67,14 @@ def render(context: ui.Context) -> None:
         ui.no_data(exc)
 
     st.subheader("Divergence flags")
+    if not has_sentiment:
+        # No sentiment, so nothing to diverge: never a green "no divergence".
+        st.info(
+            "No divergence flags: they compare 5-day sentiment with 5-day return, and there is"
+            " no sentiment for these symbols in this range.",
+            icon=":material/hourglass_empty:",
+        )
+        return
     try:
         flags = queries.sentiment_divergence(target, context.symbols, context.start, context.end)
         if flags.empty:
