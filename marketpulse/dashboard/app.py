@@ -73,17 +73,19 @@ def _sidebar(target: data.Target) -> ui.Context:
     names = universe["symbol"].tolist()
 
     defaults = [s for s in DEFAULT_SYMBOLS if s in names] or names[:3]
+    default_start = max(first, last - timedelta(days=365))
+    _from_url(names, first, last, default_start)
+    # A widget whose key a link has set takes no default (Streamlit warns on both).
     chosen = st.sidebar.multiselect(
         "Symbols",
         names,
-        default=defaults,
+        default=None if "symbols" in st.session_state else defaults,
         key="symbols",
         help="The first one gets the price and indicator charts.",
     )
-    default_start = max(first, last - timedelta(days=365))
     picked = st.sidebar.date_input(
         "Date range",
-        value=(default_start, last),
+        value=st.session_state.get("_url_range", (default_start, last)),
         min_value=first,
         max_value=last,
         key="date_range",
@@ -91,7 +93,16 @@ def _sidebar(target: data.Target) -> ui.Context:
     start, end = _range(picked, default_start, last)
     benchmarks = universe.loc[universe["is_benchmark"].astype(bool), "symbol"].tolist()
     options = benchmarks + [s for s in names if s not in benchmarks]
-    benchmark = st.sidebar.selectbox("Benchmark", options, index=0, key="benchmark")
+    benchmark = st.sidebar.selectbox(
+        "Benchmark",
+        options,
+        index=None if "benchmark" in st.session_state else 0,
+        key="benchmark",
+    )
+    # Mirrored in the URL, as the view is: a link or a reload shows the same page.
+    st.query_params["symbols"] = ",".join(chosen)
+    st.query_params["start"], st.query_params["end"] = str(start), str(end)
+    st.query_params["benchmark"] = benchmark
     return ui.Context(
         target=target,
         symbols=data.as_tuple(chosen or defaults),
@@ -100,6 +111,31 @@ def _sidebar(target: data.Target) -> ui.Context:
         benchmark=benchmark,
         universe=universe,
     )
+
+
+def _from_url(names: list[str], first: date, last: date, default_start: date) -> None:
+    """Seed the sidebar from a shared link (?symbols=XOM,SPY&start=...&end=...&benchmark=SPY)
+    once per session; what the link names that the warehouse does not hold is left out."""
+    if st.session_state.get("_seeded_from_url"):
+        return
+    st.session_state["_seeded_from_url"] = True
+    params = st.query_params
+    if "symbols" in params:
+        st.session_state["symbols"] = [s for s in params["symbols"].split(",") if s in names]
+    if "start" in params or "end" in params:
+        start = _url_date(params.get("start"), default_start, first, last)
+        end = _url_date(params.get("end"), last, first, last)
+        st.session_state["_url_range"] = (start, end) if start <= end else (end, start)
+    if params.get("benchmark") in names:
+        st.session_state["benchmark"] = params["benchmark"]
+
+
+def _url_date(text: str | None, default: date, first: date, last: date) -> date:
+    try:
+        day = date.fromisoformat(text) if text else default
+    except ValueError:
+        day = default
+    return min(max(day, first), last)
 
 
 def _range(picked: object, default_start: date, last: date) -> tuple[date, date]:

@@ -8,6 +8,7 @@ history. Symbol selections: none, one, many, and an index without volume or sect
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from typing import Any
@@ -182,3 +183,60 @@ def test_a_portfolio_before_its_inception_is_one_notice(demo: Warehouse) -> None
         " Pick a range that ends on or after 2016-01-04."
     ], notices
     assert not app.get("plotly_chart")
+
+
+def open_link(params: dict[str, str]) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params.update(params)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_a_shared_link_restores_view_symbols_range_and_benchmark(demo: Warehouse) -> None:
+    """Issue 19 item 8: the page's state is in its URL, and a reload (a new session on the
+    same URL) shows the same page."""
+    link = {
+        "view": "volatility-risk",
+        "symbols": "XOM,SPY",
+        "start": "2015-01-02",
+        "end": "2015-12-31",
+        "benchmark": "^GSPC",
+    }
+    app = open_link(link)
+    assert app.title[0].value == "Volatility & Risk"
+    assert app.multiselect(key="symbols").value == ["XOM", "SPY"]
+    assert app.date_input(key="date_range").value == (date(2015, 1, 2), date(2015, 12, 31))
+    assert app.selectbox(key="benchmark").value == "^GSPC"
+    assert dict(app.query_params) == link
+    titles = [
+        json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in app.get("plotly_chart")
+    ]
+    assert any(title.startswith("XOM") for title in titles), titles
+
+    # A change in the sidebar is written back, and reloading that URL restores it.
+    app.multiselect(key="symbols").set_value(["AAPL"])
+    app.date_input(key="date_range").set_value((date(2016, 3, 1), date(2016, 6, 30)))
+    app.run()
+    changed = dict(app.query_params)
+    assert changed == {**link, "symbols": "AAPL", "start": "2016-03-01", "end": "2016-06-30"}
+    reloaded = open_link(changed)
+    assert reloaded.multiselect(key="symbols").value == ["AAPL"]
+    assert reloaded.date_input(key="date_range").value == (date(2016, 3, 1), date(2016, 6, 30))
+    assert reloaded.selectbox(key="benchmark").value == "^GSPC"
+
+
+def test_a_link_naming_what_the_warehouse_lacks_falls_back(demo: Warehouse) -> None:
+    app = open_link(
+        {
+            "view": "overview",
+            "symbols": "XOM,NOPE",
+            "start": "1999-01-01",
+            "end": "not-a-date",
+            "benchmark": "NOPE",
+        }
+    )
+    assert app.multiselect(key="symbols").value == ["XOM"]
+    # Clamped to the history (2013-01-02..2018-12-31); a bad date takes the default end.
+    assert app.date_input(key="date_range").value == (FIRST, LAST)
+    assert app.selectbox(key="benchmark").value == "SPY"
