@@ -19,16 +19,23 @@
 {% macro default__source_or_empty(source_name, table_name, columns) -%}
     {%- set raw = source(source_name, table_name) -%}
     {%- set relation = none -%}
-    {%- if execute -%}
+    {%- set present = [] -%}
+    {#- A unit test's fixture stands for the source: it has every column. -#}
+    {%- set is_fixture = raw is string or raw.is_cte -%}
+    {%- if is_fixture -%}
+        {%- set relation = raw -%}
+        {%- for name in columns -%}
+            {%- do present.append(name | lower) -%}
+        {%- endfor -%}
+    {%- elif execute -%}
         {%- set relation = adapter.get_relation(
             database=raw.database, schema=raw.schema, identifier=raw.identifier
         ) -%}
-    {%- endif -%}
-    {%- set present = [] -%}
-    {%- if relation is not none -%}
-        {%- for column in adapter.get_columns_in_relation(relation) -%}
-            {%- do present.append(column.name | lower) -%}
-        {%- endfor -%}
+        {%- if relation is not none -%}
+            {%- for column in adapter.get_columns_in_relation(relation) -%}
+                {%- do present.append(column.name | lower) -%}
+            {%- endfor -%}
+        {%- endif -%}
     {%- endif -%}
     select
     {%- for name, data_type in columns.items() %}

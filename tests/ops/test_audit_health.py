@@ -196,16 +196,24 @@ def test_health_cli_exit_code_and_table(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("runs_dbt")
 def test_a_failed_build_is_audited_alerted_and_critical_in_health(tmp_path: Path) -> None:
-    """`python -m marketpulse build` on a warehouse with no raw data: dbt fails, Slack hears it."""
+    """`python -m marketpulse build` on a warehouse whose raw prices hold a date that is no
+    date: dbt fails, Slack hears it. (An empty warehouse builds: test_build_on_an_empty_...)"""
     slack = FakeHttp().start()
     env = {
         "WAREHOUSE": "duckdb",
-        "MARKETPULSE_DUCKDB_PATH": str(tmp_path / "empty.duckdb"),
+        "MARKETPULSE_DUCKDB_PATH": str(tmp_path / "broken.duckdb"),
         "DBT_TARGET_PATH": str(tmp_path / "target"),
         "DBT_LOG_PATH": str(tmp_path / "logs"),
         "ALERTS__SLACK_WEBHOOK_URL": f"{slack.url}/slack/hook",
         "ALERTS__STATE_PATH": str(tmp_path / "alerts.json"),
     }
+    execute(
+        Warehouse.from_env(env),
+        "create schema raw_yahoo",
+        "create table raw_yahoo.prices_daily (symbol text, trading_date text, close double,"
+        " _loaded_at timestamp with time zone)",
+        "insert into raw_yahoo.prices_daily values ('AAPL', 'not a date', 1.0, now())",
+    )
     try:
         result = cli("build", env=env)
     finally:
@@ -213,13 +221,20 @@ def test_a_failed_build_is_audited_alerted_and_critical_in_health(tmp_path: Path
     assert result.returncode == 1
     assert "error: dbt build failed; see the output above" in result.stderr
     assert "alert sent: build_failed -> slack" in result.stdout
-    # The alert names what failed (issue 18 item 13): on a warehouse with no raw data, the
-    # staging models whose sources are missing.
+    # The alert names what failed (issue 18 item 13): the staging test that casts the date first
+    # (dbt build skips what depends on it), with the database's error.
     (text,) = [r.body["text"] for r in slack.requests]
     title, *details = text.splitlines()
-    assert title.startswith(":rotating_light: *marketpulse: dbt build failed: model stg_")
-    assert details and all(line.startswith(("model ", "test ", "unit test ")) for line in details)
-    assert any("does not exist" in line for line in details), details
+    assert title.startswith(":rotating_light: *marketpulse: dbt build failed: ")
+    assert details and all(
+        line.startswith(("model ", "test ", "unit test ", "...")) for line in details
+    )
+    assert any(
+        line.startswith("test ")
+        and "on stg_yahoo__prices_daily_rows" in line
+        and 'invalid date field format: "not a date"' in line
+        for line in details
+    ), details
     warehouse = Warehouse.from_env(env)
     assert rows(warehouse, "select source, status from raw_audit.pipeline_runs") == [
         ("dbt", "failed")

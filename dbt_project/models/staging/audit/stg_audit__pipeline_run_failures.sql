@@ -1,6 +1,18 @@
+{#- Until the audit source's first load its raw table does not exist: this model is then an
+    empty relation of the same columns, and so are the marts built on it
+    (macros/source_or_empty.sql, docs/decisions/0033). -#}
+{%- set double = marketpulse.type_double() -%}
+{%- set text = dbt.type_string() -%}
+
 with source as (
 
-    select * from {{ source('audit', 'pipeline_run_failures') }}
+    {{ marketpulse.source_or_empty('audit', 'pipeline_run_failures', {
+        'run_id': text,
+        'source': text,
+        'item': text,
+        'reason': text,
+        'finished_at': marketpulse.type_timestamptz(),
+    }) }}
 
 ),
 

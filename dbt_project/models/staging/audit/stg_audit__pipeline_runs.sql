@@ -1,6 +1,23 @@
+{#- Until the audit source's first load its raw table does not exist: this model is then an
+    empty relation of the same columns, and so are the marts built on it
+    (macros/source_or_empty.sql, docs/decisions/0033). -#}
+{%- set double = marketpulse.type_double() -%}
+{%- set text = dbt.type_string() -%}
+
 with source as (
 
-    select * from {{ source('audit', 'pipeline_runs') }}
+    {{ marketpulse.source_or_empty('audit', 'pipeline_runs', {
+        'run_id': text,
+        'source': text,
+        'started_at': marketpulse.type_timestamptz(),
+        'finished_at': marketpulse.type_timestamptz(),
+        'status': text,
+        'error': text,
+        'items_loaded': dbt.type_int(),
+        'items_failed': dbt.type_int(),
+        'rows_loaded': dbt.type_bigint(),
+        'data_origin': text,
+    }) }}
 
 ),
 

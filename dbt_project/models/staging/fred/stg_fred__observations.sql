@@ -1,6 +1,21 @@
+{#- Until the fred source's first load its raw table does not exist: this model is then an
+    empty relation of the same columns, and so are the marts built on it
+    (macros/source_or_empty.sql, docs/decisions/0033). -#}
+{%- set double = marketpulse.type_double() -%}
+{%- set text = dbt.type_string() -%}
+
 with source as (
 
-    select * from {{ source('fred', 'observations') }}
+    {{ marketpulse.source_or_empty('fred', 'observations', {
+        'series_id': text,
+        'observation_date': 'date',
+        'realtime_start': 'date',
+        'realtime_end': 'date',
+        'value': double,
+        'is_first_seen_stamp': dbt.type_boolean(),
+        'data_origin': text,
+        '_loaded_at': marketpulse.type_timestamptz(),
+    }) }}
 
 ),
 

@@ -1,6 +1,26 @@
+{#- Until the fred source's first load its raw table does not exist: this model is then an
+    empty relation of the same columns, and so are the marts built on it
+    (macros/source_or_empty.sql, docs/decisions/0033). -#}
+{%- set double = marketpulse.type_double() -%}
+{%- set text = dbt.type_string() -%}
+
 with source as (
 
-    select * from {{ source('fred', 'series') }}
+    {{ marketpulse.source_or_empty('fred', 'series', {
+        'series_id': text,
+        'title': text,
+        'frequency': text,
+        'frequency_short': text,
+        'units': text,
+        'units_short': text,
+        'seasonal_adjustment': text,
+        'seasonal_adjustment_short': text,
+        'last_updated_at': marketpulse.type_timestamptz(),
+        'observation_start': 'date',
+        'observation_end': 'date',
+        'data_origin': text,
+        '_loaded_at': marketpulse.type_timestamptz(),
+    }) }}
 
 ),
 

@@ -1,6 +1,31 @@
+{#- Until the news source's first load its raw table does not exist: this model is then an
+    empty relation of the same columns, and so are the marts built on it
+    (macros/source_or_empty.sql, docs/decisions/0033). -#}
+{%- set double = marketpulse.type_double() -%}
+{%- set text = dbt.type_string() -%}
+
 with source as (
 
-    select * from {{ source('news', 'headlines') }}
+    {{ marketpulse.source_or_empty('news', 'headlines', {
+        'article_id': text,
+        'symbol': text,
+        'feed': text,
+        'provider_id': text,
+        'title': text,
+        'summary': text,
+        'url': text,
+        'publisher': text,
+        'published_at': marketpulse.type_timestamptz(),
+        'vader_compound': double,
+        'vader_pos': double,
+        'vader_neu': double,
+        'vader_neg': double,
+        'finance_compound': double,
+        'scorer': text,
+        'scorer_version': text,
+        'data_origin': text,
+        '_loaded_at': marketpulse.type_timestamptz(),
+    }) }}
 
 ),
 

@@ -1,6 +1,21 @@
+{#- Until the trends source's first load its raw table does not exist: this model is then an
+    empty relation of the same columns, and so are the marts built on it
+    (macros/source_or_empty.sql, docs/decisions/0033). -#}
+{%- set double = marketpulse.type_double() -%}
+{%- set text = dbt.type_string() -%}
+
 with source as (
 
-    select * from {{ source('trends', 'interest_over_time') }}
+    {{ marketpulse.source_or_empty('trends', 'interest_over_time', {
+        'keyword': text,
+        'geo': text,
+        'observed_date': 'date',
+        'interest_score': dbt.type_int(),
+        'is_partial': dbt.type_boolean(),
+        'timeframe': text,
+        'data_origin': text,
+        '_loaded_at': marketpulse.type_timestamptz(),
+    }) }}
 
 ),
 

@@ -1,6 +1,19 @@
+{#- Until the yahoo source's first load its raw table does not exist: this model is then an
+    empty relation of the same columns, and so are the marts built on it
+    (macros/source_or_empty.sql, docs/decisions/0033). -#}
+{%- set double = marketpulse.type_double() -%}
+{%- set text = dbt.type_string() -%}
+
 with source as (
 
-    select * from {{ source('yahoo', 'corporate_actions') }}
+    {{ marketpulse.source_or_empty('yahoo', 'corporate_actions', {
+        'symbol': text,
+        'ex_date': 'date',
+        'action_type': text,
+        'value': double,
+        'data_origin': text,
+        '_loaded_at': marketpulse.type_timestamptz(),
+    }) }}
 
 ),
 

@@ -1,3 +1,8 @@
+{#- Until the yahoo source's first load its raw table does not exist: this model is then an
+    empty relation of the same columns, and so are the marts built on it
+    (macros/source_or_empty.sql, docs/decisions/0033). -#}
+{%- set double = marketpulse.type_double() -%}
+{%- set text = dbt.type_string() -%}
 {#
     Every raw prices_daily row, renamed and cast, NOT deduplicated: the
     quarantine's duplicate-key check needs each copy. key_row_number = 1 is
@@ -8,7 +13,19 @@
 
 with source as (
 
-    select * from {{ source('yahoo', 'prices_daily') }}
+    {{ marketpulse.source_or_empty('yahoo', 'prices_daily', {
+        'symbol': text,
+        'trading_date': 'date',
+        'open': double,
+        'high': double,
+        'low': double,
+        'close': double,
+        'adj_close': double,
+        'volume': dbt.type_bigint(),
+        'exchange_timezone': text,
+        'data_origin': text,
+        '_loaded_at': marketpulse.type_timestamptz(),
+    }) }}
 
 ),
 
