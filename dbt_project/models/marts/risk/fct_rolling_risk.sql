@@ -4,7 +4,9 @@
     window (63 or 252 returns, each with a risk-free rate for Sharpe and a
     benchmark return for beta); it is null before. Incremental: a run
     recomputes the sessions after each symbol's last stored one from a
-    lookback of the longest window plus a month of margin.
+    lookback of the longest window plus a month of margin; every session of
+    every symbol when the stored rows are against another benchmark (var
+    benchmark_symbol changed: no --full-refresh needed).
     risk_free_coverage_63d / _252d: the share of the window's returns so far
     that have a risk-free rate (Sharpe needs all of them; null without a
     return), so a null Sharpe says why (docs/decisions/0031-risk-free-coverage.md).
@@ -47,9 +49,19 @@ risk_free as (
 
 {% if is_incremental() %}
 
+    -- Rows stored against another benchmark than var benchmark_symbol names now (one row
+    -- read: every row has the same) leave no start: every symbol is recomputed whole.
     starts as (
 
-        {{ marketpulse.symbol_lookback_starts(lookback_sessions, ref('fct_prices_daily')) }}
+        select lookback_starts.*
+        from (
+            {{ marketpulse.symbol_lookback_starts(lookback_sessions, ref('fct_prices_daily')) }}
+        ) as lookback_starts
+        inner join (
+            select benchmark_symbol from {{ this }}
+            limit 1
+        ) as stored_benchmark
+            on stored_benchmark.benchmark_symbol = '{{ benchmark }}'
 
     ),
 
