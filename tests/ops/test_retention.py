@@ -127,14 +127,21 @@ def test_cli_prune_is_a_dry_run_with_config_overrides(
     )
 
 
+class Terminal(io.StringIO):
+    """Standard input that is a terminal (the prompt's case)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def test_cli_prune_that_empties_a_table_needs_yes(
     slice_warehouse: Warehouse,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """As of 2030 with 2-year periods every sample row is expired: --apply alone (stdin not a
-    terminal) deletes nothing and says why in one line; with --yes every table is emptied and
-    each is listed with what it lost."""
+    terminal) deletes nothing and says why in one line; on a terminal it asks, and only "yes"
+    empties every table, each listed with what it lost. (--yes: test_retention_propagates.)"""
     for name, value in slice_warehouse.env().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("RETENTION__MACRO", "2 years")
@@ -161,7 +168,16 @@ def test_cli_prune_that_empties_a_table_needs_yes(
         assert f"{table:<32} would delete {total:,} of {total:,} rows" in captured.out
     assert dated_rows(slice_warehouse) == before
 
-    assert main(["prune", "--as-of", "2030-01-01", "--apply", "--yes"]) == 0
+    # On a terminal it asks: anything but "yes" deletes nothing (exit 1); "yes" goes on.
+    prompts: list[str] = []
+    monkeypatch.setattr("sys.stdin", Terminal(""))
+    monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or "no")
+    assert main(["prune", "--as-of", "2030-01-01", "--apply"]) == 1
+    assert prompts == [f"this deletes every row of {emptied}; type yes to go on: "]
+    assert capsys.readouterr().out.endswith("nothing deleted\n")
+    assert dated_rows(slice_warehouse) == before
+    monkeypatch.setattr("builtins.input", lambda prompt: " YES ")
+    assert main(["prune", "--as-of", "2030-01-01", "--apply"]) == 0
     out = capsys.readouterr().out
     for table, total in totals.items():
         assert f"{table:<32} deleted {total:,} of {total:,} rows" in out
