@@ -4,6 +4,9 @@ empty; `make health` names each source that never loaded."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import duckdb
 import pytest
 
 from marketpulse.warehouse import Warehouse
+from tests.conftest import ROOT
 from tests.e2e.test_retention_propagates import cli
 from tests.sample_warehouses import load_slice
 
@@ -76,3 +80,39 @@ def test_a_source_never_loaded_builds_its_marts_empty(tmp_path: Path) -> None:
     checks = health_details(path, tmp_path)
     assert checks["fresh trends"] == ("warning", NEVER_LOADED.format(table=RAW["trends"]))
     assert checks["fresh yahoo"][0] == "info"  # sample data, loaded
+
+
+@pytest.mark.usefixtures("runs_dbt")
+def test_build_on_an_empty_postgres_database_builds_every_mart_empty(
+    postgres_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """The same on a new Postgres database: every mart, empty but the calendar."""
+    result = subprocess.run(
+        [sys.executable, "-m", "marketpulse", "build"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            **postgres_warehouse.env(),
+            "DBT_TARGET_PATH": str(tmp_path / "target"),
+            "DBT_LOG_PATH": str(tmp_path / "logs"),
+        },
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    with closing(postgres_warehouse.connect()) as connection:
+        cursor = connection.cursor()
+        cursor.execute(
+            "select table_name from information_schema.tables"
+            " where table_schema = 'marts' and table_type = 'BASE TABLE'"
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        assert len(tables) >= 30 and "fct_trends" in tables
+        counts = {}
+        for table in tables:
+            cursor.execute(f"select count(*) from marts.{table}")
+            counts[table] = cursor.fetchone()[0]
+    assert {table for table, rows in counts.items() if rows} == {"dim_date"}
