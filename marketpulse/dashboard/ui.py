@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from marketpulse.dashboard import data
+from marketpulse.portfolio.export.injection import defuse
 
 PRIMARY = "#1f6feb"
 UP = "#1a9850"
@@ -57,6 +60,33 @@ class Context:
     end: date
     benchmark: str
     universe: pd.DataFrame
+
+
+def table(shown: pd.DataFrame | Styler, key: str, **options: Any) -> None:
+    """A table and, under it, its rows as a CSV download (the data, not the formatting; a text
+    cell that a spreadsheet would read as a formula is escaped, as every export is)."""
+    st.dataframe(shown, key=key, **options)
+    st.download_button(
+        "Download CSV",
+        csv_bytes(shown),
+        file_name=f"marketpulse-{key.replace('_', '-')}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        icon=":material/download:",
+    )
+
+
+def csv_bytes(shown: pd.DataFrame | Styler) -> bytes:
+    """A table's rows as UTF-8 CSV, formula-like text escaped (marketpulse.portfolio.export)."""
+    frame = shown.data if isinstance(shown, Styler) else shown
+    safe = frame.apply(
+        lambda column: (
+            column.map(defuse)
+            if column.dtype == object or pd.api.types.is_string_dtype(column)
+            else column
+        )
+    )
+    return safe.to_csv(index=False).encode("utf-8")
 
 
 def chart(figure: go.Figure, title: str, height: int = 380) -> None:

@@ -111,6 +111,10 @@ def problems(app: AppTest, case: str) -> list[str]:
         for text in page_text(app)
         if MISSING.search(text)
     ]
+    # Every table has its CSV download under it (issue 19 item 9).
+    downloads = [str(button.proto.label) for button in app.get("download_button")]
+    if len(app.dataframe) != len(downloads) or set(downloads) - {"Download CSV"}:
+        found.append(f"{case}: {len(app.dataframe)} tables, downloads {downloads}")
     # The demo has loaded every source: "No data yet ... run make build" would be a lie here
     # (except news for ^VIX: the sample has no headlines for an index, and says so).
     found += [

@@ -50,7 +50,7 @@ def render(context: ui.Context) -> None:
             .format("{:.2f}", subset=["last_close"], na_rep="n/a")
             .map(lambda value: ui.signed_colour(ui.pct(value)), subset=changes)
         )
-        st.dataframe(
+        ui.table(
             styled,
             hide_index=True,
             column_config={

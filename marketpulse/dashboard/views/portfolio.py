@@ -196,7 +196,7 @@ def _holdings_table(holdings: pd.DataFrame, currency: str) -> None:
     styled = table.style.format({c: f for c, f in formats.items() if c in table}, na_rep="")
     if "weight_drift" in table:
         styled = styled.map(_drift_colour, subset=["weight_drift"])
-    st.dataframe(
+    ui.table(
         styled,
         hide_index=True,
         column_config={
@@ -339,7 +339,7 @@ def _performance(context: ui.Context, portfolio: pd.Series, benchmark: str) -> N
 
 def _risk_table(risk: pd.DataFrame, window: str) -> None:
     columns = ["window_name", "n_observations", *volatility_risk.RISK_COLUMNS]
-    st.dataframe(
+    ui.table(
         risk[columns],
         hide_index=True,
         column_config={
@@ -391,7 +391,7 @@ def _frontier(context: ui.Context, portfolio_id: str) -> None:
     with right:
         try:
             weights = queries.optimization_weights(context.target, str(first["run_id"]))
-            st.dataframe(
+            ui.table(
                 weights.style.format(
                     {c: "{:.1%}" for c in weights.columns if c != "symbol"}, na_rep=""
                 ),

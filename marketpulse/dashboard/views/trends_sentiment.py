@@ -80,7 +80,7 @@ def render(context: ui.Context) -> None:
         if flags.empty:
             st.success("No divergence between 5-day sentiment and 5-day return in this range.")
         else:
-            st.dataframe(
+            ui.table(
                 flags,
                 hide_index=True,
                 column_config={

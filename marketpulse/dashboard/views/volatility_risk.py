@@ -69,7 +69,7 @@ def render(context: ui.Context) -> None:
         table = queries.risk_metrics(target, context.symbols, window or "1y")
         percent = st.column_config.NumberColumn(format="percent")
         ratio = st.column_config.NumberColumn(format="%.2f")
-        st.dataframe(
+        ui.table(
             table,
             hide_index=True,
             column_config={
