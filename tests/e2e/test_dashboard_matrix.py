@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from marketpulse.warehouse import Warehouse
 from tests.e2e.test_dashboard import APP, use
-from tests.sample_warehouses import Demo
+from tests.sample_warehouses import Demo, query
 
 FIRST = date(2013, 1, 2)  # the sample's first session
 LAST = date(2018, 12, 31)  # and its last
@@ -244,3 +244,27 @@ def test_a_link_naming_what_the_warehouse_lacks_falls_back(demo: Warehouse) -> N
     # Clamped to the history (2013-01-02..2018-12-31); a bad date takes the default end.
     assert app.date_input(key="date_range").value == (FIRST, LAST)
     assert app.selectbox(key="benchmark").value == "SPY"
+
+
+def test_the_headlines_behind_the_sentiment_bars(demo: Warehouse) -> None:
+    """Issue 19 item 7: the scored headlines of the range, newest first, each with its link and
+    both scores, straight from the warehouse's rows."""
+    app = open_link(
+        {"view": "trends-sentiment", "symbols": "AAPL", "start": "2018-12-01", "end": "2018-12-31"}
+    )
+    table = next(frame.value for frame in app.dataframe if "title" in frame.value.columns)
+    expected = query(
+        demo,
+        "select title, url, vader_compound, finance_compound from marts.fct_news_sentiment"
+        " where symbol = 'AAPL' and published_at >= timestamptz '2018-12-01 00:00:00+00'"
+        " and published_at < timestamptz '2019-01-01 00:00:00+00'"
+        " order by published_at desc",
+    )
+    assert len(expected) > 10
+    assert table["title"].tolist() == [row[0] for row in expected]
+    assert table["url"].tolist() == [row[1] for row in expected]
+    assert table["vader_compound"].tolist() == [row[2] for row in expected]
+    assert table["finance_compound"].tolist() == [row[3] for row in expected]
+    assert [expander.label for expander in app.expander] == [
+        f"Headlines behind the bars ({len(expected)}, newest first)"
+    ]

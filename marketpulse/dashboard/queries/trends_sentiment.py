@@ -120,3 +120,47 @@ def sentiment_divergence(
         start=start,
         end=end,
     )
+
+
+HEADLINE_COLUMNS = ("symbol", "published_at", "publisher", "title", "url", "vader_compound")
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def headlines(
+    target: Target, symbol_list: tuple[str, ...], start: date, end: date, limit: int = 200
+) -> pd.DataFrame:
+    """The scored headlines behind the sentiment bars, newest first (fct_news_sentiment):
+    publication day (UTC), publisher, title, link, plain VADER and finance-lexicon compound."""
+    require(target, "fct_news_sentiment", (*HEADLINE_COLUMNS, "finance_compound"))
+    frame = run_query(
+        target,
+        """
+        select published_date, symbol, coalesce(publisher, '') as publisher, title, url,
+            vader_compound, finance_compound
+        from (
+            select cast(published_at at time zone 'UTC' as date) as published_date, published_at,
+                symbol, publisher, title, url, vader_compound, finance_compound
+            from marts.fct_news_sentiment
+            where symbol in :symbols
+        ) as scored
+        where published_date between :start and :end
+        order by published_at desc, symbol
+        limit :limit
+        """,
+        symbols=list(symbol_list),
+        start=start,
+        end=end,
+        limit=limit,
+    )
+    return in_range(
+        frame,
+        target,
+        f"headlines for {', '.join(symbol_list)}",
+        "select cast(min(published_at at time zone 'UTC') as date) as first,"
+        " cast(max(published_at at time zone 'UTC') as date) as last"
+        " from marts.fct_news_sentiment where symbol in :symbols",
+        start,
+        end,
+        "make ingest && make build",
+        symbols=list(symbol_list),
+    )

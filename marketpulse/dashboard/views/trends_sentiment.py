@@ -66,6 +66,9 @@ def render(context: ui.Context) -> None:
         st.subheader("Daily news sentiment")
         ui.no_data(exc)
 
+    if has_sentiment:
+        _headlines(context)
+
     st.subheader("Divergence flags")
     if not has_sentiment:
         # No sentiment, so nothing to diverge: never a green "no divergence".
@@ -91,3 +94,29 @@ def render(context: ui.Context) -> None:
             )
     except data.NoData as exc:
         ui.no_data(exc)
+
+
+def _headlines(context: ui.Context) -> None:
+    """The headlines behind the bars: what the sentiment is made of."""
+    try:
+        frame = queries.headlines(context.target, context.symbols, context.start, context.end)
+    except data.NoData as exc:
+        ui.no_data(exc)
+        return
+    with st.expander(f"Headlines behind the bars ({len(frame)}, newest first)", expanded=False):
+        ui.table(
+            frame,
+            key="headlines",
+            hide_index=True,
+            column_config={
+                "published_date": st.column_config.DateColumn("Date (UTC)"),
+                "symbol": "Symbol",
+                "publisher": "Publisher",
+                "title": st.column_config.TextColumn("Headline", width="large"),
+                "url": st.column_config.LinkColumn("Link", display_text="open"),
+                "vader_compound": st.column_config.NumberColumn("VADER", format="%.2f"),
+                "finance_compound": st.column_config.NumberColumn(
+                    "VADER + finance lexicon", format="%.2f"
+                ),
+            },
+        )
