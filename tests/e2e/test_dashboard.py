@@ -317,17 +317,36 @@ def test_volatility_and_risk(demo: Warehouse) -> None:
         ("SMA 200", talib.SMA(closes, 200), "y"),
         ("BB upper", upper, "y"),
         ("BB lower", lower, "y"),
-        ("RSI 14", rsi, "y2"),
-        ("MACD", macd, "y3"),
-        ("Signal", signal, "y3"),
-        ("MACD hist", histogram, "y3"),
+        ("RSI 14", rsi, "y3"),
+        ("MACD", macd, "y4"),
+        ("Signal", signal, "y4"),
+        ("MACD hist", histogram, "y4"),
     ):
         drawn = trace(candles, name)
         assert drawn.get("yaxis", "y") == panel, name  # RSI and MACD in panels of their own
         np.testing.assert_allclose(ys(drawn["y"]), expected[shown], rtol=1e-9, err_msg=name)
     np.testing.assert_allclose(ys(trace(candles, "SMA 20")["y"]), middle[shown], rtol=1e-9)
-    assert candles["layout"]["yaxis2"]["title"]["text"] == "RSI"
-    assert candles["layout"]["yaxis3"]["title"]["text"] == "MACD"
+    assert candles["layout"]["yaxis2"]["title"]["text"] == "Volume"
+    assert candles["layout"]["yaxis3"]["title"]["text"] == "RSI"
+    assert candles["layout"]["yaxis4"]["title"]["text"] == "MACD"
+    # The volume panel: the session's volume, green up / red down like its candle.
+    volumes = query(
+        demo,
+        "select volume, adj_close >= adj_open from marts.fct_prices_daily where symbol = 'SPY'"
+        f" and trading_date between '{FIRST}' and '{LAST}' order by trading_date",
+    )
+    volume = trace(candles, "Volume")
+    assert volume.get("yaxis") == "y2"
+    np.testing.assert_array_equal(ys(volume["y"]), [float(row[0]) for row in volumes])
+    assert volume["marker"]["color"] == ["#1a9850" if row[1] else "#d73027" for row in volumes]
+    # No two indicator lines share a colour (the Bollinger band's two edges are one band).
+    lines = {
+        t["name"]: t["line"]["color"]
+        for t in candles["data"]
+        if t["type"] == "scatter" and not t["name"].startswith("BB")
+    }
+    assert set(lines) == {"SMA 20", "SMA 50", "SMA 200", "RSI 14", "MACD", "Signal"}
+    assert len(set(lines.values())) == len(lines), lines
 
     vol = chart(app, "Rolling 63-day volatility")
     returns = adj_closes(demo, "AAPL").pct_change()
@@ -341,6 +360,17 @@ def test_volatility_and_risk(demo: Warehouse) -> None:
 
     assert not app.info, [info.value for info in app.info]  # every mart is there: no "no data"
     risk = app.dataframe[0].value.sort_values("symbol")
+    headers = {
+        name: column.get("label")
+        for name, column in json.loads(app.dataframe[0].proto.columns).items()
+    }
+    assert (
+        headers["var_95"] == "VaR 95% (1 day)"
+        and headers["annual_volatility"] == "Volatility (ann.)"
+    )
+    headers.pop("_index", None)  # hidden
+    assert all(label for label in headers.values()), headers  # no raw column name shown
+    assert any("whatever the sidebar's range" in caption.value for caption in app.caption)
     expected = query(
         demo,
         "select symbol, sharpe_ratio, max_drawdown from marts.fct_risk_metrics"
