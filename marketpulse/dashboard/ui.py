@@ -113,6 +113,27 @@ def signed_colour(text: str) -> str:
     return f"color: {MUTED}"
 
 
+# One colour per GICS sector, the same on every chart of the app (the SPDR sector ETFs).
+SECTOR_COLOURS = {
+    "Communication Services": "#1f77b4",
+    "Consumer Discretionary": "#ff7f0e",
+    "Consumer Staples": "#2ca02c",
+    "Energy": "#8c564b",
+    "Financials": "#9467bd",
+    "Health Care": "#e377c2",
+    "Industrials": "#7f7f7f",
+    "Materials": "#bcbd22",
+    "Real Estate": "#17becf",
+    "Technology": "#d62728",
+    "Utilities": "#aec7e8",
+}
+
+
+def sector_colour(sector: str, fallback_index: int = 0) -> str:
+    """A sector's colour; anything else (a new sector) from the colourway."""
+    return SECTOR_COLOURS.get(sector, COLORWAY[fallback_index % len(COLORWAY)])
+
+
 def pct(value: float | None, digits: int = 1) -> str:
     if value is None or pd.isna(value):
         return "n/a"

@@ -268,3 +268,39 @@ def test_the_headlines_behind_the_sentiment_bars(demo: Warehouse) -> None:
     assert [expander.label for expander in app.expander] == [
         f"Headlines behind the bars ({len(expected)}, newest first)"
     ]
+
+
+def figures(app: AppTest) -> dict[str, dict[str, Any]]:
+    return {
+        (spec := json.loads(chart.proto.spec))["layout"]["title"]["text"]: spec
+        for chart in app.get("plotly_chart")
+    }
+
+
+def test_sectors_keep_one_colour_and_the_rotation_graph_is_labelled(demo: Warehouse) -> None:
+    """Issue 19 item 5: a sector is the same colour on every chart, each sector is named beside
+    its latest point on the relative rotation graph, and the legend sits below the plot."""
+    app = open_link({"view": "sector-rotation"})
+    charts = figures(app)
+    performance = next(f for t, f in charts.items() if t.startswith("Sector performance"))
+    rrg = next(f for t, f in charts.items() if t.startswith("Relative rotation graph"))
+    sectors = dict(
+        query(
+            demo,
+            "select sector, symbol from marts.dim_symbol where sector is not null"
+            " and asset_class = 'etf'",
+        )
+    )
+    assert len(sectors) == 11
+    on_performance = {
+        t["name"]: t["line"]["color"] for t in performance["data"] if t["name"] in sectors
+    }
+    on_rrg = {t["name"]: t["line"]["color"] for t in rrg["data"] if t["name"] in sectors}
+    assert set(on_performance) == set(on_rrg) == set(sectors)
+    assert on_performance == on_rrg
+    assert len(set(on_rrg.values())) == 11  # eleven sectors, eleven colours
+    for t in rrg["data"]:
+        if t["name"] in sectors:
+            assert t["text"][-1] == t["name"] and not any(t["text"][:-1])
+    assert rrg["layout"]["legend"]["orientation"] == "h"
+    assert rrg["layout"]["legend"]["y"] < 0  # below the plot, clear of the axis titles

@@ -115,5 +115,7 @@ def render(context: ui.Context) -> None:
             secondary_y=True,
         )
         figure.update_yaxes(title_text="unemployment %", secondary_y=False)
-        figure.update_yaxes(title_text="fed funds %", secondary_y=True, showgrid=False)
+        figure.update_yaxes(
+            title_text="fed funds %", secondary_y=True, showgrid=False, tickformat=".1f"
+        )
         ui.chart(figure, "Unemployment and the fed funds rate")

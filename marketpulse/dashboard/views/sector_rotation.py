@@ -41,7 +41,7 @@ def render(context: ui.Context) -> None:
             cumulative_return=performance["cumulative_return"].astype(float),
         )
         figure = go.Figure()
-        for label, group in performance.groupby("label", sort=False):
+        for index, (label, group) in enumerate(performance.groupby("label", sort=False)):
             is_benchmark = label == context.benchmark
             figure.add_trace(
                 go.Scatter(
@@ -49,7 +49,9 @@ def render(context: ui.Context) -> None:
                     y=group["cumulative_return"],
                     name=str(label),
                     mode="lines",
-                    line={"dash": "dash", "width": 3, "color": "#1b2533"} if is_benchmark else {},
+                    line={"dash": "dash", "width": 3, "color": "#1b2533"}
+                    if is_benchmark
+                    else {"color": ui.sector_colour(str(label), index)},
                 )
             )
         figure.update_yaxes(tickformat=".0%")
@@ -134,13 +136,17 @@ def _rrg(rotation, benchmark: str, context: ui.Context) -> None:  # type: ignore
         )
     for index, (label, group) in enumerate(tails.groupby("label", sort=True)):
         group = group.sort_values("trading_date")
-        color = ui.COLORWAY[index % len(ui.COLORWAY)]
+        color = ui.sector_colour(str(label), index)
         figure.add_trace(
             go.Scatter(
                 x=group["rs_ratio"],
                 y=group["rs_momentum"],
-                mode="lines+markers",
+                mode="lines+markers+text",
                 name=label,
+                # The sector's name beside its latest point, so the chart reads without the legend.
+                text=[""] * (len(group) - 1) + [str(label)],
+                textposition="top center",
+                textfont={"color": color, "size": 11},
                 line={"color": color, "width": 1.5},
                 marker={"size": [5] * (len(group) - 1) + [12], "color": color},
                 customdata=group[["trading_date", "quadrant"]].astype(str).to_numpy(),
@@ -151,7 +157,12 @@ def _rrg(rotation, benchmark: str, context: ui.Context) -> None:  # type: ignore
         )
     figure.update_xaxes(title="RS ratio", range=[100 - span_x, 100 + span_x])
     figure.update_yaxes(title="RS momentum", range=[100 - span_y, 100 + span_y])
-    figure.update_layout(hovermode="closest", showlegend=True)
+    # The legend below the plot, clear of the axis titles.
+    figure.update_layout(
+        hovermode="closest",
+        showlegend=True,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+    )
     ui.chart(
         figure,
         f"Relative rotation graph vs {benchmark} (last {TAIL_WEEKS} weeks to {context.end})",

@@ -38,7 +38,9 @@ def render(context: ui.Context) -> None:
             secondary_y=True,
         )
         figure.update_yaxes(title_text="search interest (0-100)", secondary_y=False)
-        figure.update_yaxes(title_text=context.benchmark, secondary_y=True, showgrid=False)
+        figure.update_yaxes(
+            title_text=context.benchmark, secondary_y=True, showgrid=False, tickformat=",.0f"
+        )
         ui.chart(figure, f"Search interest (weekly) vs {context.benchmark}")
     except data.NoData as exc:
         st.subheader("Search interest vs price")
