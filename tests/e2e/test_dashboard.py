@@ -108,7 +108,7 @@ def test_overview(demo: Warehouse) -> None:
     assert any("Data as of 2018-12-31" in c.value for c in app.caption)
 
     metrics = {metric.label: metric for metric in app.metric}
-    assert set(metrics) == {"VIX", "10Y-2Y spread", "CPI YoY"}
+    assert {"VIX", "10Y-2Y spread", "CPI YoY"} <= set(metrics)  # and breadth (the matrix tests)
     vix = query(
         demo,
         "select close from marts.fct_prices_daily where symbol = '^VIX' and trading_date = '2018-12-31'",

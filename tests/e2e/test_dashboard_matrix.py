@@ -13,9 +13,11 @@ import re
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+import talib
 from streamlit.testing.v1 import AppTest
 
 from marketpulse.warehouse import Warehouse
@@ -304,3 +306,35 @@ def test_sectors_keep_one_colour_and_the_rotation_graph_is_labelled(demo: Wareho
             assert t["text"][-1] == t["name"] and not any(t["text"][:-1])
     assert rrg["layout"]["legend"]["orientation"] == "h"
     assert rrg["layout"]["legend"]["y"] < 0  # below the plot, clear of the axis titles
+
+
+def test_top_movers_and_breadth(demo: Warehouse) -> None:
+    """Issue 19 item 6, against pandas and TA-Lib on the warehouse's prices: the range's top
+    and bottom five total returns, and the last session's advancers, decliners and share of
+    equities and ETFs above their 200-session SMA."""
+    app = open_link({"view": "overview", "start": "2018-01-02", "end": "2018-12-31"})
+    rows = query(
+        demo,
+        "select p.symbol, p.trading_date, p.adj_close from marts.fct_prices_daily as p"
+        " inner join marts.dim_symbol as s on p.symbol = s.symbol"
+        " where s.asset_class <> 'index' order by p.symbol, p.trading_date",
+    )
+    prices = pd.DataFrame(rows, columns=["symbol", "day", "close"]).pivot(
+        index="day", columns="symbol", values="close"
+    )
+    ranged = prices.loc[date(2018, 1, 2) : date(2018, 12, 31)]
+    returns = (ranged.ffill().iloc[-1] / ranged.bfill().iloc[0] - 1).sort_values(ascending=False)
+    gainers, losers = (f.value for f in app.dataframe if "period_return" in f.value.columns)
+    assert gainers["symbol"].tolist() == returns.index[:5].tolist()
+    assert losers["symbol"].tolist() == returns.index[::-1][:5].tolist()
+    np.testing.assert_allclose(gainers["period_return"], returns.iloc[:5], rtol=1e-12)
+
+    change = prices.iloc[-1] / prices.iloc[-2] - 1
+    sma_200 = prices.apply(lambda column: pd.Series(talib.SMA(column.to_numpy(float), 200)))
+    last = sma_200.iloc[-1].dropna()
+    above = int((prices.iloc[-1][last.index] > last).sum())
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["Advancers / decliners on 2018-12-31"] == (
+        f"{int((change > 0).sum())} / {int((change < 0).sum())}"
+    )
+    assert metrics["Above their 200-session SMA"] == f"{above / len(last) * 100:.1f}%"

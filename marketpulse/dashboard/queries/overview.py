@@ -195,3 +195,103 @@ def cpi_yoy_latest(target: Target, as_of: date) -> pd.DataFrame:
         as_of,
         as_of,
     )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def movers(target: Target, start: date, end: date) -> pd.DataFrame:
+    """Total return over the range per equity and ETF (indices excluded): the adjusted close
+    of the range's last session over that of its first, for symbols traded on both ends."""
+    require(target, "fct_prices_daily")
+    require(target, "dim_symbol", ("asset_class",))
+    frame = run_query(
+        target,
+        """
+        with ranged as (
+            select prices.symbol, prices.trading_date, prices.adj_close
+            from marts.fct_prices_daily as prices
+            inner join marts.dim_symbol as symbols on prices.symbol = symbols.symbol
+            where symbols.asset_class <> 'index'
+                and prices.trading_date between :start and :end
+        ),
+        ends as (
+            select symbol, min(trading_date) as first_date, max(trading_date) as last_date
+            from ranged
+            group by symbol
+        )
+        select ends.symbol, ends.first_date, ends.last_date,
+            max(case when ranged.trading_date = ends.last_date then ranged.adj_close end)
+            / max(case when ranged.trading_date = ends.first_date then ranged.adj_close end)
+            - 1 as period_return
+        from ends
+        inner join ranged on ends.symbol = ranged.symbol
+        where ends.first_date < ends.last_date
+        group by ends.symbol, ends.first_date, ends.last_date
+        order by period_return desc, ends.symbol
+        """,
+        start=start,
+        end=end,
+    )
+    return in_range(
+        frame,
+        target,
+        "two sessions of prices",
+        "select min(trading_date) as first, max(trading_date) as last from marts.fct_prices_daily",
+        start,
+        end,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def breadth(target: Target, as_of: date) -> pd.DataFrame:
+    """Market breadth on the last session on or before as_of, over equities and ETFs:
+    advancers and decliners (adjusted close against the session before) and how many close
+    above their 200-session SMA (fct_technical_indicators; symbols without one yet are left
+    out of that share)."""
+    require(target, "fct_technical_indicators", ("sma_200",))
+    frame = run_query(
+        target,
+        """
+        with last_session as (
+            select max(trading_date) as day
+            from marts.fct_prices_daily
+            where trading_date <= :as_of
+        ),
+        two as (
+            select prices.symbol, prices.trading_date, prices.adj_close,
+                row_number() over (
+                    partition by prices.symbol order by prices.trading_date desc
+                ) as back
+            from marts.fct_prices_daily as prices
+            inner join marts.dim_symbol as symbols on prices.symbol = symbols.symbol
+            cross join last_session
+            where symbols.asset_class <> 'index'
+                and prices.trading_date <= last_session.day
+                and prices.trading_date >= last_session.day - 10
+        ),
+        changes as (
+            select symbol,
+                max(case when back = 1 then trading_date end) as trading_date,
+                max(case when back = 1 then adj_close end)
+                / max(case when back = 2 then adj_close end) - 1 as change_1d
+            from two
+            where back <= 2
+            group by symbol
+        )
+        select
+            max(last_session.day) as as_of_date,
+            count(case when changes.change_1d > 0 then 1 end) as advancers,
+            count(case when changes.change_1d < 0 then 1 end) as decliners,
+            count(case when changes.change_1d = 0 then 1 end) as unchanged,
+            count(case when indicators.sma_200 is not null
+                and indicators.close > indicators.sma_200 then 1 end) as above_sma_200,
+            count(indicators.sma_200) as with_sma_200
+        from changes
+        cross join last_session
+        left join marts.fct_technical_indicators as indicators
+            on changes.symbol = indicators.symbol
+            and indicators.trading_date = last_session.day
+        where changes.trading_date = last_session.day
+        """,
+        as_of=as_of,
+    )
+    return nonempty(frame[frame["as_of_date"].notna()], f"no prices on or before {as_of}")

@@ -90,7 +90,68 @@ def render(context: ui.Context) -> None:
             figure.update_yaxes(autorange="reversed")
             figure.update_layout(hovermode="closest")
             ui.chart(figure, f"Sector heatmap: total return to {as_of}", height=420)
+    _movers_and_breadth(context)
     _badge(context)
+
+
+MOVERS = 5
+
+
+def _movers_and_breadth(context: ui.Context) -> None:
+    """What traders look at first: who moved most over the range, and how broad the market's
+    last session was."""
+    st.subheader(f"Top movers, {context.start} to {context.end}")
+    try:
+        moved = queries.movers(context.target, context.start, context.end)
+    except data.NoData as exc:
+        ui.no_data(exc)
+    else:
+        names = context.universe.set_index("symbol")["name"]
+        moved = moved.assign(name=moved["symbol"].map(names).fillna(""))
+        gainers, losers = st.columns(2)
+        for column, title, rows, key in (
+            (gainers, "Gainers", moved.head(MOVERS), "gainers"),
+            (losers, "Losers", moved.tail(MOVERS).iloc[::-1], "losers"),
+        ):
+            with column:
+                st.markdown(f"**{title}**")
+                shown = rows[["symbol", "name", "period_return"]]
+                ui.table(
+                    shown.style.format(ui.pct, subset=["period_return"]).map(
+                        lambda value: ui.signed_colour(ui.pct(value)), subset=["period_return"]
+                    ),
+                    key=key,
+                    hide_index=True,
+                    column_config={
+                        "symbol": "Symbol",
+                        "name": "Name",
+                        "period_return": "Total return",
+                    },
+                )
+    try:
+        row = queries.breadth(context.target, context.end).iloc[0]
+    except data.NoData as exc:
+        ui.no_data(exc)
+        return
+    advancing, above = st.columns(2)
+    with advancing:
+        st.metric(
+            f"Advancers / decliners on {row['as_of_date']}",
+            f"{int(row['advancers'])} / {int(row['decliners'])}",
+            help=f"Equities and ETFs up / down on the session ({int(row['unchanged'])} unchanged),"
+            " adjusted close against the session before",
+            border=True,
+        )
+    with above:
+        total = int(row["with_sma_200"])
+        share = ui.pct(row["above_sma_200"] / total).lstrip("+") if total else "n/a"
+        st.metric(
+            "Above their 200-session SMA",
+            share,
+            help=f"{int(row['above_sma_200'])} of the {total} equities and ETFs with 200 sessions"
+            " of history close above their SMA 200",
+            border=True,
+        )
 
 
 def _kpis(context: ui.Context) -> None:
