@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -50,6 +51,14 @@ VIEWS = {
         "portfolio&portfolio=sample-growth-income",
         ("Holdings on 2018-12-31", "Efficient frontier with the current portfolio"),
     ),
+}
+
+
+# view slug -> a text it must show on the sample's first quarter (2013-01-02..2013-03-28)
+EARLY_RANGE_VIEWS = {
+    "sector-rotation": "No momentum ranks in this range yet",
+    "volatility-risk": "Nothing in 2013-01-02..2013-03-28: 63-day volatility",
+    "overview": "Top movers, 2013-01-02 to 2013-03-28",
 }
 
 
@@ -138,12 +147,24 @@ def test_every_view_renders_in_headless_chromium(
                     expect(page.get_by_text(text).first).to_be_visible(timeout=60_000)
                 expect(page.get_by_text("Data as of 2018-12-31").first).to_be_visible()
                 assert page.get_by_test_id("stException").count() == 0, title
-                assert page.url.endswith(f"?view={slug}"), page.url
-                shot = tmp_path / f"{slug}.png"
+                # The page's state is in its URL (the view, and the sidebar's choices).
+                query = parse_qs(urlsplit(page.url).query)
+                view, _, portfolio = slug.partition("&portfolio=")
+                assert query["view"] == [view], page.url
+                assert not portfolio or query["portfolio"] == [portfolio], page.url
+                assert query["start"] == ["2017-12-31"] and query["end"] == ["2018-12-31"]
+                shot = tmp_path / f"{view}.png"
                 page.screenshot(path=str(shot), full_page=True)
                 assert shot.stat().st_size > 20_000, shot  # a rendered page, not a blank one
+            # Another range, from a shared link: the first quarter of history, inside every
+            # warm-up (issue 19 item 1: this range used to raise on Sector Rotation).
+            for slug, text in EARLY_RANGE_VIEWS.items():
+                page.goto(f"{url}/?view={slug}&start=2013-01-02&end=2013-03-28")
+                expect(page.get_by_text(text).first).to_be_visible(timeout=60_000)
+                assert page.get_by_test_id("stException").count() == 0, slug
+                page.screenshot(path=str(tmp_path / f"{slug}-early.png"), full_page=True)
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=30)
-    assert len(list(tmp_path.glob("*.png"))) == len(VIEWS)
+    assert len(list(tmp_path.glob("*.png"))) == len(VIEWS) + len(EARLY_RANGE_VIEWS)
