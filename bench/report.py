@@ -127,6 +127,24 @@ def render(report: dict[str, Any], chart_name: str = "benchmarks.png") -> str:
             f"| {item['target']} | {item['name']} | {item['warehouse']} | {item['size']}"
             f" | {_value(item)} | {_limit(item)} | {STATE[item['met']]} |"
         )
+    floors = [
+        r for r in report.get("runs", []) if (r["steps"].get("refresh_floor") or {}).get("nodes")
+    ]
+    if floors:
+        lines += [
+            "",
+            "Floor of the daily refresh: its models as no-op stand-ins (same count and"
+            " materializations, one new session each; `bench/floor.py`), dbt's node time:",
+            "",
+        ]
+        for r in floors:
+            floor = r["steps"]["refresh_floor"]
+            lines.append(
+                f"- {r['warehouse']} {r['years']}y: {floor['nodes']} nodes"
+                f" ({', '.join(f'{n} {k}' for k, n in floor['materializations'].items())})"
+                f" {_number(floor['node_seconds'])} s, {r['ratios']['refresh_floor_to_full']:.1%}"
+                f" of the full build; the refresh itself {r['ratios']['refresh_to_full']:.1%}."
+            )
     lines += [
         "",
         "## Full build and daily refresh against history length",

@@ -9,6 +9,8 @@
    indicator model, empyrical for the risk metrics.
 5. The daily refresh: the last session appended to raw through the same dlt path, then
    `dbt run` of every model downstream of the Yahoo daily tables and their data tests, timed.
+6. The refresh's floor: the same number of dbt nodes, same materializations, doing no work
+   (bench/floor.py), timed the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.floor import refresh_floor
 from bench.process import run_process
 from bench.scratch import Scratch
 from bench.steps import INDICATOR_MODEL, REFRESH_SELECTION, RISK_MODEL, baseline, dbt_step
@@ -123,6 +126,8 @@ def bench_one(
         "--exclude",
         "test_type:unit",
     )
+    # What dbt alone costs for the same nodes doing no work (bench/floor.py).
+    steps["refresh_floor"] = refresh_floor(bench, warehouse, REFRESH_SELECTION, symbols)
     full, refresh = steps["full_models"], steps["refresh_models"]
     return {
         "warehouse": bench.name,
@@ -145,6 +150,9 @@ def bench_one(
             ),
             "refresh_to_full": ratio(refresh["node_seconds"], full["node_seconds"]),
             "refresh_to_full_wall": ratio(refresh["seconds"], full["seconds"]),
+            "refresh_floor_to_full": ratio(
+                steps["refresh_floor"]["node_seconds"], full["node_seconds"]
+            ),
             "refresh_tests_to_full_tests": ratio(
                 steps["refresh_data_tests"]["node_seconds"],
                 steps["full_data_tests"]["node_seconds"],
