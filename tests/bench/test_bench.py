@@ -37,6 +37,10 @@ def test_bench_runs_and_its_warehouse_equals_talib(tmp_path: Path) -> None:
     refreshed = set(steps["refresh_models"]["models"])
     assert {"stg_yahoo__prices_daily", "fct_prices_daily", "fct_risk_metrics"} <= refreshed
     assert "stg_fred__observations" not in refreshed
+    # The floor stands in for exactly the refresh's models, one no-op node each.
+    floor = steps["refresh_floor"]
+    assert floor["nodes"] == len(refreshed) == sum(floor["materializations"].values())
+    assert 0 < result["ratios"]["refresh_floor_to_full"] < 1
     assert {(t["target"], t["warehouse"]) for t in report["targets"]} == {
         (1, "duckdb"),
         (2, "duckdb"),
