@@ -4,7 +4,7 @@ warehouse's own bulk load of the same rows.
 
 dlt: `marketpulse.ingest.runner.run_source("yahoo", ...)` with bench/yahoo_client.py at the
 client boundary, into a new raw_yahoo: the source's frame -> Arrow conversion, dlt's extract,
-normalize and load (parquet into DuckDB, csv + COPY into Postgres) and its merge.
+normalize and load (parquet into DuckDB, and into Postgres through ADBC) and its merge.
 Bulk: the same rows written to a file (untimed), then read by the warehouse's own bulk path
 (bench/warehouses.py: DuckDB `read_csv`, Postgres `COPY FROM`). Each warehouse is a new
 DuckDB file / Postgres database under this run's own name (bench/scratch.py), removed after.

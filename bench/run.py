@@ -73,7 +73,6 @@ def bench_one(
     warehouse = bench.create(run, years)
     target = bench.folder / "target" / f"{run.name(years)}_{bench.name}"
     run.record("dbt target folder", str(target), lambda: shutil.rmtree(target, ignore_errors=True))
-    file_format = bench.file_format(warehouse)
     steps = Steps(say, f"[{bench.name} {symbols} x {years}y]")
 
     say(f"[{bench.name} {symbols} x {years}y] loading (dlt, then the bulk-load baseline)")
@@ -84,7 +83,7 @@ def bench_one(
     steps["dlt_load"] = {
         "seconds": time.perf_counter() - started,
         "rows": len(history),
-        "file_format": file_format,
+        "file_format": bench.file_format(warehouse),
     }
     import_portfolio(warehouse, history, bench.folder)
     bulk = bench.bulk_load(warehouse, raw_prices(history))

@@ -32,7 +32,6 @@ class WarehouseBench:
     load_limit: ClassVar[float | None] = None
     memory_limit_mb: ClassVar[float | None] = None
     bulk_method: ClassVar[str]
-    default_file_format: ClassVar[str]
 
     def __init__(self, folder: Path, duckdb_threads: int = 1) -> None:
         self.folder = folder
@@ -46,8 +45,21 @@ class WarehouseBench:
         return []
 
     def file_format(self, warehouse: Warehouse) -> str:
-        """dlt's loader file format: the pipeline's own choice where it makes one."""
-        return warehouse.loader_file_format() or self.default_file_format
+        """The file format dlt loaded raw_yahoo.prices_daily from in the last Yahoo run (the
+        source asks for parquet; dlt falls back to the warehouse's default where it cannot)."""
+        import dlt
+
+        pipeline = dlt.pipeline("marketpulse_yahoo", pipelines_dir=str(warehouse.pipelines_dir()))
+        trace = pipeline.last_trace
+        packages = trace.last_load_info.load_packages if trace and trace.last_load_info else []
+        formats = {
+            job.job_file_info.file_format
+            for package in packages
+            for job in package.jobs["completed_jobs"]
+            if job.job_file_info.table_name == "prices_daily"
+            and job.job_file_info.file_format != "sql"  # the merge that follows the load
+        }
+        return ",".join(sorted(formats)) or warehouse.loader_file_format() or "?"
 
     def read_frame(self, warehouse: Warehouse, sql: str) -> pd.DataFrame:
         with closing(warehouse.connect()) as connection:
@@ -69,7 +81,6 @@ class DuckDBBench(WarehouseBench):
     load_limit = 3.0
     memory_limit_mb = 2048.0
     bulk_method = "read_csv"
-    default_file_format = "parquet"
 
     def create(self, run: Scratch, years: int) -> Warehouse:
         name = run.name(years)
@@ -128,7 +139,6 @@ class PostgresBench(WarehouseBench):
     refresh_growth_limit = 1.5
     load_limit = 3.0
     bulk_method = "COPY"
-    default_file_format = "csv"
 
     def _admin(self) -> Any:
         import psycopg2
@@ -220,7 +230,6 @@ class SparkBench(WarehouseBench):
     name = "spark"
     refresh_share_limit = 0.25
     bulk_method = "parquet"
-    default_file_format = "parquet"
 
     def create(self, run: Scratch, years: int) -> Warehouse:
         folder = self.folder / run.name(years)

@@ -18,11 +18,22 @@ import pandas as pd
 import pyarrow as pa
 
 # Merge on the natural key by deleting and re-inserting: works on DuckDB and Postgres alike
-# (dlt's `upsert` strategy is Postgres-only). Never marked `deduplicated`, even where the source
-# drops repeated rows itself: a load job whose rows were committed when the run was killed, but
-# which dlt had not yet marked done, is run again by the next load, and only dlt's dedup pass
-# over the staging table keeps those rows from landing twice (docs/decisions/0028).
+# (dlt's `upsert` strategy is Postgres-only). dlt dedupes the staging table on the key first.
 MERGE = {"disposition": "merge", "strategy": "delete-insert"}
+# The same merge for a table whose source yields each key at most once per run: dlt skips its
+# `row_number()` pass over the staging table, the largest part of a large load's merge. A load
+# job whose rows were committed when a run was killed, but which dlt had not yet marked done,
+# is run again when the package is resumed, so the staging table may then hold its rows twice:
+# `packages.run_pipeline` takes the mark off every resumed package and dlt dedupes it
+# (docs/decisions/0028, 0036).
+MERGE_UNIQUE = {**MERGE, "deduplicated": True}
+# The file format of the large Arrow tables (the Yahoo daily prices and actions), whatever the
+# warehouse's default: DuckDB reads parquet; Postgres loads it through the ADBC driver (binary
+# COPY of Arrow batches), where its csv loader first spent longer formatting every value as
+# text than COPY spent loading it. dlt falls back to the run's format where it has no parquet
+# loader. Not for tables that may be loaded empty: dlt's ADBC job refuses an empty file
+# (docs/decisions/0021).
+BULK_FILE_FORMAT = "parquet"
 # Every resource's contract: new tables may appear (a quarantine table on its first bad row),
 # but a table's columns and their types are the declared ones. Rows are cast to the declared
 # types before dlt sees them and bad values go to a quarantine table, so a violation is a bug

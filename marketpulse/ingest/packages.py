@@ -5,7 +5,8 @@ only that package (with a warning) and skips the new data; a package the destina
 (a NUL byte Postgres will not store) is retried first by every later run, which then fails too.
 `run_pipeline` is how every pipeline of ours loads (the sources, the holdings import):
 
-- a package left pending by an interrupted run is loaded first, and its rows, counted in the
+- a package left pending by an interrupted run is loaded first, deduplicated by dlt whatever
+  its tables were marked (a job it had committed may run again), and its rows, counted in the
   warehouse by their `_dlt_load_id`, are reported as loaded by this run;
 - a package that cannot be normalized or loaded is copied to `<pipelines dir>/quarantine/
   <pipeline>/<load id>` and aborted (dlt rewinds the pipeline's state to before it, so the
@@ -17,6 +18,7 @@ the next run loads it. See docs/decisions/0028-load-packages-set-aside-or-resume
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +32,9 @@ from marketpulse.errors import one_line
 from marketpulse.warehouse import Warehouse
 
 QUARANTINE_DIR = "quarantine"
+# Where dlt keeps a package's schema, and the table hint `"deduplicated": True` becomes in it.
+SCHEMA_FILE = "schema.json"
+DEDUPLICATED = "x-stage-data-deduplicated"
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ def run_pipeline(
     if pipeline.has_pending_data:
         pending = pending_packages(pipeline)
         try:
+            for load_id in pending:
+                dedupe_when_resumed(pipeline, load_id)
             if pipeline.list_extracted_load_packages():
                 pipeline.normalize()
             pipeline.load()
@@ -131,6 +138,20 @@ def set_aside(pipeline: Any, reason: str) -> list[SetAside]:
         moved.append(SetAside(pipeline.pipeline_name, load_id, target, reason))
     pipeline.abort_packages()  # if this fails too, the caller reports the load's own error
     return moved
+
+
+def dedupe_when_resumed(pipeline: Any, load_id: str) -> None:
+    """Take dlt's `deduplicated` mark (loading.MERGE_UNIQUE) off the tables of a package that
+    a killed run left: a load job it had committed but not marked done runs again and puts its
+    rows into the staging table a second time, so dlt must dedupe before it merges."""
+    for folder in _package_dirs(Path(pipeline.working_dir), load_id):
+        path = folder / SCHEMA_FILE
+        if not path.is_file():
+            continue
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        marked = [t for t in schema.get("tables", {}).values() if t.pop(DEDUPLICATED, False)]
+        if marked:  # dlt bumps the schema's version hash when it reads the changed file
+            path.write_text(json.dumps(schema), encoding="utf-8")
 
 
 def rows_of_loads(pipeline: Any, load_ids: Iterable[str]) -> dict[str, int]:

@@ -67,8 +67,10 @@ def pause_mid_load() -> None:
 
 
 def pause_after_a_job_committed() -> None:
-    """Pause once a corporate_actions load job has written (and committed) its rows, before dlt
-    marks the job done: a kill here leaves a job dlt will run again on the next load."""
+    """Pause once a prices_daily load job has written (and committed) its rows into the staging
+    table, before dlt marks the job done and merges: a kill here leaves a job dlt will run
+    again on the next load. prices_daily is marked `deduplicated` (ADR 0036), so only the
+    dedup a resumed package gets back keeps its rows from landing twice."""
     from dlt.common.destination.client import RunnableLoadJob
 
     original = RunnableLoadJob.run_managed
@@ -78,7 +80,7 @@ def pause_after_a_job_committed() -> None:
 
         def run() -> None:
             inner()
-            if self.file_name().startswith("corporate_actions."):
+            if self.file_name().startswith("prices_daily."):
                 pause()
 
         self.run = run  # type: ignore[method-assign]

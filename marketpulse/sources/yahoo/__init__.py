@@ -23,7 +23,9 @@ from dlt.sources import DltResource
 from marketpulse.errors import NoNetworkError, PayloadError, SourceError
 from marketpulse.ingest.circuit import CircuitBreaker, CircuitOpenError
 from marketpulse.ingest.loading import (
+    BULK_FILE_FORMAT,
     MERGE,
+    MERGE_UNIQUE,
     SCHEMA_CONTRACT,
     UTC_MICROS,
     arrow_schema,
@@ -101,17 +103,22 @@ def _history(
     cursors: dict[str, str] = state.setdefault("cursors", {})
     known_splits: dict[str, list[str]] = state.setdefault("splits", {})
     loaded_at = datetime.now(UTC)
+    # One fetch per symbol, one row per session and per (ex date, action type) of a symbol
+    # (duplicates.py, action_rows): no key twice in a run, so dlt need not dedupe (ADR 0036).
+    # Both load from parquet wherever dlt can (ADR 0021).
     prices_hints = dlt.mark.make_hints(
         table_name=settings.PRICES_TABLE,
-        write_disposition=MERGE,
+        write_disposition=MERGE_UNIQUE,
         primary_key=PRICES_KEY,
         columns=settings.PRICE_HINTS,
+        file_format=BULK_FILE_FORMAT,
     )
     actions_hints = dlt.mark.make_hints(
         table_name=settings.ACTIONS_TABLE,
-        write_disposition=MERGE,
+        write_disposition=MERGE_UNIQUE,
         primary_key=ACTIONS_KEY,
         columns=settings.ACTION_HINTS,
+        file_format=BULK_FILE_FORMAT,
     )
     rejected_hints = dlt.mark.make_hints(
         table_name=settings.PRICES_REJECTED_TABLE,
@@ -123,7 +130,7 @@ def _history(
     prices_batch: list[pa.Table] = []
     actions_batch: list[pa.Table] = []
     batched = 0
-    for symbol in symbols:
+    for symbol in dict.fromkeys(symbols):  # each symbol once, whoever built the list
         cursor = cursors.get(symbol)
         start = resume_from(cursor, start_date, lag_days)
         try:

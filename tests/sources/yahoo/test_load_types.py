@@ -1,7 +1,7 @@
 """Column types of raw_yahoo stay the declared ones whatever a batch holds: a symbol whose
 volumes are all missing and that has no Adj Close column loads first, a symbol with one
 missing volume and a dividend on a non-trading day second, through the real source and dlt's
-fast paths (Arrow -> parquet into DuckDB, Arrow -> csv + COPY into Postgres)."""
+fast paths (Arrow -> parquet, into DuckDB and, through the ADBC driver, into Postgres)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from contextlib import closing
 from datetime import date
 from typing import Any, ClassVar
 
+import dlt
 import numpy as np
 import pandas as pd
 import pytest
@@ -163,13 +164,39 @@ def _check(warehouse: Warehouse) -> None:
     ) == [("AAPL", date(2024, 1, 6), "dividend", 0.24)]
 
 
+def _loaded_as(warehouse: Warehouse) -> dict[str, tuple[str, bool]]:
+    """Per Yahoo table of the last load: the file format its jobs had, and whether dlt was told
+    the rows are unique on the key (so it skipped its dedup pass, ADR 0036)."""
+    pipeline = dlt.pipeline("marketpulse_yahoo", pipelines_dir=str(warehouse.pipelines_dir()))
+    [package] = pipeline.last_trace.last_load_info.load_packages
+    schema = pipeline.default_schema.tables
+    return {
+        job.job_file_info.table_name: (
+            job.job_file_info.file_format,
+            schema[job.job_file_info.table_name].get("x-stage-data-deduplicated", False),
+        )
+        for job in package.jobs["completed_jobs"]
+        if job.job_file_info.table_name in DECLARED
+        and job.job_file_info.file_format != "sql"  # the merge that follows the load
+    }
+
+
 def test_declared_types_survive_missing_values_on_duckdb(duckdb_warehouse: Warehouse) -> None:
     _check(duckdb_warehouse)
+    assert _loaded_as(duckdb_warehouse) == {
+        "prices_daily": ("parquet", True),
+        "corporate_actions": ("parquet", True),
+    }
 
 
 @pytest.mark.postgres
 def test_declared_types_survive_missing_values_on_postgres(
     postgres_warehouse: Warehouse,
 ) -> None:
-    assert postgres_warehouse.loader_file_format() == "csv"  # dlt's COPY loader
+    assert postgres_warehouse.loader_file_format() == "csv"  # dlt's COPY loader, by default
     _check(postgres_warehouse)
+    # The large Arrow tables load from parquet through ADBC (loading.BULK_FILE_FORMAT).
+    assert _loaded_as(postgres_warehouse) == {
+        "prices_daily": ("parquet", True),
+        "corporate_actions": ("parquet", True),
+    }
