@@ -28,7 +28,13 @@ export DBT_PROFILES_DIR := $(ROOT)
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {gsub(/\$$\$$/, "$$", $$2); printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: $(STAMP) $(if $(filter spark,$(WAREHOUSE)),$(SPARK_STAMP) java) ## create .venv and install the project (fast when nothing changed); WAREHOUSE=spark adds the spark extra
+setup: $(STAMP) .dlt/secrets.toml $(if $(filter spark,$(WAREHOUSE)),$(SPARK_STAMP) java) ## create .venv and install the project (fast when nothing changed); WAREHOUSE=spark adds the spark extra
+
+# Where dlt reads secrets (git-ignored; an existing one is never touched). Without the file dlt
+# imports Streamlit in every process to look for secrets there (0.3-1.3 s of each run):
+# docs/decisions/0021-load-fast-paths.md.
+.dlt/secrets.toml:
+	@printf '%s\n' '# dlt secrets, git-ignored: see secrets.toml.example (or use the environment).' > $@
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
