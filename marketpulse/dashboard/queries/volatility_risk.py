@@ -9,8 +9,6 @@ import streamlit as st
 
 from marketpulse.dashboard.data import (
     CACHE_TTL,
-    NoData,
-    OutOfRange,
     Target,
     in_range,
     nonempty,
@@ -130,27 +128,21 @@ def rolling_volatility(
         start=start,
         end=end,
     )
-    if frame.empty:
-        # Loaded but not yet 63 sessions into the history: a warm-up, not missing data.
-        first, last = run_query(
-            target,
-            """
-            select min(trading_date) as first, max(trading_date) as last
-            from marts.fct_rolling_risk
-            where symbol in :symbols and volatility_63d is not null
-            """,
-            symbols=list(symbol_list),
-        ).iloc[0][["first", "last"]]
-        if first is None or pd.isna(first):
-            raise NoData("`marts.fct_rolling_risk` has no 63-day volatility for the selection")
-        raise OutOfRange(
-            "63-day volatility (it needs 63 sessions of history)",
-            start,
-            end,
-            pd.Timestamp(first).date(),
-            pd.Timestamp(last).date(),
-        )
-    return frame
+    # Empty: loaded but not yet 63 sessions into the history is a warm-up (OutOfRange, with
+    # the range that has a value), not missing data (NoData).
+    return in_range(
+        frame,
+        target,
+        "63-day volatility (it needs 63 sessions of history)",
+        """
+        select min(trading_date) as first, max(trading_date) as last
+        from marts.fct_rolling_risk
+        where symbol in :symbols and volatility_63d is not null
+        """,
+        start,
+        end,
+        symbols=list(symbol_list),
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
