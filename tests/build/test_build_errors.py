@@ -3,27 +3,12 @@ process holds, and marts that cannot be read after a green dbt build. One line, 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import ROOT
-
-
-def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "marketpulse", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+from tests.conftest import cli
 
 
 def test_build_while_another_process_holds_the_duckdb_file(tmp_path: Path) -> None:

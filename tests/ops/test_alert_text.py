@@ -4,9 +4,6 @@ warehouse; Slack is a local HTTP server."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -14,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from marketpulse.warehouse import Warehouse
-from tests.conftest import ROOT
+from tests.conftest import cli
 from tests.fake_servers import FakeHttp
 
 
@@ -23,18 +20,6 @@ def slack() -> Iterator[FakeHttp]:
     server = FakeHttp().start()
     yield server
     server.stop()
-
-
-def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "marketpulse", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
 
 
 def settings(tmp_path: Path, slack: FakeHttp) -> dict[str, str]:

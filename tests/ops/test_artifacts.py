@@ -5,9 +5,6 @@ dbt-shaped JSON where the database is named like the project and the user like t
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
@@ -17,22 +14,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from marketpulse.ops.artifacts import copy_masked, masker
-from tests.conftest import ROOT
+from tests.conftest import cli
 
 if TYPE_CHECKING:
     from tests.throwaway_postgres import Cluster
-
-
-def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "marketpulse", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 @pytest.fixture

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
@@ -19,7 +16,7 @@ from marketpulse.ops import audit
 from marketpulse.ops.health import NO_QUALITY, check
 from marketpulse.retry import RetryPolicy
 from marketpulse.warehouse import Warehouse
-from tests.conftest import ROOT, fixture_config, fresh_postgres_database, recorded_clients
+from tests.conftest import cli, fixture_config, fresh_postgres_database, recorded_clients
 from tests.fake_servers import FakeHttp
 
 FAST = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0)
@@ -171,18 +168,6 @@ def test_a_failed_latest_run_and_stale_live_data_are_critical(warehouse: Warehou
     assert {c.name: c.level for c in check(warehouse, now=monday_1000_ny).checks}[
         "fresh yahoo"
     ] == "ok"
-
-
-def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "marketpulse", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def test_health_cli_exit_code_and_table(tmp_path: Path) -> None:

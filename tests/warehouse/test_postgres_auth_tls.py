@@ -22,7 +22,7 @@ import pytest
 
 from marketpulse.build.dbt import dbt_env
 from marketpulse.warehouse import Warehouse
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli
 from tests.sample_warehouses import execute
 from tests.throwaway_postgres import Cluster
 
@@ -50,19 +50,6 @@ def database(throwaway_postgres: Cluster) -> Iterator[str]:
     with closing(admin.connect(read_only=False)) as connection:
         connection.autocommit = True
         connection.cursor().execute(f'drop database if exists "{name}" with (force)')
-
-
-def marketpulse(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """`python -m marketpulse ...` in the checkout (its .dlt/config.toml), as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "marketpulse", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 COMMANDS = {
@@ -98,9 +85,7 @@ def test_wrong_password_is_one_line_exit_2_and_writes_nothing(
 ) -> None:
     cluster = throwaway_postgres
     (tmp_path / "holdings.csv").write_text(HOLDINGS)
-    result = marketpulse(
-        cluster.env(PGDATABASE=database, PGPASSWORD="wrong"), *args(command, tmp_path)
-    )
+    result = cli(*args(command, tmp_path), env=cluster.env(PGDATABASE=database, PGPASSWORD="wrong"))
     assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
@@ -122,10 +107,10 @@ def test_verify_full_with_the_right_ca_reaches_psycopg2_dlt_and_dbt(
     """PGSSLMODE=verify-full + PGSSLROOTCERT: a query runs over TLS, dlt loads FRED's sample
     over it, and dbt's connection check passes."""
     env = throwaway_postgres.env(PGDATABASE=database)
-    query = marketpulse(env, "query", "select ssl from pg_stat_ssl where pid = pg_backend_pid()")
+    query = cli("query", "select ssl from pg_stat_ssl where pid = pg_backend_pid()", env=env)
     assert query.returncode == 0, query.stderr
     assert query.stdout.split() == ["ssl", "True"]
-    ingest = marketpulse(env, "ingest", "--sample", "--sources", "fred")
+    ingest = cli("ingest", "--sample", "--sources", "fred", env=env)
     assert ingest.returncode == 0, ingest.stdout + ingest.stderr
     warehouse = Warehouse.from_env(env)
     assert dlt_state(throwaway_postgres, database).exists()
@@ -158,7 +143,7 @@ def test_verify_full_with_a_wrong_ca_refuses_in_one_line(
 ) -> None:
     cluster = throwaway_postgres
     env = cluster.env(PGDATABASE=database, PGSSLROOTCERT=str(cluster.wrong_ca))
-    result = marketpulse(env, *args(command, tmp_path))
+    result = cli(*args(command, tmp_path), env=env)
     assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
