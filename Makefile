@@ -114,7 +114,7 @@ dashboard: setup ## the Streamlit dashboard on http://localhost:8501 (PORT=..., 
 	@cd "$(ROOT)" && MARKETPULSE_DASHBOARD_REFRESH_MINUTES=$${REFRESH_MINUTES:-$${MARKETPULSE_DASHBOARD_REFRESH_MINUTES:-30}} \
 		$(PY) -m marketpulse.dashboard --server.port $${PORT:-8501}
 
-bench-dashboard: setup ## time every dashboard view (Streamlit AppTest) on $$WAREHOUSE; SYNTHETIC=1 for 500 x 10
+bench-dashboard: setup ## time every dashboard view in headless Chromium and server-side (AppTest) on $$WAREHOUSE; SYNTHETIC=1: 500 x 10y with portfolios
 	@$(PY) scripts/bench_dashboard.py $${SYNTHETIC:+--synthetic}
 
 grant-bi: setup ## Postgres: (re)create the read-only BI role (MARKETPULSE_BI_ROLE/_PASSWORD) on marts
