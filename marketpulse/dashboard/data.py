@@ -189,6 +189,13 @@ def weekly_grain(start: date, end: date) -> bool:
     return (end - start).days > WEEKLY_AFTER_DAYS
 
 
+def week_ends(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """One series' rows (sorted by the date `column`) on the last row of each week: a long
+    range drawn from weekly points, as the SQL grain of weekly_grain does for the marts."""
+    weeks = pd.to_datetime(frame[column]).dt.to_period("W")
+    return frame[~weeks.duplicated(keep="last")]
+
+
 def as_tuple(values: Sequence[str]) -> tuple[str, ...]:
     """Cache keys must be hashable and order-stable."""
     return tuple(dict.fromkeys(values))

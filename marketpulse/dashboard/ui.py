@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -33,7 +35,7 @@ COLORWAY = [
     "#ff9da7",
 ]
 
-pio.templates["marketpulse"] = go.layout.Template(
+MARKETPULSE_LAYOUT = go.layout.Template(
     layout={
         "font": {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 12},
         "title": {"font": {"size": 15}, "x": 0.0, "xanchor": "left"},
@@ -47,7 +49,10 @@ pio.templates["marketpulse"] = go.layout.Template(
         "yaxis": {"gridcolor": "#e6eaf0", "zerolinecolor": "#c7ced8"},
     }
 )
-pio.templates.default = "plotly_white+marketpulse"
+# Merged once, here: a "plotly_white+marketpulse" default would be merged again by every
+# go.Figure() (50 ms each, a third of a view's script run; docs/dashboard.md, render times).
+pio.templates["marketpulse"] = pio.templates.merge_templates("plotly_white", MARKETPULSE_LAYOUT)
+pio.templates.default = "marketpulse"
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,29 @@ def chart(figure: go.Figure, title: str, height: int = 380) -> None:
     st.plotly_chart(figure, theme=None, config={"displaylogo": False})
 
 
+def prefetch_plotly() -> None:
+    """Load Streamlit's Plotly chunk (4.7 MB of JavaScript) once the page is idle, so the first
+    switch to a view with charts does not wait for it. The Overview draws none (its heatmap is
+    a table), which keeps the bundle off the first load; Streamlit imports the same module URL
+    when it draws a chart, and a module is evaluated once per page. Nothing happens when this
+    Streamlit has no such chunk."""
+    chunk = _plotly_chunk()
+    if chunk is None:
+        return
+    st.sidebar.html(
+        "<script>(window.requestIdleCallback || setTimeout)(() =>"
+        f" import(new URL('static/js/{chunk}', document.baseURI).href));</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+@functools.cache
+def _plotly_chunk() -> str | None:
+    folder = Path(st.__file__).parent / "static" / "static" / "js"
+    found = sorted(folder.glob("PlotlyChart.*.js"))
+    return found[0].name if len(found) == 1 else None
+
+
 def no_data(exc: data.NoData) -> None:
     st.info(str(exc), icon=":material/hourglass_empty:")
 
@@ -111,6 +139,19 @@ def signed_colour(text: str) -> str:
     if text.startswith("-"):
         return "color: #d73027"
     return f"color: {MUTED}"
+
+
+def heat_colour(value: float | None, scale: float) -> str:
+    """CSS for a heatmap cell: red below 0, pale yellow at 0, green above, full strength at
+    +-scale (Plotly's RdYlGn, centred on 0); n/a cells stay blank."""
+    if value is None or pd.isna(value):
+        return f"color: {MUTED}"
+    share = max(-1.0, min(1.0, float(value) / scale))
+    low, mid, high = (215, 48, 39), (255, 255, 191), (26, 152, 80)
+    end = high if share > 0 else low
+    red, green, blue = (round(m + (e - m) * abs(share)) for m, e in zip(mid, end, strict=True))
+    text = "#ffffff" if abs(share) > 0.6 else "#1b2533"
+    return f"background-color: rgb({red}, {green}, {blue}); color: {text}"
 
 
 # One colour per GICS sector, the same on every chart of the app (the SPDR sector ETFs).

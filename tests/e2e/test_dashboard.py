@@ -129,15 +129,17 @@ def test_overview(demo: Warehouse) -> None:
         snapshot.loc["SPY", "change_ytd"], spy.iloc[-1] / ytd_base - 1, rel_tol=1e-9
     )
 
-    heatmap = chart(app, "Sector heatmap")["data"][0]
-    assert len(heatmap["y"]) == 11 and heatmap["x"] == ["1D", "1W", "1M", "3M", "YTD", "1Y"]
-    row = next(i for i, label in enumerate(heatmap["y"]) if label.endswith(" XLK"))
+    # The heatmap is a coloured table (no Plotly chart on the first page): 11 sector ETFs x
+    # 1D/1W/1M/3M/YTD/1Y, each cell the total return, its colour signed.
+    assert any("Sector heatmap: total return to 2018-12-31" in m.value for m in app.markdown)
+    heat = next(frame for frame in app.dataframe if "sector" in frame.value.columns)
+    heatmap = heat.value.set_index("symbol")
+    periods = ["change_1d", "change_1w", "change_1m", "change_3m", "change_ytd", "change_1y"]
+    assert len(heatmap) == 11 and list(heatmap.columns) == ["sector", *periods]
     xlk = adj_closes(demo, "XLK")
-    z = heatmap["z"][row] if isinstance(heatmap["z"], list) else None
-    expected = (xlk.iloc[-1] / xlk[:"2017-12-31"].iloc[-1] - 1) * 100
-    if z is None:  # typed array: rows x 6
-        z = ys(heatmap["z"]).reshape(11, 6)[row]
-    assert math.isclose(z[4], expected, rel_tol=1e-9)
+    expected = xlk.iloc[-1] / xlk[:"2017-12-31"].iloc[-1] - 1
+    assert math.isclose(heatmap.loc["XLK", "change_ytd"], expected, rel_tol=1e-9)
+    assert not app.get("plotly_chart")
 
     rows = query(
         demo,

@@ -72,6 +72,10 @@ def render(context: ui.Context) -> None:
         figure = go.Figure()
         for first, last in inversion_periods(spreads, "is_inverted_10y2y"):
             figure.add_vrect(x0=first, x1=last, fillcolor=ui.DOWN, opacity=0.12, line_width=0)
+        # The inversions from every session; over long ranges the lines from weekly points.
+        weekly = data.weekly_grain(context.start, context.end)
+        if weekly:
+            spreads = data.week_ends(spreads, "observation_date")
         figure.add_trace(
             go.Scatter(
                 x=spreads["observation_date"],
@@ -90,7 +94,8 @@ def render(context: ui.Context) -> None:
         )
         figure.add_hline(y=0, line={"color": ui.MUTED, "dash": "dot"})
         figure.update_yaxes(title_text="percentage points")
-        ui.chart(figure, "Yield curve spreads (10Y-2Y inversions shaded)")
+        points = " (weekly points)" if weekly else ""
+        ui.chart(figure, f"Yield curve spreads (10Y-2Y inversions shaded){points}")
     except data.NoData as exc:
         ui.no_data(exc)
 

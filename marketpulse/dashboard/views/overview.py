@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from marketpulse.dashboard import data, ui
@@ -31,7 +30,7 @@ def render(context: ui.Context) -> None:
         ui.no_data(exc)
         return
 
-    left, right = st.columns([6, 5])
+    left, right = st.columns(2)
     with left:
         st.subheader("Market snapshot")
         snapshot = returns[returns["symbol"].isin([*indices, context.benchmark, *context.symbols])]
@@ -72,26 +71,38 @@ def render(context: ui.Context) -> None:
         if heat.empty:
             ui.no_data(data.NoData("no sector ETF prices", "make ingest && make build"))
         else:
-            columns = [column for _, column in queries.PERIODS]
-            values = heat[columns].astype(float).to_numpy() * 100
-            figure = go.Figure(
-                go.Heatmap(
-                    z=values,
-                    x=[label for label, _ in queries.PERIODS],
-                    y=[f"{s} {sym}" for s, sym in zip(heat["sector"], heat["symbol"], strict=True)],
-                    colorscale="RdYlGn",
-                    zmid=0,
-                    text=[[ui.pct(v / 100) for v in row] for row in values],
-                    texttemplate="%{text}",
-                    hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
-                    colorbar={"title": "%"},
-                )
-            )
-            figure.update_yaxes(autorange="reversed")
-            figure.update_layout(hovermode="closest")
-            ui.chart(figure, f"Sector heatmap: total return to {as_of}", height=420)
+            _heatmap(heat, as_of)
     _movers_and_breadth(context)
     _badge(context)
+
+
+def _heatmap(heat: pd.DataFrame, as_of: object) -> None:
+    """The sector ETFs x periods as a table coloured like a heatmap (red - yellow - green,
+    centred on 0): the first page draws no Plotly chart, so it needs no Plotly bundle (4.7 MB
+    of JavaScript, most of a first load's time in the browser; docs/dashboard.md)."""
+    st.markdown(f"**Sector heatmap: total return to {as_of}**")
+    columns = [column for _, column in queries.PERIODS]
+    shown = heat[["sector", "symbol", *columns]].reset_index(drop=True)
+    values = shown[columns].astype(float)
+    scale = float(values.abs().max().max()) or 1.0
+    styled = shown.style.format(ui.pct, subset=columns).map(
+        lambda value: ui.heat_colour(value, scale), subset=columns
+    )
+    ui.table(
+        styled,
+        hide_index=True,
+        width="stretch",
+        height=(len(shown) + 1) * 35 + 3,  # every sector, no scrolling
+        column_config={
+            "sector": st.column_config.Column("Sector", width=140),
+            "symbol": st.column_config.Column("ETF", width=44),
+            **{
+                column: st.column_config.Column(label, width=50)
+                for label, column in queries.PERIODS
+            },
+        },
+        key="sector_heatmap",
+    )
 
 
 MOVERS = 5

@@ -18,6 +18,8 @@ def render(context: ui.Context) -> None:
     try:
         interest = queries.trends(target, context.start, context.end)
         closes = queries.daily_closes(target, context.benchmark, context.start, context.end)
+        if data.weekly_grain(context.start, context.end):  # as the search interest: weekly
+            closes = data.week_ends(closes, "trading_date")
         figure = make_subplots(specs=[[{"secondary_y": True}]])
         for keyword, group in interest.groupby("keyword", sort=True):
             figure.add_trace(
