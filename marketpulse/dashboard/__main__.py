@@ -16,7 +16,7 @@ def preload() -> None:
     lazily on first use (Plotly's trace and layout validators, pandas' Styler templates)
     before the server listens. Streamlit would otherwise do it in the first session's script
     runs: seconds of the first load and of the first switch to a view with charts after a
-    start (docs/decisions/0035-dashboard-first-paint.md)."""
+    start (docs/decisions/0037-dashboard-first-paint.md)."""
     import pandas as pd
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
