@@ -447,7 +447,7 @@ def test_every_view_on_postgres_matches_duckdb(
             )
     for view, pair in shown.items():
         assert pair["duckdb"] == pair["postgres"], view
-        assert pair["duckdb"][1], view
+        assert pair["duckdb"][1] or view == "overview", view  # the Overview draws tables only
 
 
 def test_demo_ends_by_saying_how_to_open_the_dashboard(demo_duckdb: Demo) -> None:
