@@ -7,8 +7,8 @@ not counted):
   Streamlit session) until the default view is rendered;
 - a view switch: from the click on the view's name in the sidebar (the click event) until that
   view is rendered. The click comes once the page is idle (no request for 500 ms, then an idle
-  callback), as a reader's would: the first page prefetches the Plotly bundle when it is idle
-  (ui.prefetch_plotly), and a click in the same millisecond as the render would wait for it.
+  callback), as a reader's would: the first page prefetches the Plotly and data grid bundles when it
+  is idle (ui.prefetch_bundles), and a click in the same millisecond as the render would wait for it.
 
 Rendered means all of these hold at once (checked on every animation frame):
 

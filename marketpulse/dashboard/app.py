@@ -218,7 +218,7 @@ def main() -> None:
         _sample_banner(target)
         _stale_warning(target)
         view.render(context)
-        ui.prefetch_plotly()
+        ui.prefetch_bundles()
 
 
 main()

@@ -67,10 +67,26 @@ class Context:
     universe: pd.DataFrame
 
 
+def static_table(shown: pd.DataFrame | Styler, key: str) -> None:
+    """A small table drawn as a plain table (st.table: the Styler's colours and formats kept,
+    its index hidden by the caller), and its CSV download.
+
+    For the first page: an interactive table (st.dataframe) loads Streamlit's data grid, over
+    a megabyte of JavaScript and a canvas per table, about 0.5 s of a first load in the browser
+    (docs/decisions/0037-dashboard-first-paint.md); a dozen rows need neither scrolling nor
+    sorting. st.table draws the frame's column names: the caller names them for a reader."""
+    st.table(shown)
+    download(shown, key)
+
+
 def table(shown: pd.DataFrame | Styler, key: str, **options: Any) -> None:
     """A table and, under it, its rows as a CSV download (the data, not the formatting; a text
     cell that a spreadsheet would read as a formula is escaped, as every export is)."""
     st.dataframe(shown, key=key, **options)
+    download(shown, key)
+
+
+def download(shown: pd.DataFrame | Styler, key: str) -> None:
     st.download_button(
         "Download CSV",
         csv_bytes(shown),
@@ -100,26 +116,29 @@ def chart(figure: go.Figure, title: str, height: int = 380) -> None:
     st.plotly_chart(figure, theme=None, config={"displaylogo": False})
 
 
-def prefetch_plotly() -> None:
-    """Load Streamlit's Plotly chunk (4.7 MB of JavaScript) once the page is idle, so the first
-    switch to a view with charts does not wait for it. The Overview draws none (its heatmap is
-    a table), which keeps the bundle off the first load; Streamlit imports the same module URL
-    when it draws a chart, and a module is evaluated once per page. Nothing happens when this
-    Streamlit has no such chunk."""
-    chunk = _plotly_chunk()
-    if chunk is None:
+def prefetch_bundles() -> None:
+    """Load Streamlit's Plotly chunk (4.7 MB of JavaScript) and its data grid (DataFrame, over
+    1 MB with what it imports) once the page is idle, so the first switch to a view with charts
+    or interactive tables does not wait for them. The Overview draws neither (its tables are
+    plain tables), which keeps both off the first load; Streamlit imports the same module URLs
+    when it draws a chart or a grid, and a module is evaluated once per page. A chunk this
+    Streamlit build does not have is skipped."""
+    chunks = [chunk for chunk in map(_chunk, ("PlotlyChart", "DataFrame")) if chunk]
+    if not chunks:
         return
+    imports = "".join(
+        f"import(new URL('static/js/{chunk}', document.baseURI).href);" for chunk in chunks
+    )
     st.sidebar.html(
-        "<script>(window.requestIdleCallback || setTimeout)(() =>"
-        f" import(new URL('static/js/{chunk}', document.baseURI).href));</script>",
+        f"<script>(window.requestIdleCallback || setTimeout)(() => {{{imports}}});</script>",
         unsafe_allow_javascript=True,
     )
 
 
 @functools.cache
-def _plotly_chunk() -> str | None:
+def _chunk(name: str) -> str | None:
     folder = Path(st.__file__).parent / "static" / "static" / "js"
-    found = sorted(folder.glob("PlotlyChart.*.js"))
+    found = sorted(folder.glob(f"{name}.*.js"))
     return found[0].name if len(found) == 1 else None
 
 

@@ -118,27 +118,29 @@ def test_overview(demo: Warehouse) -> None:
     assert metrics["10Y-2Y spread"].value == f"{spread.iloc[-1]:.2f} pp"
     assert metrics["CPI YoY"].value == f"{cpi_yoy_known_on(demo, LAST) * 100:.1f}%"
 
-    snapshot = app.dataframe[0].value.set_index("symbol")
+    # The Overview's tables are plain tables (st.table: no data grid on the first page).
+    assert not app.dataframe
+    snapshot = app.table[0].value.set_index("Symbol")
     assert {"^GSPC", "^DJI", "^IXIC", "^RUT", "^VIX", "SPY", "AAPL", "MSFT"} <= set(snapshot.index)
     spy = adj_closes(demo, "SPY")
     assert math.isclose(
-        snapshot.loc["SPY", "change_1d"], spy.iloc[-1] / spy.iloc[-2] - 1, rel_tol=1e-9
+        snapshot.loc["SPY", "1D"], spy.iloc[-1] / spy.iloc[-2] - 1, rel_tol=1e-9
     )
     ytd_base = spy[:"2017-12-31"].iloc[-1]
     assert math.isclose(
-        snapshot.loc["SPY", "change_ytd"], spy.iloc[-1] / ytd_base - 1, rel_tol=1e-9
+        snapshot.loc["SPY", "YTD"], spy.iloc[-1] / ytd_base - 1, rel_tol=1e-9
     )
 
     # The heatmap is a coloured table (no Plotly chart on the first page): 11 sector ETFs x
     # 1D/1W/1M/3M/YTD/1Y, each cell the total return, its colour signed.
     assert any("Sector heatmap: total return to 2018-12-31" in m.value for m in app.markdown)
-    heat = next(frame for frame in app.dataframe if "sector" in frame.value.columns)
-    heatmap = heat.value.set_index("symbol")
-    periods = ["change_1d", "change_1w", "change_1m", "change_3m", "change_ytd", "change_1y"]
-    assert len(heatmap) == 11 and list(heatmap.columns) == ["sector", *periods]
+    heat = next(frame for frame in app.table if "Sector" in frame.value.columns)
+    heatmap = heat.value.set_index("ETF")
+    periods = ["1D", "1W", "1M", "3M", "YTD", "1Y"]
+    assert len(heatmap) == 11 and list(heatmap.columns) == ["Sector", *periods]
     xlk = adj_closes(demo, "XLK")
     expected = xlk.iloc[-1] / xlk[:"2017-12-31"].iloc[-1] - 1
-    assert math.isclose(heatmap.loc["XLK", "change_ytd"], expected, rel_tol=1e-9)
+    assert math.isclose(heatmap.loc["XLK", "YTD"], expected, rel_tol=1e-9)
     assert not app.get("plotly_chart")
 
     rows = query(

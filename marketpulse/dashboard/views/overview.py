@@ -39,29 +39,20 @@ def render(context: ui.Context) -> None:
             symbol: i for i, symbol in enumerate([*indices, context.benchmark, *context.symbols])
         }
         snapshot = snapshot.sort_values("symbol", key=lambda s: s.map(order))
-        changes = ["change_1d", "change_1m", "change_ytd"]
-        shown = snapshot[["symbol", "name", "last_close", *changes]].copy()
-        shown["name"] = shown["name"].fillna("")
+        labels = {"symbol": "Symbol", "name": "Name", "last_close": "Last close"}
+        labels |= {"change_1d": "1D", "change_1m": "1M", "change_ytd": "YTD"}
+        shown = snapshot[list(labels)].rename(columns=labels)
+        shown["Name"] = shown["Name"].fillna("")
+        changes = ["1D", "1M", "YTD"]
         # Signed and coloured, "n/a" where the period reaches before the history: never a
-        # "None" cell. The values stay numbers (sorting, the CSV download).
+        # "None" cell. The values stay numbers (the CSV download).
         styled = (
-            shown.style.format(ui.pct, subset=changes)
-            .format("{:.2f}", subset=["last_close"], na_rep="n/a")
+            shown.style.hide(axis="index")
+            .format(ui.pct, subset=changes)
+            .format("{:.2f}", subset=["Last close"], na_rep="n/a")
             .map(lambda value: ui.signed_colour(ui.pct(value)), subset=changes)
         )
-        ui.table(
-            styled,
-            hide_index=True,
-            column_config={
-                "symbol": "Symbol",
-                "name": "Name",
-                "last_close": "Last close",
-                "change_1d": "1D",
-                "change_1m": "1M",
-                "change_ytd": "YTD",
-            },
-            key="snapshot",
-        )
+        ui.static_table(styled, key="snapshot")
         st.caption(
             f"Closes as traded; changes are total return (adjusted closes) to {as_of};"
             " n/a: the period starts before the loaded history."
@@ -81,28 +72,17 @@ def _heatmap(heat: pd.DataFrame, as_of: object) -> None:
     centred on 0): the first page draws no Plotly chart, so it needs no Plotly bundle (4.7 MB
     of JavaScript, most of a first load's time in the browser; docs/dashboard.md)."""
     st.markdown(f"**Sector heatmap: total return to {as_of}**")
-    columns = [column for _, column in queries.PERIODS]
-    shown = heat[["sector", "symbol", *columns]].reset_index(drop=True)
-    values = shown[columns].astype(float)
-    scale = float(values.abs().max().max()) or 1.0
-    styled = shown.style.format(ui.pct, subset=columns).map(
-        lambda value: ui.heat_colour(value, scale), subset=columns
+    labels = {"sector": "Sector", "symbol": "ETF"}
+    labels |= {column: label for label, column in queries.PERIODS}
+    shown = heat[list(labels)].rename(columns=labels)
+    columns = [label for label, _ in queries.PERIODS]
+    scale = float(shown[columns].astype(float).abs().max().max()) or 1.0
+    styled = (
+        shown.style.hide(axis="index")
+        .format(ui.pct, subset=columns)
+        .map(lambda value: ui.heat_colour(value, scale), subset=columns)
     )
-    ui.table(
-        styled,
-        hide_index=True,
-        width="stretch",
-        height=(len(shown) + 1) * 35 + 3,  # every sector, no scrolling
-        column_config={
-            "sector": st.column_config.Column("Sector", width=140),
-            "symbol": st.column_config.Column("ETF", width=44),
-            **{
-                column: st.column_config.Column(label, width=50)
-                for label, column in queries.PERIODS
-            },
-        },
-        key="sector_heatmap",
-    )
+    ui.static_table(styled, key="sector_heatmap")
 
 
 MOVERS = 5
@@ -126,19 +106,14 @@ def _movers_and_breadth(context: ui.Context) -> None:
         ):
             with column:
                 st.markdown(f"**{title}**")
-                shown = rows[["symbol", "name", "period_return"]]
-                ui.table(
-                    shown.style.format(ui.pct, subset=["period_return"]).map(
-                        lambda value: ui.signed_colour(ui.pct(value)), subset=["period_return"]
-                    ),
-                    key=key,
-                    hide_index=True,
-                    column_config={
-                        "symbol": "Symbol",
-                        "name": "Name",
-                        "period_return": "Total return",
-                    },
+                labels = {"symbol": "Symbol", "name": "Name", "period_return": "Total return"}
+                shown = rows[list(labels)].rename(columns=labels)
+                styled = (
+                    shown.style.hide(axis="index")
+                    .format(ui.pct, subset=["Total return"])
+                    .map(lambda value: ui.signed_colour(ui.pct(value)), subset=["Total return"])
                 )
+                ui.static_table(styled, key=key)
     try:
         row = queries.breadth(context.target, context.end).iloc[0]
     except data.NoData as exc:
