@@ -123,13 +123,9 @@ def test_overview(demo: Warehouse) -> None:
     snapshot = app.table[0].value.set_index("Symbol")
     assert {"^GSPC", "^DJI", "^IXIC", "^RUT", "^VIX", "SPY", "AAPL", "MSFT"} <= set(snapshot.index)
     spy = adj_closes(demo, "SPY")
-    assert math.isclose(
-        snapshot.loc["SPY", "1D"], spy.iloc[-1] / spy.iloc[-2] - 1, rel_tol=1e-9
-    )
+    assert math.isclose(snapshot.loc["SPY", "1D"], spy.iloc[-1] / spy.iloc[-2] - 1, rel_tol=1e-9)
     ytd_base = spy[:"2017-12-31"].iloc[-1]
-    assert math.isclose(
-        snapshot.loc["SPY", "YTD"], spy.iloc[-1] / ytd_base - 1, rel_tol=1e-9
-    )
+    assert math.isclose(snapshot.loc["SPY", "YTD"], spy.iloc[-1] / ytd_base - 1, rel_tol=1e-9)
 
     # The heatmap is a coloured table (no Plotly chart on the first page): 11 sector ETFs x
     # 1D/1W/1M/3M/YTD/1Y, each cell the total return, its colour signed.
