@@ -110,14 +110,16 @@ def _free_port() -> int:
 class Server:
     """The dashboard as `make dashboard` starts it, on a free port; stopped on exit."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], app: Path | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The dashboard as `make dashboard` runs it, or another app (the floor) through streamlit.
+        command = ["marketpulse.dashboard"] if app is None else ["streamlit", "run", str(app)]
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "marketpulse.dashboard",  # what `make dashboard` runs
+                *command,
                 "--server.port",
                 str(self.port),
                 "--server.address",
@@ -291,14 +293,33 @@ def time_in_browser(
                 warm.append(_browse(browser, server.url, expected))
                 if index == 0:
                     _screenshots(browser, server.url, expected, screenshots)
+        floor = _floor(browser, env, repeat)
         version = browser.version
         browser.close()
     return {
+        "floor_first_load": floor,
         "browser": f"Chromium {version} (headless, Playwright), viewport {VIEWPORT['width']}x{VIEWPORT['height']}",
         "screenshots": str(screenshots),
         "cold": _medians(cold),
         "warm": _medians(warm),
     }
+
+
+FLOOR_APP = ROOT / "scripts" / "bench_dashboard_floor_app.py"
+
+
+def _floor(browser, env: dict[str, str], repeat: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Streamlit's own first load here (scripts/bench_dashboard_floor_app.py: the sidebar and a
+    title, nothing of ours), timed as the app's is: a new context, until rendered."""
+    times = []
+    with Server(env, FLOOR_APP) as server:
+        for _ in range(2 * repeat):
+            context = browser.new_context(viewport=VIEWPORT)
+            page = context.new_page()
+            page.goto(server.url, wait_until="commit")
+            times.append(_rendered(page, "floor", ("Overview", 0, 0)) / 1000)
+            context.close()
+    return {"seconds": statistics.median(times), "max_seconds": max(times)}
 
 
 def _medians(sessions: list[Session]) -> dict[str, object]:
