@@ -55,6 +55,7 @@ INCREMENTAL_MARTS: dict[str, tuple[str, ...]] = {
     "fct_drawdowns": ("prices",),
     "fct_rolling_risk": ("prices", "macro"),
     "fct_sector_rotation": ("prices",),
+    "fct_quality_points": ("prices", "macro"),
 }
 PERIOD = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?\s*$", re.IGNORECASE)
 

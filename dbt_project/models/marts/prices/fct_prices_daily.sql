@@ -28,6 +28,7 @@
         post_hook=[] if target.type == 'spark' else [
             "{{ marketpulse.load_watermark_drop_committed() }}",
             "{{ marketpulse.load_watermark_commit() }}",
+            "{{ marketpulse.log_restated_symbols_commit() }}",
         ],
     )
 }}
@@ -214,6 +215,8 @@
                 ~ (', true)' if row[3] else ', false)')
             ) -%}
         {%- endfor -%}
+        {#- The readers of the stored rows rewrite what this run rewrites (macros/restated_symbols.sql). -#}
+        {%- do marketpulse.log_restated_symbols(full_symbols) -%}
         {%- if full_symbols -%}
             {%- do scope.append('symbol in (' ~ full_symbols | join(', ') ~ ')') -%}
         {%- endif -%}
@@ -292,6 +295,10 @@
     ),
 
 {% else %}
+
+    {%- if target.type != 'spark' -%}
+        {%- do marketpulse.log_restated_symbols(none) -%}
+    {%- endif %}
 
     with prices_flagged as (
 

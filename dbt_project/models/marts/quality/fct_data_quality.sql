@@ -17,11 +17,19 @@
     as_of_date: var quality_as_of_date when set; otherwise today for live data
     and, for the offline sample, the latest date the sample holds (its clock).
     Frequencies, expected points, gaps and freshness: see docs/models.md "Data quality".
+    The points and their gaps are stored, incrementally, in fct_quality_points.
 #}
+{%- set traded_classes = "'" ~ var('zero_volume_asset_classes') | join("', '") ~ "'" -%}
 
 with points as (
 
-    select * from {{ ref('int_quality_points_unioned') }}
+    select * from {{ ref('fct_quality_points') }}
+
+),
+
+symbols as (
+
+    select * from {{ ref('dim_symbol') }}
 
 ),
 
@@ -189,37 +197,49 @@ windows as (
 
 ),
 
+traded_symbols as (
+
+    select symbol
+    from symbols
+    where asset_class in ({{ traded_classes }})
+
+),
+
+-- A zero-volume session is an anomaly of an equity or ETF only (an index's volume is 0).
 points_with_gaps as (
 
     select
-        sequenced_points.entity_type,
-        sequenced_points.entity_id,
-        sequenced_points.point_date,
-        sequenced_points.is_outlier,
-        sequenced_points.is_zero_volume,
-        {{ marketpulse.days_between(
-            'sequenced_points.previous_point_date', 'sequenced_points.point_date'
-        ) }} as gap_days,
-        -- NYSE sessions strictly between the two points
-        point_sessions.session_number - previous_sessions.session_number
-        - case when point_sessions.is_trading_day then 1 else 0 end as gap_sessions
-    from (
-        select
-            entity_type,
-            entity_id,
-            point_date,
-            is_outlier,
-            is_zero_volume,
-            lag(point_date) over (
-                partition by entity_type, entity_id
-                order by point_date
-            ) as previous_point_date
-        from points
-    ) as sequenced_points
-    left join session_numbers as point_sessions
-        on sequenced_points.point_date = point_sessions.date_day
-    left join session_numbers as previous_sessions
-        on sequenced_points.previous_point_date = previous_sessions.date_day
+        points.entity_type,
+        points.entity_id,
+        points.point_date,
+        points.is_outlier,
+        points.gap_days,
+        points.gap_sessions,
+        coalesce(points.has_zero_volume and traded_symbols.symbol is not null, false)
+            as is_zero_volume
+    from points
+    left join traded_symbols
+        on
+            points.entity_type = 'symbol'
+            and points.entity_id = traded_symbols.symbol
+
+),
+
+-- The 30d and recent windows read the points from the earliest of their starts only.
+recent_range as (
+
+    select min(window_start_date) as first_date
+    from windows
+    where window_name <> 'full'
+
+),
+
+recent_points as (
+
+    select points_with_gaps.*
+    from points_with_gaps
+    inner join recent_range
+        on points_with_gaps.point_date >= recent_range.first_date
 
 ),
 
@@ -250,6 +270,37 @@ window_points as (
             and windows.entity_id = points_with_gaps.entity_id
             and windows.window_start_date <= points_with_gaps.point_date
             and windows.as_of_date >= points_with_gaps.point_date
+    where windows.window_name = 'full'
+    group by windows.entity_type, windows.entity_id, windows.window_name
+
+    union all
+
+    select
+        windows.entity_type,
+        windows.entity_id,
+        windows.window_name,
+        count(recent_points.point_date) as actual_points,
+        sum(case when recent_points.is_outlier then 1 else 0 end) as outlier_count,
+        sum(case when recent_points.is_zero_volume then 1 else 0 end) as zero_volume_count,
+        sum(
+            case
+                when
+                    recent_points.gap_days > {{ var('quality_gap_days') }}
+                    + case when windows.period_days > 1 then windows.period_days else 0 end
+                    then 1
+                else 0
+            end
+        ) as gap_count,
+        max(recent_points.gap_days) as max_gap_days,
+        max(recent_points.gap_sessions) as max_gap_sessions
+    from windows
+    left join recent_points
+        on
+            windows.entity_type = recent_points.entity_type
+            and windows.entity_id = recent_points.entity_id
+            and windows.window_start_date <= recent_points.point_date
+            and windows.as_of_date >= recent_points.point_date
+    where windows.window_name <> 'full'
     group by windows.entity_type, windows.entity_id, windows.window_name
 
 ),
@@ -276,55 +327,233 @@ windows_with_end as (
 -- expected once per period up to its latest point (its lateness is
 -- days_since_update's job): daily series on sessions, weekly on the weekday
 -- of its latest point, monthly / quarterly / semiannual / annual on the
--- first day of the period.
-window_expectations as (
+-- first day of the period. Counted from running counts over the calendar:
+-- the days of a kind in a window are its count through the window's end
+-- less its count before the window's start (the window clipped to dim_date).
+calendar_days as (
+
+    select
+        date_day,
+        is_trading_day as is_session,
+        extract(day from date_day) = 1 as is_month_start,
+        extract(day from date_day) = 1 and month in (1, 4, 7, 10) as is_quarter_start,
+        extract(day from date_day) = 1 and month in (1, 7) as is_half_year_start,
+        extract(day from date_day) = 1 and month = 1 as is_year_start,
+        day_of_week = 1 as is_weekday_1,
+        day_of_week = 2 as is_weekday_2,
+        day_of_week = 3 as is_weekday_3,
+        day_of_week = 4 as is_weekday_4,
+        day_of_week = 5 as is_weekday_5,
+        day_of_week = 6 as is_weekday_6,
+        day_of_week = 7 as is_weekday_7
+    from calendar
+
+),
+
+calendar_counts as (
+
+    select
+        date_day,
+        sum(case when is_session then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as sessions_through,
+        sum(case when is_session then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and 1 preceding
+        ) as sessions_before,
+        sum(case when is_month_start then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as month_starts_through,
+        sum(case when is_month_start then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and 1 preceding
+        ) as month_starts_before,
+        sum(case when is_quarter_start then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as quarter_starts_through,
+        sum(case when is_quarter_start then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and 1 preceding
+        ) as quarter_starts_before,
+        sum(case when is_half_year_start then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as half_year_starts_through,
+        sum(case when is_half_year_start then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and 1 preceding
+        ) as half_year_starts_before,
+        sum(case when is_year_start then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as year_starts_through,
+        sum(case when is_year_start then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and 1 preceding
+        ) as year_starts_before,
+        sum(case when is_weekday_1 then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as weekday_1s_through,
+        sum(case when is_weekday_1 then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and 1 preceding
+        ) as weekday_1s_before,
+        sum(case when is_weekday_2 then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as weekday_2s_through,
+        sum(case when is_weekday_2 then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and 1 preceding
+        ) as weekday_2s_before,
+        sum(case when is_weekday_3 then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as weekday_3s_through,
+        sum(case when is_weekday_3 then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and 1 preceding
+        ) as weekday_3s_before,
+        sum(case when is_weekday_4 then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as weekday_4s_through,
+        sum(case when is_weekday_4 then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and 1 preceding
+        ) as weekday_4s_before,
+        sum(case when is_weekday_5 then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as weekday_5s_through,
+        sum(case when is_weekday_5 then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and 1 preceding
+        ) as weekday_5s_before,
+        sum(case when is_weekday_6 then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as weekday_6s_through,
+        sum(case when is_weekday_6 then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and 1 preceding
+        ) as weekday_6s_before,
+        sum(case when is_weekday_7 then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as weekday_7s_through,
+        sum(case when is_weekday_7 then 1 else 0 end) over (
+            order by date_day
+            rows between unbounded preceding and 1 preceding
+        ) as weekday_7s_before
+    from calendar_days
+
+),
+
+calendar_range as (
+
+    select
+        min(date_day) as first_date,
+        max(date_day) as last_date
+    from calendar
+
+),
+
+clipped_windows as (
 
     select
         windows.entity_type,
         windows.entity_id,
         windows.window_name,
-        sum(
-            case
-                when windows.frequency_short in ('W', 'BW')
-                    then
-                        case
-                            when calendar.day_of_week = last_points.last_day_of_week then 1
-                            else 0
-                        end
-                when windows.frequency_short in ('M', 'Q', 'SA', 'A')
-                    then
-                        case
-                            when
-                                extract(day from calendar.date_day) = 1
-                                and (
-                                    windows.frequency_short = 'M'
-                                    or (
-                                        windows.frequency_short = 'Q'
-                                        and calendar.month in (1, 4, 7, 10)
-                                    )
-                                    or (
-                                        windows.frequency_short = 'SA'
-                                        and calendar.month in (1, 7)
-                                    )
-                                    or (windows.frequency_short = 'A' and calendar.month = 1)
-                                )
-                                then 1
-                            else 0
-                        end
-                when calendar.is_trading_day then 1
-                else 0
-            end
-        ) as expected_days
+        windows.frequency_short,
+        last_points.last_day_of_week,
+        case
+            when windows.window_start_date < calendar_range.first_date
+                then calendar_range.first_date
+            else windows.window_start_date
+        end as count_start_date,
+        case
+            when windows.window_end_date > calendar_range.last_date
+                then calendar_range.last_date
+            else windows.window_end_date
+        end as count_end_date
     from windows_with_end as windows
     inner join entity_last_points as last_points
         on
             windows.entity_type = last_points.entity_type
             and windows.entity_id = last_points.entity_id
-    left join calendar
-        on
-            windows.window_start_date <= calendar.date_day
-            and windows.window_end_date >= calendar.date_day
-    group by windows.entity_type, windows.entity_id, windows.window_name
+    cross join calendar_range
+
+),
+
+window_expectations as (
+
+    select
+        clipped_windows.entity_type,
+        clipped_windows.entity_id,
+        clipped_windows.window_name,
+        case
+            when clipped_windows.count_start_date > clipped_windows.count_end_date then 0
+            when clipped_windows.frequency_short in ('W', 'BW')
+                then
+                    case clipped_windows.last_day_of_week
+                        when 1
+                            then
+                                end_counts.weekday_1s_through
+                                - coalesce(start_counts.weekday_1s_before, 0)
+                        when 2
+                            then
+                                end_counts.weekday_2s_through
+                                - coalesce(start_counts.weekday_2s_before, 0)
+                        when 3
+                            then
+                                end_counts.weekday_3s_through
+                                - coalesce(start_counts.weekday_3s_before, 0)
+                        when 4
+                            then
+                                end_counts.weekday_4s_through
+                                - coalesce(start_counts.weekday_4s_before, 0)
+                        when 5
+                            then
+                                end_counts.weekday_5s_through
+                                - coalesce(start_counts.weekday_5s_before, 0)
+                        when 6
+                            then
+                                end_counts.weekday_6s_through
+                                - coalesce(start_counts.weekday_6s_before, 0)
+                        when 7
+                            then
+                                end_counts.weekday_7s_through
+                                - coalesce(start_counts.weekday_7s_before, 0)
+                        else 0
+                    end
+            when clipped_windows.frequency_short = 'M'
+                then
+                    end_counts.month_starts_through
+                    - coalesce(start_counts.month_starts_before, 0)
+            when clipped_windows.frequency_short = 'Q'
+                then
+                    end_counts.quarter_starts_through
+                    - coalesce(start_counts.quarter_starts_before, 0)
+            when clipped_windows.frequency_short = 'SA'
+                then
+                    end_counts.half_year_starts_through
+                    - coalesce(start_counts.half_year_starts_before, 0)
+            when clipped_windows.frequency_short = 'A'
+                then
+                    end_counts.year_starts_through
+                    - coalesce(start_counts.year_starts_before, 0)
+            else end_counts.sessions_through - coalesce(start_counts.sessions_before, 0)
+        end as expected_days
+    from clipped_windows
+    left join calendar_counts as start_counts
+        on clipped_windows.count_start_date = start_counts.date_day
+    left join calendar_counts as end_counts
+        on clipped_windows.count_end_date = end_counts.date_day
 
 ),
 
