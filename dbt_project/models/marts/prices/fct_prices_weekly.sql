@@ -1,8 +1,73 @@
+{#
+    Incremental on DuckDB and Postgres (docs/decisions/0038-restated-symbols-log.md):
+    a run rewrites, per stored symbol, only the weeks from its latest stored
+    week on (the one the new sessions continue, and the new ones). A symbol
+    whose stored prices fct_prices_daily rewrote (a dividend or split restated
+    its adjusted history, a correction, a backfill: macros/restated_symbols.sql)
+    is deleted by the pre-hook and rewritten whole, as is one not stored yet.
+    Spark: a table (insert_overwrite replaces partitions, and this contract has
+    no partition column).
+#}
+{{
+    config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['symbol', 'week_start_date'],
+        on_schema_change='fail',
+        pre_hook=[] if target.type == 'spark' else [
+            "{{ marketpulse.delete_restated_symbols() }}",
+        ],
+        post_hook=[] if target.type == 'spark' else [
+            "{{ marketpulse.restatement_mark_drop_committed() }}",
+            "{{ marketpulse.restatement_mark_commit() }}",
+        ],
+    )
+}}
+
+{%- if target.type != 'spark' -%}
+    {%- do marketpulse.capture_restatement_mark() -%}
+{%- endif %}
+
 with prices as (
 
     select * from {{ ref('fct_prices_daily') }}
 
 ),
+
+{% if is_incremental() %}
+
+    -- The latest stored week of each symbol (restated ones were deleted by the pre-hook).
+    stored_weeks as (
+
+        select
+            symbol,
+            max(week_start_date) as last_week_start_date
+        from {{ this }}
+        group by symbol
+
+    ),
+
+    scoped_prices as (
+
+        select prices.*
+        from prices
+        left join stored_weeks
+            on prices.symbol = stored_weeks.symbol
+        where
+            stored_weeks.symbol is null
+            or prices.trading_date >= stored_weeks.last_week_start_date
+
+    ),
+
+{% else %}
+
+    scoped_prices as (
+
+        select * from prices
+
+    ),
+
+{% endif %}
 
 weekly as (
 
@@ -15,7 +80,7 @@ weekly as (
         adj_close,
         volume,
         cast({{ dbt.date_trunc('week', 'trading_date') }} as date) as week_start_date
-    from prices
+    from scoped_prices
 
 ),
 
