@@ -57,6 +57,7 @@ INCREMENTAL_MARTS: dict[str, tuple[str, ...]] = {
     "fct_sector_rotation": ("prices",),
     "fct_quality_points": ("prices", "macro"),
     "fct_prices_weekly": ("prices",),
+    "fct_drawdown_episodes": ("prices",),
 }
 PERIOD = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?\s*$", re.IGNORECASE)
 

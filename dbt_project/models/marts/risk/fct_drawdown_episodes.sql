@@ -3,12 +3,82 @@
     its running high) through the sessions below it to the recovery, the first
     session closing at or above the peak again (null while still below).
     Every episode is kept, however shallow; filter on depth.
+
+    Incremental on DuckDB and Postgres (docs/decisions/0038-restated-symbols-log.md):
+    every episode before a symbol's latest stored one has recovered (a later
+    peak closed at or above it), so a run recomputes, per stored symbol, the
+    episodes from its latest stored peak on, from the fct_drawdowns sessions
+    since that peak (lengths are differences of session numbers, which a scope
+    that starts at the peak keeps). A symbol whose stored prices
+    fct_prices_daily rewrote (macros/restated_symbols.sql; fct_drawdowns then
+    may have recomputed it whole) is deleted by the pre-hook and recomputed
+    whole, as is one with no stored episode. Spark: a table (insert_overwrite
+    replaces partitions, and this contract has no partition column).
 #}
-with drawdowns as (
+{{
+    config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['symbol', 'peak_date'],
+        indexes=(
+            [{'columns': ['symbol', 'peak_date'], 'unique': true}]
+            if target.type == 'postgres' else []
+        ),
+        on_schema_change='fail',
+        pre_hook=[] if target.type == 'spark' else [
+            "{{ marketpulse.delete_restated_symbols() }}",
+        ],
+        post_hook=[] if target.type == 'spark' else [
+            "{{ marketpulse.restatement_mark_drop_committed() }}",
+            "{{ marketpulse.restatement_mark_commit() }}",
+        ],
+    )
+}}
+
+{%- if target.type != 'spark' -%}
+    {%- do marketpulse.capture_restatement_mark() -%}
+{%- endif %}
+
+with all_drawdowns as (
 
     select * from {{ ref('fct_drawdowns') }}
 
 ),
+
+{% if is_incremental() %}
+
+    -- The latest stored peak of each symbol (restated ones were deleted by the pre-hook).
+    stored_peaks as (
+
+        select
+            symbol,
+            max(peak_date) as last_peak_date
+        from {{ this }}
+        group by symbol
+
+    ),
+
+    drawdowns as (
+
+        select all_drawdowns.*
+        from all_drawdowns
+        left join stored_peaks
+            on all_drawdowns.symbol = stored_peaks.symbol
+        where
+            stored_peaks.symbol is null
+            or all_drawdowns.trading_date >= stored_peaks.last_peak_date
+
+    ),
+
+{% else %}
+
+    drawdowns as (
+
+        select * from all_drawdowns
+
+    ),
+
+{% endif %}
 
 numbered as (
 
