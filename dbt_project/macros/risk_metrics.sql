@@ -17,9 +17,15 @@
     risk_free_coverage (the share of the window's returns with a risk-free rate: Sharpe and
     Sortino need every one, so they are null below 1;
     docs/decisions/0031-risk-free-coverage.md).
+    stored_peak: none, or the name of a column of relation holding the running peak of
+    return_index from the key's first session (the current one included); relation then also
+    has session_number (1 = the key's first session, no gaps). The sessions are counted from
+    it instead of a row_number and a count over each key's rows, and the full window's
+    drawdown uses the stored peak: only the newest 1261 sessions need a running max
+    (docs/decisions/0038-incremental-daily-returns.md).
 #}
-{% macro risk_metrics(relation, keys) -%}
-    {{ return(adapter.dispatch('risk_metrics', 'marketpulse')(relation, keys)) }}
+{% macro risk_metrics(relation, keys, stored_peak=none) -%}
+    {{ return(adapter.dispatch('risk_metrics', 'marketpulse')(relation, keys, stored_peak)) }}
 {%- endmacro %}
 
 {% macro risk_keys(keys, prefix=none) -%}
@@ -61,7 +67,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro default__risk_metrics(relation, keys) -%}
+{% macro default__risk_metrics(relation, keys, stored_peak=none) -%}
 {#-
     The four windows are columns, not rows, so every statistic is one
     conditional aggregate over each key's rows, with no window function on
@@ -71,7 +77,9 @@
     peak); 'full' starts at the first session. The windows nest, so the rows
     fall in four segments (the newest 253 sessions, then back to 757, 1261,
     the rest): one running max per segment plus the maxima of the older
-    segments inside a window give that window's running peak. CVaR is the
+    segments inside a window give that window's running peak. With a stored
+    peak, 'full' takes it as its running peak, so the oldest segment needs
+    no running max. CVaR is the
     mean of the n_cvar smallest returns, from their largest value (an order
     statistic) instead of a rank per row
     (docs/decisions/0027-risk-metrics-without-window-rows.md).
@@ -80,6 +88,9 @@
 {%- set cutoff = 0.05 -%}
 {%- set double = marketpulse.type_double() -%}
 {%- set windows = [('1y', 252), ('3y', 756), ('5y', 1260), ('full', none)] -%}
+{#- The windows whose running peak comes from the segments' running maxima. -#}
+{%- set segment_windows = windows if stored_peak is none else windows[:-1] -%}
+{%- if stored_peak is none -%}
 with numbered as (
 
     select
@@ -96,6 +107,35 @@ with numbered as (
     from {{ relation }}
 
 ),
+{%- else %}
+with session_counts as (
+
+    select
+        {{ risk_keys(keys) }},
+        max(session_number) as session_count
+    from {{ relation }}
+    group by {{ risk_keys(keys) }}
+
+),
+
+numbered as (
+
+    select
+        {{ risk_keys(keys, 'returns_in') }},
+        returns_in.trading_date,
+        returns_in.return_index,
+        returns_in.daily_return,
+        returns_in.benchmark_return,
+        returns_in.excess_return,
+        returns_in.{{ stored_peak }} as stored_peak,
+        session_counts.session_count - returns_in.session_number + 1 as sessions_back,
+        session_counts.session_count
+    from {{ relation }} as returns_in
+    inner join session_counts
+        on {{ risk_keys_equal(keys, 'returns_in', 'session_counts') }}
+
+),
+{%- endif %}
 
 segmented as (
 
@@ -110,6 +150,7 @@ segmented as (
     from numbered
 
 ),
+{%- if stored_peak is none %}
 
 segment_peaks as (
 
@@ -123,16 +164,44 @@ segment_peaks as (
     from segmented
 
 ),
+{%- else %}
+
+-- Running maxima on the newest segments only; the oldest has the stored peak alone.
+segment_peaks as (
+
+    select
+        *,
+        max(return_index) over (
+            partition by {{ risk_keys(keys) }}, segment
+            order by trading_date
+            rows between unbounded preceding and current row
+        ) as segment_peak
+    from segmented
+    where segment < {{ segment_windows | length }}
+
+    union all
+
+    select
+        *,
+        cast(null as {{ double }}) as segment_peak
+    from segmented
+    where segment = {{ segment_windows | length }}
+
+),
+{%- endif %}
 
 segment_maxima as (
 
     select
         {{ risk_keys(keys) }},
-        {%- for name, length in windows %}
+        {%- for name, length in segment_windows %}
             max(case when segment = {{ loop.index0 }} then return_index end)
                 as segment_max_{{ loop.index0 }}{{ ',' if not loop.last }}
         {%- endfor %}
     from segmented
+    {%- if stored_peak is not none %}
+    where segment < {{ segment_windows | length }}
+    {%- endif %}
     group by {{ risk_keys(keys) }}
 
 ),
@@ -144,6 +213,9 @@ peaks as (
         segment_peaks.*,
         {%- for name, length in windows %}
             {%- set window_index = loop.index0 %}
+            {%- if length is none and stored_peak is not none %}
+            segment_peaks.stored_peak as peak_{{ name }}{{ ',' if not loop.last }}
+            {%- else %}
             case
                 {%- for segment in range(window_index + 1) %}
                     {#- greatest() of one argument is an error on Spark -#}
@@ -160,6 +232,7 @@ peaks as (
                     {%- endif %}
                 {%- endfor %}
             end as peak_{{ name }}{{ ',' if not loop.last }}
+            {%- endif %}
         {%- endfor %}
     from segment_peaks
     inner join segment_maxima

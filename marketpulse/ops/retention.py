@@ -8,9 +8,10 @@ RETENTION__PRICES="3 years". "forever" keeps a domain whole. Table and column na
 RETENTION_TABLES below, never from input; the cut-off date is always a bound parameter.
 
 A prune propagates (docs/decisions/0033-retention-propagates.md): in the same transaction it
-empties the incremental marts built from a pruned domain (INCREMENTAL_MARTS), so the next
-`dbt build` recomputes them in full from the retained rows, as a fresh build would; the table
-marts are rebuilt by every build anyway.
+empties the incremental marts and intermediate models built from a pruned domain
+(INCREMENTAL_MARTS, INCREMENTAL_INTERMEDIATE), so the next `dbt build` recomputes them in full
+from the retained rows, as a fresh build would; the table marts are rebuilt by every build
+anyway.
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ INCREMENTAL_MARTS: dict[str, tuple[str, ...]] = {
     "fct_prices_weekly": ("prices",),
     "fct_drawdown_episodes": ("prices",),
 }
+# The same for the incremental models under dbt_project/models/intermediate (schema
+# intermediate; docs/decisions/0038-incremental-daily-returns.md).
+INCREMENTAL_INTERMEDIATE: dict[str, tuple[str, ...]] = {
+    "int_daily_returns_enriched": ("prices", "macro"),
+}
 PERIOD = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?\s*$", re.IGNORECASE)
 
 
@@ -87,7 +93,7 @@ class PruneLine:
 
 @dataclass(frozen=True)
 class Pruned:
-    """What a prune did (or would do): per raw table, and the incremental marts it emptied."""
+    """What a prune did (or would do): per raw table, and the incremental models it emptied."""
 
     lines: list[PruneLine]
     cleared_marts: list[str]
@@ -100,8 +106,9 @@ class Pruned:
     def describe(self) -> list[str]:
         lines = [line.describe() for line in self.lines]
         verb = "emptied" if self.applied else "would be emptied"
-        for mart in self.cleared_marts:
-            lines.append(f"{'marts':<7} {mart:<32} {verb}: the next build recomputes it in full")
+        for model in self.cleared_marts:
+            schema = model.split(".")[0]
+            lines.append(f"{schema:<7} {model:<32} {verb}: the next build recomputes it in full")
         return lines
 
 
@@ -174,11 +181,15 @@ def prune(
                     session.execute(f"delete {where}", {"cutoff": cutoff})
                 lines.append(PruneLine(domain, name, column, cutoff, rows, apply, total))
         pruned = {line.domain for line in lines if line.rows}
-        for mart, domains in INCREMENTAL_MARTS.items():
-            if pruned & set(domains) and ("marts", mart) in existing:
-                if apply:
-                    session.execute(f'delete from "marts"."{mart}"', {})
-                cleared.append(f"marts.{mart}")
+        for schema, models in (
+            ("intermediate", INCREMENTAL_INTERMEDIATE),
+            ("marts", INCREMENTAL_MARTS),
+        ):
+            for model, domains in models.items():
+                if pruned & set(domains) and (schema, model) in existing:
+                    if apply:
+                        session.execute(f'delete from "{schema}"."{model}"', {})
+                    cleared.append(f"{schema}.{model}")
     return Pruned(lines, cleared, apply)
 
 
@@ -189,7 +200,7 @@ def _count(session: Session, sql: str, params: dict[str, Any]) -> int:
 
 def _existing_columns(session: Session) -> dict[tuple[str, str], set[str]]:
     schemas = sorted({schema for tables in RETENTION_TABLES.values() for schema, _, _ in tables})
-    schemas.append("marts")
+    schemas.extend(["intermediate", "marts"])
     sql = (
         "select table_schema, table_name, column_name from information_schema.columns"
         " where table_schema in :schemas"

@@ -1,10 +1,14 @@
-"""Every incremental mart, built incrementally after new days arrive, equals a full refresh.
+"""Every incremental model, built incrementally after new days arrive, equals a full refresh.
 
 The sample is loaded through dlt, its last HELD_BACK trading days are moved out of the raw
 prices table, and `dbt build` runs on the truncated history. The held-back days are put back
 (they include year-end dividends, so some symbols are re-adjusted and others simply continue),
 an incremental `dbt build` runs, and every column of every incremental model under
-models/marts (found in target/manifest.json) is compared with a `dbt run --full-refresh`.
+models/marts and models/intermediate (found in target/manifest.json), and of the table marts
+built from an incremental intermediate model (DOWNSTREAM), is compared with a
+`dbt run --full-refresh`. A second case holds back FRED's last observations instead (late
+risk-free rates): the sessions they reach are stored with a rate carried forward, and the
+incremental build that follows their arrival must rewrite them.
 
 Each dbt command selects every incremental model and its parents (SELECT), not the whole
 project: the other marts never feed them, and the demo fixtures build and test the whole project.
@@ -32,9 +36,21 @@ from tests.conftest import fresh_postgres_database
 from tests.sample_warehouses import query
 
 HELD_BACK = 10
+# Table marts built from an incremental intermediate model, with their unique key.
+DOWNSTREAM = {"fct_risk_metrics": ["symbol", "window_name"]}
+# The models a late risk-free rate must reach in an incremental run. fct_rolling_risk is not
+# one yet: it recomputes only the sessions after each symbol's last stored one, so a rate that
+# arrives late stays out of its stored Sharpe ratios until a full refresh.
+LATE_RATES = {"int_daily_returns_enriched", "fct_risk_metrics"}
 # Every incremental model with everything upstream of it, plus dim_symbol (the incremental marts'
-# foreign keys point at it); `dbt build` runs only the tests whose every parent is selected.
-SELECT = ("--select", "+config.materialized:incremental", "+dim_symbol")
+# foreign keys point at it) and DOWNSTREAM; `dbt build` runs only the tests whose every parent
+# is selected.
+SELECT = (
+    "--select",
+    "+config.materialized:incremental",
+    "+dim_symbol",
+    *(f"+{model}" for model in DOWNSTREAM),
+)
 BUILD = ("build", *SELECT, "--indirect-selection", "cautious")
 # The raw data those models read: prices and corporate actions, and FRED's risk-free rate.
 SOURCES = ("yahoo", "fred")
@@ -49,18 +65,20 @@ def execute(warehouse: Warehouse, *statements: str) -> None:
 
 
 def incremental_marts(target: Path) -> list[tuple[str, str, list[str]]]:
-    """(schema, table, unique key) of every incremental model under models/marts."""
+    """(schema, table, unique key) of every incremental model under models/marts and
+    models/intermediate, and of the DOWNSTREAM marts."""
     manifest = json.loads((target / "manifest.json").read_text())
     marts = []
     for node in manifest["nodes"].values():
         config = node["config"]
-        if (
-            node["resource_type"] == "model"
-            and node["original_file_path"].startswith("models/marts/")
-            and config["materialized"] == "incremental"
-        ):
+        if node["resource_type"] != "model":
+            continue
+        layer = node["original_file_path"].split("/")[1]
+        if layer in ("marts", "intermediate") and config["materialized"] == "incremental":
             key = config["unique_key"]
             marts.append((node["schema"], node["alias"], [key] if isinstance(key, str) else key))
+        elif node["alias"] in DOWNSTREAM:
+            marts.append((node["schema"], node["alias"], DOWNSTREAM[node["alias"]]))
     return sorted(marts)
 
 
@@ -125,7 +143,8 @@ def check_incremental_equals_full(
     )
     assert run_dbt(warehouse, *BUILD, quiet=True) == 0, "dbt build on the truncated sample"
     marts = incremental_marts(tmp / "target")
-    assert any(table == "fct_technical_indicators" for _, table, _ in marts), marts
+    tables = {table for _, table, _ in marts}
+    assert {"fct_technical_indicators", "int_daily_returns_enriched", *DOWNSTREAM} <= tables
     before = query(warehouse, "select count(*) from marts.fct_technical_indicators")[0][0]
 
     execute(
@@ -135,6 +154,55 @@ def check_incremental_equals_full(
     assert run_dbt(warehouse, *BUILD, quiet=True) == 0, "incremental dbt build"
     after = query(warehouse, "select count(*) from marts.fct_technical_indicators")[0][0]
     assert after > before
+    incremental = snapshot(warehouse, marts)
+
+    assert run_dbt(warehouse, "run", *SELECT, "--full-refresh", quiet=True) == 0, "full refresh"
+    assert_equal_tables(incremental, snapshot(warehouse, marts))
+
+
+def check_late_rates_rewrite_stored_returns(
+    warehouse: Warehouse, tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FRED's observations of the last HELD_BACK price sessions arrive after a build: the
+    stored returns of those sessions (their rate carried forward from an older observation)
+    are rewritten, and LATE_RATES equal a full refresh."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp / "logs"))
+    reports = runner.run(
+        IngestConfig.load(),
+        warehouse,
+        runner.sample_clients(),
+        sources=SOURCES,
+        progress=Progress(quiet=True),
+    )
+    assert all(report.ok for report in reports)
+    cutoff = held_back_cutoff(warehouse)
+    execute(
+        warehouse,
+        "create schema held_back",
+        "create table held_back.observations as select * from raw_fred.observations"
+        f" where observation_date > '{cutoff}'",
+        f"delete from raw_fred.observations where observation_date > '{cutoff}'",
+    )
+    assert query(warehouse, "select count(*) from held_back.observations")[0][0] > 0
+    assert run_dbt(warehouse, *BUILD, quiet=True) == 0, "dbt build without the late rates"
+    marts = [mart for mart in incremental_marts(tmp / "target") if mart[1] in LATE_RATES]
+    assert len(marts) == len(LATE_RATES), marts
+    rates = (
+        "select trading_date, risk_free_rate_daily from intermediate.int_daily_returns_enriched"
+        " where symbol = 'SPY' order by trading_date"
+    )
+    before = query(warehouse, rates)
+
+    execute(
+        warehouse,
+        "insert into raw_fred.observations select * from held_back.observations",
+    )
+    assert run_dbt(warehouse, *BUILD, quiet=True) == 0, "incremental dbt build"
+    after = query(warehouse, rates)
+    assert len(after) == len(before)
+    changed = [day for (day, old), (_, new) in zip(before, after, strict=True) if old != new]
+    assert changed and min(changed) > cutoff, (cutoff, changed[:3])
     incremental = snapshot(warehouse, marts)
 
     assert run_dbt(warehouse, "run", *SELECT, "--full-refresh", quiet=True) == 0, "full refresh"
@@ -183,3 +251,20 @@ def test_incremental_build_equals_full_refresh_on_postgres(
     postgres_database: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     check_incremental_equals_full(postgres_database, tmp_path, monkeypatch)
+
+
+@pytest.mark.usefixtures("runs_dbt")
+def test_late_risk_free_rates_rewrite_stored_returns_on_duckdb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse = Warehouse.from_env(
+        {"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": str(tmp_path / "wh.duckdb")}
+    )
+    check_late_rates_rewrite_stored_returns(warehouse, tmp_path, monkeypatch)
+
+
+@pytest.mark.usefixtures("runs_dbt")
+def test_late_risk_free_rates_rewrite_stored_returns_on_postgres(
+    postgres_database: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check_late_rates_rewrite_stored_returns(postgres_database, tmp_path, monkeypatch)

@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from marketpulse.ops.retention import INCREMENTAL_MARTS
+from marketpulse.ops.retention import INCREMENTAL_INTERMEDIATE, INCREMENTAL_MARTS
 from tests.conftest import ROOT
 from tests.sample_warehouses import OPS_MARTS, Demo, run_demo
 
@@ -68,21 +68,23 @@ def cli(
 
 
 def marts(path: Path) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
-    """Every mart but the run audit's, its columns and its rows in a total order."""
+    """Every mart but the run audit's, its columns and its rows in a total order, and the
+    incremental intermediate models (INCREMENTAL_INTERMEDIATE) as intermediate.<model>."""
     with closing(duckdb.connect(str(path), read_only=True)) as connection:
         tables = [
-            row[0]
+            f"marts.{row[0]}"
             for row in connection.execute(
                 "select table_name from information_schema.tables"
                 " where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
             ).fetchall()
             if row[0] not in OPS_MARTS
-        ]
+        ] + [f"intermediate.{model}" for model in INCREMENTAL_INTERMEDIATE]
         snapshot = {}
         for table in tables:
-            cursor = connection.execute(f"select * from marts.{table} order by all")
+            cursor = connection.execute(f"select * from {table} order by all")
             columns = [column[0] for column in cursor.description]
-            snapshot[table] = (columns, [tuple(row) for row in cursor.fetchall()])
+            name = table.removeprefix("marts.")
+            snapshot[name] = (columns, [tuple(row) for row in cursor.fetchall()])
     return snapshot
 
 
@@ -147,6 +149,7 @@ def test_prune_at_several_cutoffs_then_build_equals_a_fresh_build(
             pruned = cli(warehouse, tmp_path, *args, "--yes", RETENTION__PRICES=prices_period)
         assert pruned.returncode == 0, pruned.stdout + pruned.stderr
         assert "marts.fct_technical_indicators" in pruned.stdout
+        assert "intermediate.int_daily_returns_enriched" in pruned.stdout
         built = cli(warehouse, tmp_path, "build", "--threads", "1")
         assert built.returncode == 0, (as_of, built.stdout[-3000:] + built.stderr[-2000:])
 
@@ -201,19 +204,32 @@ def test_prune_at_several_cutoffs_then_build_equals_a_fresh_build(
     restored = marts(warehouse)
     assert min(row[1] for row in restored["fct_prices_daily"][1]) == date(2013, 1, 2)
     assert_same_marts(restored, marts(fresh_build(warehouse, tmp_path)))
-    for table in ("fct_technical_indicators", "fct_drawdowns", "fct_rolling_risk"):
+    for table in (
+        "fct_technical_indicators",
+        "fct_drawdowns",
+        "fct_rolling_risk",
+        "fct_risk_metrics",
+        "intermediate.int_daily_returns_enriched",
+    ):
         assert_same_marts({table: restored[table]}, {table: original[table]})
 
 
 def test_prune_empties_every_incremental_mart(demo_duckdb: Demo) -> None:
-    """INCREMENTAL_MARTS names exactly the incremental models under models/marts (dbt's
-    manifest of the demo's build)."""
+    """INCREMENTAL_MARTS and INCREMENTAL_INTERMEDIATE name exactly the incremental models under
+    models/marts and models/intermediate (dbt's manifest of the demo's build), in the schema
+    the prune empties."""
     manifest = json.loads((demo_duckdb.tmp / "target" / "manifest.json").read_text())
-    incremental = {
-        node["alias"]
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model"
-        and node["original_file_path"].startswith("models/marts/")
-        and node["config"]["materialized"] == "incremental"
+
+    def incremental(layer: str) -> set[tuple[str, str]]:
+        return {
+            (node["schema"], node["alias"])
+            for node in manifest["nodes"].values()
+            if node["resource_type"] == "model"
+            and node["original_file_path"].startswith(f"models/{layer}/")
+            and node["config"]["materialized"] == "incremental"
+        }
+
+    assert incremental("marts") == {("marts", mart) for mart in INCREMENTAL_MARTS}
+    assert incremental("intermediate") == {
+        ("intermediate", model) for model in INCREMENTAL_INTERMEDIATE
     }
-    assert incremental == set(INCREMENTAL_MARTS)

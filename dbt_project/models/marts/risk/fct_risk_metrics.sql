@@ -3,8 +3,10 @@
     daily returns and its full history, as of its latest session, defined as
     empyrical computes them. A symbol with fewer returns than a window's length
     has no row for that window. The statistics are the macro risk_metrics, shared
-    with fct_portfolio_risk so the two cannot drift apart.
-    See docs/decisions/0006-risk-and-rotation-definitions.md.
+    with fct_portfolio_risk so the two cannot drift apart; here it counts sessions
+    from the stored session_number and takes the full window's running peak from
+    peak_adj_close (int_daily_returns_enriched keeps both incrementally).
+    See docs/decisions/0006-risk-and-rotation-definitions.md and 0038.
 #}
 with returns as (
 
@@ -14,14 +16,16 @@ with returns as (
         adj_close as return_index,
         daily_return,
         benchmark_return,
-        excess_return
+        excess_return,
+        session_number,
+        peak_adj_close
     from {{ ref('int_daily_returns_enriched') }}
 
 ),
 
 metrics as (
 
-    {{ marketpulse.risk_metrics('returns', 'symbol') }}
+    {{ marketpulse.risk_metrics('returns', 'symbol', stored_peak='peak_adj_close') }}
 
 ),
 
