@@ -22,7 +22,7 @@
     has session_number (1 = the key's first session, no gaps). The sessions are counted from
     it instead of a row_number and a count over each key's rows, and the full window's
     drawdown uses the stored peak: only the newest 1261 sessions need a running max
-    (docs/decisions/0038-incremental-daily-returns.md).
+    (docs/decisions/0039-incremental-daily-returns.md).
 #}
 {% macro risk_metrics(relation, keys, stored_peak=none) -%}
     {{ return(adapter.dispatch('risk_metrics', 'marketpulse')(relation, keys, stored_peak)) }}

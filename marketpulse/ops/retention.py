@@ -61,7 +61,7 @@ INCREMENTAL_MARTS: dict[str, tuple[str, ...]] = {
     "fct_drawdown_episodes": ("prices",),
 }
 # The same for the incremental models under dbt_project/models/intermediate (schema
-# intermediate; docs/decisions/0038-incremental-daily-returns.md).
+# intermediate; docs/decisions/0039-incremental-daily-returns.md).
 INCREMENTAL_INTERMEDIATE: dict[str, tuple[str, ...]] = {
     "int_daily_returns_enriched": ("prices", "macro"),
 }

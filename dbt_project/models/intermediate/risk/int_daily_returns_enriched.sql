@@ -5,7 +5,7 @@
     (peak_adj_close, the current session included). The first session of a
     symbol has no return (null).
 
-    Incremental on DuckDB and Postgres (docs/decisions/0038-incremental-daily-returns.md);
+    Incremental on DuckDB and Postgres (docs/decisions/0039-incremental-daily-returns.md);
     a view on Spark. A run continues each symbol from its last stored row (its
     adj_close for the lag, its session_number and peak) and appends the new
     sessions; it reads no stored history but that row. A symbol is recomputed

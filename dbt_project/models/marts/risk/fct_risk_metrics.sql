@@ -6,7 +6,7 @@
     with fct_portfolio_risk so the two cannot drift apart; here it counts sessions
     from the stored session_number and takes the full window's running peak from
     peak_adj_close (int_daily_returns_enriched keeps both incrementally).
-    See docs/decisions/0006-risk-and-rotation-definitions.md and 0038.
+    See docs/decisions/0006-risk-and-rotation-definitions.md and 0039.
 #}
 with returns as (
 
