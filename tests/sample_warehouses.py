@@ -31,6 +31,9 @@ MARTS += ("fct_trends", "fct_news_sentiment", "fct_sentiment_daily", "fct_sentim
 MARTS += ("fct_technical_indicators",)
 MARTS += ("fct_prices_weekly",)  # issue 15: the dashboard's weekly bars
 MARTS += ("fct_data_quality",)
+# The points fct_data_quality sums (ADR 0038): compared across warehouses through it, not yet
+# on their own.
+POINT_MARTS = ("fct_quality_points",)
 MARTS += (  # risk and rotation (issue 3)
     "fct_risk_metrics",
     "fct_rolling_risk",
