@@ -2,7 +2,8 @@
 
 The sample is loaded through dlt, its last HELD_BACK trading days are moved out of the raw
 prices table, and `dbt build` runs on the truncated history. The held-back days are put back
-(they include year-end dividends, so some symbols are re-adjusted and others simply continue),
+(they include year-end dividends, so some symbols are re-adjusted and others simply continue;
+a late AAPL split comes with them, which changes its as-traded volumes but not its closes),
 an incremental `dbt build` runs, and every column of every incremental model under
 models/marts and models/intermediate (found in target/manifest.json), and of the table marts
 built from an incremental intermediate model (DOWNSTREAM), is compared with a
@@ -147,9 +148,16 @@ def check_incremental_equals_full(
     assert {"fct_technical_indicators", "int_daily_returns_enriched", *DOWNSTREAM} <= tables
     before = query(warehouse, "select count(*) from marts.fct_technical_indicators")[0][0]
 
+    # With the new days, a 2:1 AAPL split on the first of them: it restates AAPL's stored
+    # as-traded volumes, but not its closes (Yahoo's closes are split-adjusted already).
     execute(
         warehouse,
         "insert into raw_yahoo.prices_daily select * from held_back.prices_daily",
+        "create table held_back.split as select * from raw_yahoo.corporate_actions limit 1",
+        "update held_back.split set symbol = 'AAPL', action_type = 'split', value = 2,"
+        " ex_date = (select min(trading_date)"
+        " from held_back.prices_daily where symbol = 'AAPL')",
+        "insert into raw_yahoo.corporate_actions select * from held_back.split",
     )
     assert run_dbt(warehouse, *BUILD, quiet=True) == 0, "incremental dbt build"
     after = query(warehouse, "select count(*) from marts.fct_technical_indicators")[0][0]

@@ -9,8 +9,19 @@
         incremental_strategy=incremental_strategy(),
         partition_by=marketpulse.incremental_partition_by(),
         on_schema_change='append_new_columns',
+        pre_hook=[] if target.type == 'spark' else [
+            "{{ marketpulse.delete_restated_symbols() }}",
+        ],
+        post_hook=[] if target.type == 'spark' else [
+            "{{ marketpulse.restatement_mark_drop_committed() }}",
+            "{{ marketpulse.restatement_mark_commit() }}",
+        ],
     )
 }}
+
+{%- if target.type != 'spark' -%}
+    {%- do marketpulse.capture_restatement_mark() -%}
+{%- endif %}
 
 {#
     Technical indicators on adjusted OHLCV, equal to TA-Lib (see the yml,
@@ -28,7 +39,10 @@
     (extended back, or pruned: docs/decisions/0033), or when its stored history
     no longer matches fct_prices_daily over the lookback (a new dividend or
     split re-adjusts every earlier price; a late correction changes a recent
-    one). Otherwise they read lookback_rows
+    one). On DuckDB and Postgres a symbol fct_prices_daily logged as restated
+    is also deleted by the pre-hook and so recomputed in full: a split changes
+    the as-traded volumes but not the closes Yahoo already adjusts, which the
+    lookback check alone would miss (docs/decisions/0038). Otherwise they read lookback_rows
     sessions before the last stored one, from the prices and from the stored
     table (only those rows of it, plus its key columns), enough for every window
     (sma_200 needs 200 closes, return_252d 253), and insert the new sessions.
