@@ -155,6 +155,6 @@ def refresh_floor(
 
 def _drop_schema(bench: WarehouseBench, warehouse: Warehouse) -> None:
     with closing(warehouse.connect(read_only=False)) as connection:
-        connection.execute(f"drop schema if exists {FLOOR_SCHEMA} cascade")
+        connection.cursor().execute(f"drop schema if exists {FLOOR_SCHEMA} cascade")
         if bench.name != "duckdb":
             connection.commit()
