@@ -39,6 +39,23 @@
     )) }}
 {%- endmacro %}
 
+{#-
+    The log, created if missing; returns its relation. Never looked up with
+    adapter.get_relation: dbt caches a schema's relations when a run starts, so
+    a log created later in the same run (a first build) would read as missing,
+    and a reader's mark would be taken as 0 instead of the generation just
+    logged (its next run would then delete and recompute every symbol).
+-#}
+{% macro create_restatement_log() -%}
+    {%- set log = marketpulse.restatement_log_relation() -%}
+    {%- do adapter.create_schema(log) -%}
+    {%- do run_query(
+        'create table if not exists ' ~ log ~ ' (symbol ' ~ marketpulse.type_text()
+        ~ ', generation ' ~ dbt.type_bigint() ~ ', is_committed boolean)'
+    ) -%}
+    {{ return(log) }}
+{%- endmacro %}
+
 {#- Only dbt run and build of the model itself write state; compile, docs and unit tests do not. -#}
 {% macro restatement_state_writable() -%}
     {{ return(
@@ -54,12 +71,7 @@
     {%- if not marketpulse.restatement_state_writable() -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set log = marketpulse.restatement_log_relation() -%}
-    {%- do adapter.create_schema(log) -%}
-    {%- do run_query(
-        'create table if not exists ' ~ log ~ ' (symbol ' ~ marketpulse.type_text()
-        ~ ', generation ' ~ dbt.type_bigint() ~ ', is_committed boolean)'
-    ) -%}
+    {%- set log = marketpulse.create_restatement_log() -%}
     {%- do run_query('delete from ' ~ log ~ ' where not is_committed') -%}
     {%- if symbols is none or symbols | length > 0 -%}
         {%- set rows = [] -%}
@@ -98,21 +110,16 @@
         {{ return('') }}
     {%- endif -%}
     {%- set mark = marketpulse.restatement_mark_relation() -%}
-    {%- set log = marketpulse.restatement_log_relation() -%}
-    {%- do adapter.create_schema(mark) -%}
+    {%- set log = marketpulse.create_restatement_log() -%}
     {%- do run_query(
         'create table if not exists ' ~ mark ~ ' (generation '
         ~ dbt.type_bigint() ~ ', is_committed boolean)'
     ) -%}
     {%- do run_query('delete from ' ~ mark ~ ' where not is_committed') -%}
-    {%- if adapter.get_relation(log.database, log.schema, log.identifier) is none -%}
-        {%- do run_query('insert into ' ~ mark ~ ' values (0, false)') -%}
-    {%- else -%}
-        {%- do run_query(
-            'insert into ' ~ mark ~ ' select coalesce(max(generation), 0), false from '
-            ~ log ~ ' where is_committed'
-        ) -%}
-    {%- endif -%}
+    {%- do run_query(
+        'insert into ' ~ mark ~ ' select coalesce(max(generation), 0), false from '
+        ~ log ~ ' where is_committed'
+    ) -%}
 {%- endmacro %}
 
 {#-
@@ -124,19 +131,14 @@
     {%- if not marketpulse.restatement_state_writable() -%}
         {{ return([]) }}
     {%- endif -%}
+    {#- capture_restatement_mark() made both tables while the model compiled. -#}
     {%- set mark = marketpulse.restatement_mark_relation() -%}
     {%- set log = marketpulse.restatement_log_relation() -%}
-    {%- if adapter.get_relation(mark.database, mark.schema, mark.identifier) is none -%}
-        {{ return(none) }}
-    {%- endif -%}
     {%- set marked = run_query(
         'select max(generation) from ' ~ mark ~ ' where is_committed'
     ).columns[0].values()[0] -%}
     {%- if marked is none -%}
         {{ return(none) }}
-    {%- endif -%}
-    {%- if adapter.get_relation(log.database, log.schema, log.identifier) is none -%}
-        {{ return([]) }}
     {%- endif -%}
     {%- set logged = run_query(
         'select distinct symbol from ' ~ log ~ ' where is_committed and generation > '
