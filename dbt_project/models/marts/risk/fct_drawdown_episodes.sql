@@ -7,9 +7,11 @@
     Incremental on DuckDB and Postgres (docs/decisions/0038-restated-symbols-log.md):
     every episode before a symbol's latest stored one has recovered (a later
     peak closed at or above it), so a run recomputes, per stored symbol, the
-    episodes from its latest stored peak on, from the fct_drawdowns sessions
-    since that peak (lengths are differences of session numbers, which a scope
-    that starts at the peak keeps). A symbol whose stored prices
+    episodes from its latest stored peak on. It reads the fct_drawdowns sessions
+    from that episode's stored trough, not its peak: no session between the peak
+    and the trough can deepen it, recover it or start another episode, and the
+    lengths are differences of session numbers, so the peak's number is the
+    trough's less the stored decline_trading_days. A symbol whose stored prices
     fct_prices_daily rewrote (macros/restated_symbols.sql; fct_drawdowns then
     may have recomputed it whole) is deleted by the pre-hook and recomputed
     whole, as is one with no stored episode. Spark: a table (insert_overwrite
@@ -47,14 +49,25 @@ with all_drawdowns as (
 
 {% if is_incremental() %}
 
-    -- The latest stored peak of each symbol (restated ones were deleted by the pre-hook).
-    stored_peaks as (
+    -- The latest stored episode of each symbol (restated ones were deleted by the pre-hook).
+    stored_latest as (
 
         select
-            symbol,
-            max(peak_date) as last_peak_date
-        from {{ this }}
-        group by symbol
+            stored.symbol,
+            stored.peak_date,
+            stored.trough_date,
+            stored.decline_trading_days
+        from {{ this }} as stored
+        inner join (
+            select
+                symbol,
+                max(peak_date) as peak_date
+            from {{ this }}
+            group by symbol
+        ) as latest
+            on
+                stored.symbol = latest.symbol
+                and stored.peak_date = latest.peak_date
 
     ),
 
@@ -62,11 +75,22 @@ with all_drawdowns as (
 
         select all_drawdowns.*
         from all_drawdowns
-        left join stored_peaks
-            on all_drawdowns.symbol = stored_peaks.symbol
+        left join stored_latest
+            on all_drawdowns.symbol = stored_latest.symbol
         where
-            stored_peaks.symbol is null
-            or all_drawdowns.trading_date >= stored_peaks.last_peak_date
+            stored_latest.symbol is null
+            or all_drawdowns.trading_date >= stored_latest.trough_date
+
+    ),
+
+    -- The latest stored peak is before the scope, whose first session (number 1) is its trough.
+    continued_peaks as (
+
+        select
+            symbol,
+            peak_date,
+            cast(1 - decline_trading_days as bigint) as session_number
+        from stored_latest
 
     ),
 
@@ -130,6 +154,26 @@ troughs as (
 
 ),
 
+peak_sessions as (
+
+    select
+        symbol,
+        trading_date as peak_date,
+        session_number
+    from numbered
+    {%- if is_incremental() %}
+
+        union all
+
+        select
+            symbol,
+            peak_date,
+            session_number
+        from continued_peaks
+    {%- endif %}
+
+),
+
 final as (
 
     select
@@ -147,10 +191,10 @@ final as (
         on
             episodes.symbol = troughs.symbol
             and episodes.peak_date = troughs.peak_date
-    inner join numbered as peak
+    inner join peak_sessions as peak
         on
             episodes.symbol = peak.symbol
-            and episodes.peak_date = peak.trading_date
+            and episodes.peak_date = peak.peak_date
     inner join numbered as trough
         on
             troughs.symbol = trough.symbol
