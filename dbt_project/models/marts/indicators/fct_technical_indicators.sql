@@ -43,26 +43,11 @@
     is also deleted by the pre-hook and so recomputed in full: a split changes
     the as-traded volumes but not the closes Yahoo already adjusts, which the
     lookback check alone would miss (docs/decisions/0038). Otherwise they read lookback_rows
-    sessions before the last stored one, from the prices (a date filter on the
-    scan) and from the stored table (key and close of those rows, the state of
-    the last one), enough for every window (sma_200 needs 200 closes,
-    return_252d 253), and insert the new sessions. Only the new sessions go
-    through the windows (as aggregates of the lookback rows their frames cover)
-    and the recurrences, so a refresh costs the new rows and the lookback, not
-    the history (docs/decisions/0041-indicator-refresh-cost.md).
+    sessions before the last stored one, from the prices and from the stored
+    table (only those rows of it, plus its key columns), enough for every window
+    (sma_200 needs 200 closes, return_252d 253), and insert the new sessions.
 #}
 {%- set lookback_rows = 260 %}
-{#- The moving windows: (column, aggregate, input, frame rows), and the closes lagged. -#}
-{%- set window_aggregates = [
-    ('mean_close_20', 'avg', 'close', 20),
-    ('stddev_close_20', 'stddev_pop', 'close', 20),
-    ('mean_close_50', 'avg', 'close', 50),
-    ('mean_close_200', 'avg', 'close', 200),
-    ('stddev_return_20', 'stddev_samp', 'return_1d', 20),
-    ('stddev_return_50', 'stddev_samp', 'return_1d', 50),
-    ('mean_volume_20', 'avg', 'volume', 20),
-] %}
-{%- set close_lags = [21, 63, 126, 252] %}
 {%- set recurrence_alphas = [(11, 13), (25, 27), (13, 14), (4, 5)] %}
 {%- set recurrence_names = [
     'ema_12', 'ema_26', 'macd_ema_fast', 'rsi_avg_gain', 'rsi_avg_loss', 'atr',
@@ -95,14 +80,10 @@ with prices as (
 
     ),
 
-    -- The stored rows of the lookback, their key and close only.
+    -- The only stored rows read in full: each symbol's last lookback_rows.
     stored as (
 
-        select
-            stored_rows.symbol,
-            stored_rows.trading_date,
-            stored_rows.observation_number,
-            stored_rows.close
+        select stored_rows.*
         from {{ this }} as stored_rows
         inner join stored_last
             on
@@ -112,25 +93,24 @@ with prices as (
 
     ),
 
-    -- The recursions' state: the last stored row's.
     stored_state as (
 
         select
-            stored_rows.symbol,
-            stored_rows.trading_date as last_date,
-            stored_rows.observation_number as last_number,
-            stored_rows.ema_12,
-            stored_rows.ema_26,
-            stored_rows.macd_ema_fast,
-            stored_rows.macd_signal,
-            stored_rows.rsi_avg_gain_14,
-            stored_rows.rsi_avg_loss_14,
-            stored_rows.atr_14
-        from {{ this }} as stored_rows
+            stored.symbol,
+            stored.trading_date as last_date,
+            stored.observation_number as last_number,
+            stored.ema_12,
+            stored.ema_26,
+            stored.macd_ema_fast,
+            stored.macd_signal,
+            stored.rsi_avg_gain_14,
+            stored.rsi_avg_loss_14,
+            stored.atr_14
+        from stored
         inner join stored_last
             on
-                stored_rows.symbol = stored_last.symbol
-                and stored_rows.observation_number = stored_last.last_number
+                stored.symbol = stored_last.symbol
+                and stored.observation_number = stored_last.last_number
 
     ),
 
@@ -149,16 +129,6 @@ with prices as (
 
     ),
 
-    -- The prices from the earliest lookback start on: what the symbols that
-    -- continue read (a filter on the scan, not a join of every price row).
-    recent_prices as (
-
-        select *
-        from prices
-        where trading_date >= (select min(lookback_start.from_date) from lookback_start)
-
-    ),
-
     -- The lookback's sessions in today's prices against the stored rows: any
     -- missing, extra or changed close means the symbol is recomputed in full.
     lookback_check as (
@@ -170,7 +140,7 @@ with prices as (
         from lookback_start
         inner join stored_state
             on lookback_start.symbol = stored_state.symbol
-        inner join recent_prices as prices
+        inner join prices
             on
                 lookback_start.symbol = prices.symbol
                 and lookback_start.from_date <= prices.trading_date
@@ -214,7 +184,7 @@ with prices as (
             select
                 symbol,
                 min(trading_date) as first_date
-            from {{ ref('fct_prices_daily') }}
+            from prices
             group by symbol
         ) as price_symbols
         left join stored_last
@@ -251,34 +221,6 @@ with prices as (
 
 {% endif %}
 
--- The prices a run reads: every session of a symbol recomputed in full, the
--- lookback and the new sessions of the others.
-scoped_prices as (
-
-    {% if is_incremental() %}
-        select recent_prices.*
-        from recent_prices
-        inner join symbol_plan
-            on recent_prices.symbol = symbol_plan.symbol
-        where
-            not symbol_plan.is_full_recompute
-            and recent_prices.trading_date >= symbol_plan.from_date
-        union all
-        select
-            symbol,
-            trading_date,
-            adj_high as high,
-            adj_low as low,
-            adj_close as close,
-            cast(volume as {{ type_double() }}) as volume
-        from {{ ref('fct_prices_daily') }}
-        where symbol in (select symbol from symbol_plan where is_full_recompute)
-    {% else %}
-        select * from prices
-    {% endif %}
-
-),
-
 prices_in_scope as (
 
     select
@@ -288,8 +230,6 @@ prices_in_scope as (
         prices.low,
         prices.close,
         prices.volume,
-        symbol_plan.is_full_recompute,
-        symbol_plan.last_number,
         case
             when symbol_plan.is_full_recompute then 0
             else symbol_plan.from_number - 1
@@ -302,9 +242,12 @@ prices_in_scope as (
             partition by prices.symbol
             order by prices.trading_date
         ) as previous_close
-    from scoped_prices as prices
+    from prices
     inner join symbol_plan
         on prices.symbol = symbol_plan.symbol
+    where
+        symbol_plan.is_full_recompute
+        or prices.trading_date >= symbol_plan.from_date
 
 ),
 
@@ -330,102 +273,6 @@ with_changes as (
                     )
         end as true_range
     from prices_in_scope
-
-),
-
--- The moving windows, on a symbol's every row when it is recomputed in full.
--- A symbol that continues needs them on its new sessions only: there they are
--- aggregates of the lookback rows each one's frame covers (the same rows a
--- window frame holds, summed in another order: equal to ~1e-16), instead of
--- windows over every lookback row of which all but the new ones are dropped.
-windows as (
-
-    select
-        *,
-        -- noqa: disable=LT02
-        {% for name, aggregate, column, frame_rows in window_aggregates -%}
-            {{ aggregate }}({{ column }}) over (
-                partition by symbol order by observation_number
-                rows between {{ frame_rows - 1 }} preceding and current row
-            ) as {{ name }},
-        {% endfor -%}
-        {% for lag_rows in close_lags -%}
-            lag(close, {{ lag_rows }}) over (
-                partition by symbol order by observation_number
-            ) as close_{{ lag_rows }}_ago{{ ',' if not loop.last }}
-        {% endfor %}
-    from with_changes
-    where is_full_recompute
-    -- noqa: enable=LT02
-
-),
-
-{% if is_incremental() %}
-
-    new_rows as (
-
-        select *
-        from with_changes
-        where not is_full_recompute and observation_number > last_number
-
-    ),
-
-    new_row_windows as (
-
-        select
-            new_rows.symbol,
-            new_rows.observation_number,
-            {% for name, aggregate, column, frame_rows in window_aggregates -%}
-                {{ aggregate }}(
-                    case
-                        when lookback.observation_number > new_rows.observation_number - {{ frame_rows }}
-                            then lookback.{{ column }}
-                    end
-                ) as {{ name }},
-            {% endfor -%}
-            {% for lag_rows in close_lags -%}
-                max(
-                    case
-                        when lookback.observation_number = new_rows.observation_number - {{ lag_rows }}
-                            then lookback.close
-                    end
-                ) as close_{{ lag_rows }}_ago{{ ',' if not loop.last }}
-            {% endfor %}
-        from new_rows
-        inner join with_changes as lookback
-            on
-                new_rows.symbol = lookback.symbol
-                and lookback.observation_number
-                between new_rows.observation_number - {{ close_lags | max }}
-                and new_rows.observation_number
-        group by new_rows.symbol, new_rows.observation_number
-
-    ),
-
-{% endif %}
-
--- The rows this run writes: every row of a symbol recomputed in full, the new
--- sessions of the others (whose recurrences continue from the stored state and
--- need no earlier row).
-output_rows as (
-
-    select * from windows
-    {% if is_incremental() %}
-        union all
-        select
-            new_rows.*,
-            {% for name, aggregate, column, frame_rows in window_aggregates -%}
-                new_row_windows.{{ name }},
-            {% endfor -%}
-            {% for lag_rows in close_lags -%}
-                new_row_windows.close_{{ lag_rows }}_ago{{ ',' if not loop.last }}
-            {% endfor %}
-        from new_rows
-        inner join new_row_windows
-            on
-                new_rows.symbol = new_row_windows.symbol
-                and new_rows.observation_number = new_row_windows.observation_number
-    {% endif %}
 
 ),
 
@@ -546,11 +393,15 @@ recurrence_rows as (
                 ~ recurrence_chunk_rows() ~ ' * ' ~ recurrence_chunk()
             ) }} as step_power_{{ alpha[0] }}_{{ alpha[1] }},
         {% endfor -%}
+        trading_date,
         close,
+        previous_close,
+        return_1d,
+        volume,
         gain,
         loss,
         true_range
-    from output_rows
+    from with_changes
 
 ),
 
@@ -561,6 +412,11 @@ recurrence_terms as (
         recurrence_rows.observation_number,
         recurrence_rows.recurrence_chunk,
         recurrence_rows.recurrence_step,
+        recurrence_rows.trading_date,
+        recurrence_rows.close,
+        recurrence_rows.previous_close,
+        recurrence_rows.return_1d,
+        recurrence_rows.volume,
         recurrence_rows.step_power_11_13,
         recurrence_rows.step_power_25_27,
         recurrence_rows.step_power_13_14,
@@ -644,6 +500,11 @@ recurrence_sums as (
         observation_number,
         recurrence_chunk,
         recurrence_step,
+        trading_date,
+        close,
+        previous_close,
+        return_1d,
+        volume,
         step_power_11_13,
         step_power_25_27,
         step_power_13_14,
@@ -683,6 +544,11 @@ recurrences as (
         recurrence_sums.observation_number,
         recurrence_sums.recurrence_chunk,
         recurrence_sums.recurrence_step,
+        recurrence_sums.trading_date,
+        recurrence_sums.close,
+        recurrence_sums.previous_close,
+        recurrence_sums.return_1d,
+        recurrence_sums.volume,
         recurrence_sums.step_power_4_5,
         {{ recurrence_value(
             running_sum='recurrence_sums.ema_12_sum',
@@ -826,6 +692,13 @@ recurrence_values as (
     select
         macd_signal_sums.symbol,
         macd_signal_sums.observation_number,
+        macd_signal_sums.trading_date,
+        macd_signal_sums.close,
+        macd_signal_sums.previous_close,
+        macd_signal_sums.return_1d,
+        macd_signal_sums.volume,
+        anchors.is_full_recompute,
+        anchors.last_number,
         macd_signal_sums.ema_12,
         macd_signal_sums.ema_26,
         macd_signal_sums.macd_ema_fast,
@@ -856,23 +729,43 @@ recurrence_values as (
 
 ),
 
-indicator_rows as (
+windows as (
 
     select
-        output_rows.*,
-        recurrence_values.ema_12,
-        recurrence_values.ema_26,
-        recurrence_values.macd_ema_fast,
-        recurrence_values.rsi_avg_gain_14,
-        recurrence_values.rsi_avg_loss_14,
-        recurrence_values.atr_14,
-        recurrence_values.macd_line,
-        recurrence_values.macd_signal
-    from output_rows
-    inner join recurrence_values
-        on
-            output_rows.symbol = recurrence_values.symbol
-            and output_rows.observation_number = recurrence_values.observation_number
+        *,
+        avg(close) over (
+            partition by symbol order by observation_number
+            rows between 19 preceding and current row
+        ) as mean_close_20,
+        stddev_pop(close) over (
+            partition by symbol order by observation_number
+            rows between 19 preceding and current row
+        ) as stddev_close_20,
+        avg(close) over (
+            partition by symbol order by observation_number
+            rows between 49 preceding and current row
+        ) as mean_close_50,
+        avg(close) over (
+            partition by symbol order by observation_number
+            rows between 199 preceding and current row
+        ) as mean_close_200,
+        stddev_samp(return_1d) over (
+            partition by symbol order by observation_number
+            rows between 19 preceding and current row
+        ) as stddev_return_20,
+        stddev_samp(return_1d) over (
+            partition by symbol order by observation_number
+            rows between 49 preceding and current row
+        ) as stddev_return_50,
+        avg(volume) over (
+            partition by symbol order by observation_number
+            rows between 19 preceding and current row
+        ) as mean_volume_20,
+        lag(close, 21) over (partition by symbol order by observation_number) as close_21_ago,
+        lag(close, 63) over (partition by symbol order by observation_number) as close_63_ago,
+        lag(close, 126) over (partition by symbol order by observation_number) as close_126_ago,
+        lag(close, 252) over (partition by symbol order by observation_number) as close_252_ago
+    from recurrence_values
 
 ),
 
@@ -930,7 +823,8 @@ final as (
         close / close_126_ago - 1 as return_126d,
         close / close_252_ago - 1 as return_252d,
         {{ month_start('trading_date') }} as trading_month
-    from indicator_rows
+    from windows
+    where is_full_recompute or observation_number > last_number
 
 )
 
