@@ -52,6 +52,10 @@ def _spark_settings(warehouse: Warehouse) -> list[str]:
         settings.append(f"MARKETPULSE_LAKE_URL={warehouse.lake_url}")
     if warehouse.spark_dir != ROOT / DEFAULT_SPARK_DIR:
         settings.append(f"MARKETPULSE_SPARK_DIR={warehouse.spark_dir}")
+    if warehouse.spark_warehouse_url != str(warehouse.spark_dir / "warehouse"):
+        settings.append(f"MARKETPULSE_SPARK_WAREHOUSE_URL={warehouse.spark_warehouse_url}")
+    if warehouse.spark.master != "local[*]":
+        settings.append(f"MARKETPULSE_SPARK_MASTER={warehouse.spark.master}")
     return settings
 
 

@@ -1,19 +1,22 @@
 """WAREHOUSE=spark: dbt-spark over a parquet lake; its files read and appended to without a JVM.
 
 `pip install .[spark]`. dlt lands parquet files in the lake, MARKETPULSE_LAKE_URL (`data/lake`
-by default, or an object-store URL such as s3://bucket/lake), and dbt-spark builds on a local
-Spark session whose metastore and warehouse live under MARKETPULSE_SPARK_DIR (`data/spark`).
+by default, or an object-store URL such as s3://bucket/lake), and dbt-spark builds its tables in
+Spark's warehouse, MARKETPULSE_SPARK_WAREHOUSE_URL (`<MARKETPULSE_SPARK_DIR>/warehouse` by
+default); the driver's own state (the embedded metastore) stays in MARKETPULSE_SPARK_DIR
+(`data/spark`). The cluster settings are in spark_settings.py.
 
 On WAREHOUSE=spark the raw tables are folders of parquet files in the lake (written by
 dlt's filesystem destination, one or more files per load) and dbt's tables are folders of
-parquet files in Spark's warehouse directory (`<schema>.db/<table>/`, with `key=value/`
+parquet files in Spark's warehouse (`<schema>.db/<table>/`, with `key=value/`
 subfolders when partitioned). `connect_lake` gives the rest of the code the DB-API it has
 on DuckDB: an in-memory DuckDB session with one view per table over those files, so
 `select ... from marts.fct_prices_daily` means the same on every warehouse.
 
 It reads what Spark and dlt wrote, through fsspec (a local folder, s3://, gs://, abfss://
-alike). It never opens Spark's metastore: a dbt run holds that (a local Derby database
-allows one process) and starting a JVM for a query would take seconds.
+alike): wherever the two locations say, never a fixed local path. It never opens Spark's
+metastore: a dbt run holds that (a local Derby database allows one process) and starting a
+JVM for a query would take seconds.
 docs/decisions/0014-spark-and-the-parquet-lake.md.
 """
 
@@ -21,11 +24,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from marketpulse.warehouse.base import RawTable, Warehouse
+from marketpulse.warehouse.base import ConfigError, RawTable, Warehouse
+from marketpulse.warehouse.spark_settings import (
+    SparkSettings,
+    is_local_location,
+    local_path,
+    location,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -36,6 +45,9 @@ DEFAULT_SPARK_DIR = Path("data") / "spark"
 # The schemas dbt builds tables in (dbt_project.yml); views (staging, intermediate) live only
 # in Spark's metastore and are not read from Python.
 DBT_SCHEMAS = ("marts", "seeds", "intermediate", "staging")
+# What a table build leaves beside the table it replaces (macros/spark_table_swap.sql); a
+# killed build may leave one. Never read as a table.
+SWAP_SUFFIXES = ("__dbt_new", "__dbt_old", "__dbt_tmp")
 
 
 def _filesystem(url: str) -> tuple[Any, str]:
@@ -80,6 +92,8 @@ def _tables(root: str, wanted: Any, suffix: str) -> dict[tuple[str, str], str]:
             table = table_path.rstrip("/").rsplit("/", 1)[-1]
             if table.startswith(("_", ".")) or not fs.isdir(table_path):
                 continue  # dlt's own _dlt_loads, _dlt_version, _dlt_pipeline_state
+            if table.endswith(SWAP_SUFFIXES):
+                continue  # a table being built, or the one it replaced
             if any(name.endswith(".parquet") for name in fs.find(table_path)):
                 found[(schema.removesuffix(suffix), table)] = protocol + table_path.rstrip("/")
     return found
@@ -92,9 +106,14 @@ class LakeConnection:
         import duckdb
 
         self._connection = duckdb.connect()
-        if not warehouse.is_local_lake:  # object stores through fsspec, as dlt writes them
-            fs, _ = _filesystem(warehouse.lake_url)
-            self._connection.register_filesystem(fs)
+        registered: set[str] = set()
+        for url in (warehouse.lake_url, warehouse.spark_warehouse_url):
+            if is_local_location(url):
+                continue
+            fs, _ = _filesystem(url)  # object stores through fsspec, as dlt and Spark write them
+            if fs.protocol not in registered:
+                self._connection.register_filesystem(fs)
+                registered.add(fs.protocol)
         tables = {**lake_tables(warehouse), **spark_tables(warehouse)}
         for schema in sorted({schema for schema, _ in tables}):
             self._connection.execute(f"create schema if not exists {_quote(schema)}")
@@ -149,6 +168,8 @@ class LakeWarehouse(Warehouse):
 
     lake_url: str
     spark_dir: Path
+    warehouse_url: str = ""
+    spark: SparkSettings = field(default_factory=SparkSettings)
 
     kind: ClassVar[str] = "spark"
     append_only: ClassVar[str | None] = (
@@ -158,17 +179,35 @@ class LakeWarehouse(Warehouse):
 
     @classmethod
     def from_settings(cls, env: Mapping[str, str]) -> LakeWarehouse:
-        lake_url = env.get("MARKETPULSE_LAKE_URL") or str(DEFAULT_LAKE)
-        if "://" not in lake_url:  # a local folder: absolute, so dbt and dlt agree on it
-            lake_url = str(Path(lake_url).absolute())
-        spark_dir = Path(env.get("MARKETPULSE_SPARK_DIR") or DEFAULT_SPARK_DIR).absolute()
-        return cls(lake_url=lake_url, spark_dir=spark_dir)
+        lake_url = location(env.get("MARKETPULSE_LAKE_URL") or str(DEFAULT_LAKE))
+        spark_dir = env.get("MARKETPULSE_SPARK_DIR") or str(DEFAULT_SPARK_DIR)
+        if "://" in spark_dir:
+            raise ConfigError(
+                f"MARKETPULSE_SPARK_DIR={spark_dir} is the driver's local folder (metastore,"
+                " logs); put the tables on shared storage with"
+                f" MARKETPULSE_SPARK_WAREHOUSE_URL={spark_dir}/warehouse"
+            )
+        spark_path = Path(spark_dir).absolute()
+        warehouse_url = location(
+            env.get("MARKETPULSE_SPARK_WAREHOUSE_URL") or str(spark_path / "warehouse")
+        )
+        return cls(
+            lake_url=lake_url,
+            spark_dir=spark_path,
+            warehouse_url=warehouse_url,
+            spark=SparkSettings.from_env(env),
+        )
 
     def describe(self) -> str:
         return f"spark, parquet lake {self.lake_url}, warehouse {self.spark_warehouse_url}"
 
     def settings_env(self) -> dict[str, str]:
-        return {"MARKETPULSE_LAKE_URL": self.lake_url, "MARKETPULSE_SPARK_DIR": str(self.spark_dir)}
+        return {
+            "MARKETPULSE_LAKE_URL": self.lake_url,
+            "MARKETPULSE_SPARK_DIR": str(self.spark_dir),
+            "MARKETPULSE_SPARK_WAREHOUSE_URL": self.spark_warehouse_url,
+            **self.spark.env(),
+        }
 
     def marts_hint(self) -> str:
         return f"the marts are parquet tables under {self.spark_warehouse_url}/marts.db/"
@@ -176,11 +215,15 @@ class LakeWarehouse(Warehouse):
     @property
     def spark_warehouse_url(self) -> str:
         """Where Spark keeps the tables dbt builds (spark.sql.warehouse.dir)."""
-        return str(self.spark_dir / "warehouse")
+        return self.warehouse_url or str(self.spark_dir / "warehouse")
 
     @property
     def is_local_lake(self) -> bool:
-        return "://" not in self.lake_url or self.lake_url.startswith("file://")
+        return is_local_location(self.lake_url)
+
+    @property
+    def is_local_spark_warehouse(self) -> bool:
+        return is_local_location(self.spark_warehouse_url)
 
     def dlt_destination(self) -> Any:
         import dlt
@@ -190,7 +233,7 @@ class LakeWarehouse(Warehouse):
         # has no merge: docs/decisions/0014).
         dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
         if self.is_local_lake:
-            Path(self.lake_url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+            local_path(self.lake_url).mkdir(parents=True, exist_ok=True)
         return dlt.destinations.filesystem(bucket_url=self.lake_url)
 
     def loader_file_format(self) -> str:
@@ -203,7 +246,7 @@ class LakeWarehouse(Warehouse):
         """A DuckDB session over the parquet files themselves (the lake's raw tables and the
         tables dbt built in Spark's warehouse)."""
         if not read_only and self.is_local_lake:
-            Path(self.lake_url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+            local_path(self.lake_url).mkdir(parents=True, exist_ok=True)
         return LakeConnection(self)
 
     def ensure_tables(self, tables: Sequence[RawTable]) -> None:

@@ -85,7 +85,14 @@ def _spark_folders(warehouse: Warehouse) -> list[Path]:
             f"the lake is at {warehouse.lake_url}: reset deletes local folders only; "
             "empty it with your object store's tools"
         )
-    return [Path(warehouse.lake_url.removeprefix("file://")), warehouse.spark_dir]
+    if not warehouse.is_local_spark_warehouse:
+        raise ConfigError(
+            f"Spark's warehouse is at {warehouse.spark_warehouse_url}: reset deletes local"
+            " folders only; empty it with your object store's tools"
+        )
+    folders = [Path(warehouse.lake_url.removeprefix("file://")), warehouse.spark_dir]
+    tables = Path(warehouse.spark_warehouse_url.removeprefix("file://"))
+    return folders if tables.is_relative_to(warehouse.spark_dir) else [*folders, tables]
 
 
 def _spark_targets(warehouse: Warehouse) -> list[str]:

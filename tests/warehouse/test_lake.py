@@ -8,6 +8,7 @@ exactly the latest load per key is shown on Spark itself: tests/e2e/test_spark.p
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -83,3 +84,37 @@ def test_the_lake_keeps_the_merge_key_the_hook_reads(tmp_path: Path) -> None:
     assert table["write_disposition"] == "merge"
     keys = [name for name, column in table["columns"].items() if column.get("primary_key")]
     assert keys == ["symbol", "trading_date"]
+
+
+def test_tables_on_an_object_store_are_read_where_the_settings_say() -> None:
+    """The lake and Spark's warehouse as object-store URLs (fsspec's in-memory store stands in
+    for s3://: the same code path, no network): the Python side reads a mart and a raw table
+    from there, never from a local folder, and skips what a table build leaves beside a mart."""
+    import fsspec
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    fs = fsspec.filesystem("memory")
+    root = f"marketpulse-{uuid.uuid4().hex}"
+    files = {
+        f"{root}/warehouse/marts.db/fct_prices_daily/part-0.parquet": [1.5, 2.5],
+        f"{root}/warehouse/marts.db/fct_prices_daily__dbt_new/part-0.parquet": [9.0],
+        f"{root}/lake/raw_yahoo/prices_daily/1.parquet": [3.0, 4.0, 5.0],
+    }
+    for path, closes in files.items():
+        with fs.open(path, "wb") as handle:
+            pq.write_table(pa.table({"close": closes}), handle)
+    warehouse = Warehouse.from_env(
+        {
+            "WAREHOUSE": "spark",
+            "MARKETPULSE_LAKE_URL": f"memory://{root}/lake",
+            "MARKETPULSE_SPARK_WAREHOUSE_URL": f"memory://{root}/warehouse",
+        }
+    )
+    try:
+        assert query(warehouse, "select sum(close) from marts.fct_prices_daily") == [(4.0,)]
+        assert query(warehouse, "select count(*) from raw_yahoo.prices_daily") == [(3,)]
+        tables = query(warehouse, "select table_name from information_schema.tables")
+        assert ("fct_prices_daily__dbt_new",) not in tables
+    finally:
+        fs.rm(root, recursive=True)
