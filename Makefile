@@ -163,6 +163,10 @@ clean: ## delete the local warehouse (data/: DuckDB file, Spark lake and metasto
 .PHONY: optimize
 optimize: setup warehouse-dir ## max Sharpe, min vol, frontier for PORTFOLIO=id (OPTIMIZE_ARGS="--max-weight 0.35")
 	@$(VENV)/bin/marketpulse optimize $(if $(PORTFOLIO),--portfolio "$(PORTFOLIO)") $(OPTIMIZE_ARGS)
+# Backtests (issue 21): the strategies of backtests.toml -> fct_backtest_results, fct_backtest_equity_daily.
+.PHONY: backtest
+backtest: setup warehouse-dir ## backtest the strategies of backtests.toml (STRATEGY=name,...; CONFIG=file)
+	@$(VENV)/bin/marketpulse backtest $(if $(CONFIG),--config "$(CONFIG)") $(if $(STRATEGY),--strategy "$(STRATEGY)")
 # Portfolio export (issue 8): one portfolio from the marts to files.
 .PHONY: export
 export: setup ## PORTFOLIO=id [FORMATS=csv,xlsx,json,xml,pdf,zip] [OUT=dir]: write exports/<id>/

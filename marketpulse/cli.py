@@ -15,6 +15,7 @@ marketpulse serve [--port 8765]     # live WebSocket service (marketpulse/live)
 marketpulse import-portfolio FILE [FILE...] [--skip-invalid]   # holdings -> raw_portfolio
 marketpulse optimize --portfolio ID | --symbols A,B [--lookback 756] [--max-weight 1]
                           [--allow-short] [--frontier-points 20]   # PyPortfolioOpt -> marts
+marketpulse backtest [--config backtests.toml] [--strategy NAME,...]   # strategies -> backtest marts
 marketpulse export --portfolio ID [--out DIR] [--formats csv,xlsx,json,xml,pdf,zip]
 marketpulse artifacts --out DIR FILE...   # copies for upload: server and credentials masked
 """
@@ -118,6 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         help="import the valid snapshots; land invalid rows in raw_portfolio.rejected_holdings",
     )
     _add_optimize_parser(commands)
+    backtest = commands.add_parser(
+        "backtest", help="backtest the strategies of backtests.toml -> backtest marts"
+    )
+    backtest.add_argument("--config", default="backtests.toml", help="the strategies file")
+    backtest.add_argument("--strategy", help="comma-separated names: run only these")
+    backtest.add_argument("--no-build", action="store_true", help="load the run; skip dbt")
     export = commands.add_parser(
         "export", help="one portfolio from the marts to CSV, Excel, JSON, XML, PDF and a ZIP"
     )
@@ -160,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             return _optimize(warehouse, args)
         if args.command == "export":
             return _export(warehouse, args)
+        if args.command == "backtest":
+            return _backtest(warehouse, args.config, args.strategy, build=not args.no_build)
         if args.command == "serve":
             from marketpulse.live import server
 
@@ -237,6 +246,9 @@ def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
         print("error: dbt build failed; see the output above", file=sys.stderr)
         return code
     code = _demo_optimize(warehouse)
+    if code == 0:
+        print("marketpulse demo: backtest the strategies of backtests.toml")
+        code = _backtest(warehouse, "backtests.toml", None)
     summary = _summary(warehouse)
     return code or summary
 
@@ -473,6 +485,44 @@ def _demo_optimize(warehouse: Warehouse) -> int:
         return 0
     print(f"marketpulse demo: optimize {SAMPLE_PORTFOLIO}")
     return _run_optimization(warehouse, Settings(), SAMPLE_PORTFOLIO, None)
+
+
+def _backtest(warehouse: Warehouse, path: str, only: str | None, build: bool = True) -> int:
+    """Exit 2 on a strategies-file error (one line naming the key), 1 when the backtest cannot
+    run; a strategy without data is skipped with a warning and the others still land."""
+    from marketpulse.backtest import config as backtest_config
+    from marketpulse.backtest import report_lines, run_backtests
+    from marketpulse.backtest.engine import BacktestError
+
+    try:
+        names = [name.strip() for name in only.split(",") if name.strip()] if only else None
+        config = backtest_config.load(_project_path(path), names)
+    except BacktestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        run = run_backtests(warehouse, config, build=build)
+    except BacktestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # duckdb / psycopg2 / dlt errors: missing marts, unreachable server
+        print(f"error: backtest failed on {warehouse.describe()}: {one_line(exc)}", file=sys.stderr)
+        return 2
+    for line in report_lines(run):
+        print(line)
+    for failure in run.failures:
+        print(f"warning: skipped {failure}", file=sys.stderr)
+    return 0
+
+
+def _project_path(path: str) -> Path:
+    """A relative strategies file is looked up in the working directory, then the project's."""
+    from marketpulse.build.dbt import ROOT
+
+    candidate = Path(path)
+    if candidate.is_absolute() or candidate.exists():
+        return candidate
+    return ROOT / candidate
 
 
 def _export(warehouse: Warehouse, args: argparse.Namespace) -> int:

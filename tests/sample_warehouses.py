@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from marketpulse import backtest
+from marketpulse.backtest import config as backtest_config
 from marketpulse.build.dbt import run_dbt
 from marketpulse.ingest import runner
 from marketpulse.ingest.config import IngestConfig
@@ -52,6 +54,7 @@ MARTS += (  # portfolios (issue 8)
     "fct_portfolio_risk",
 )
 MARTS += ("fct_optimization_results", "fct_optimization_weights")
+MARTS += ("fct_backtest_results", "fct_backtest_equity_daily")  # issue 21
 
 
 def query(warehouse: Warehouse, sql: str) -> list[tuple[Any, ...]]:
@@ -71,7 +74,7 @@ def mart_counts(warehouse: Warehouse) -> dict[str, int]:
 
 def build_sample(warehouse: Warehouse, tmp: Path, require_green: bool = True) -> int:
     """What `make demo` does, step by step: sample data through dlt, then `dbt build`, then the
-    demo's optimization; returns dbt's exit code (asserted 0 unless require_green is False)."""
+    demo's optimization and backtests; returns dbt's exit code (asserted 0 unless require_green is False)."""
     reports = runner.run(
         IngestConfig.load(),
         warehouse,
@@ -87,6 +90,7 @@ def build_sample(warehouse: Warehouse, tmp: Path, require_green: bool = True) ->
     assert code == 0 or not require_green, "dbt build failed"
     if code == 0:
         optimize.run_optimization(warehouse, Settings(), optimize.SAMPLE_PORTFOLIO)  # as the demo
+        backtest.run_backtests(warehouse, backtest_config.load(ROOT / "backtests.toml"))
     return code
 
 

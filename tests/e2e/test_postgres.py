@@ -53,6 +53,27 @@ COLUMNS |= {
     "fct_optimization_weights": "portfolio_id, method, point_index, symbol, weight",
 }
 
+# The demo's backtests (issue 21): run ids, times and the version differ.
+KEYS |= {
+    "fct_backtest_results": "strategy",
+    "fct_backtest_equity_daily": "strategy, trading_date",
+}
+COLUMNS |= {
+    "fct_backtest_results": (
+        "strategy, kind, parameters, symbols, is_benchmark, benchmark_symbol, start_date, "
+        "end_date, initial_capital, fee_bps, slippage_bps, final_equity, total_return, "
+        "annual_return, annual_volatility, sharpe_ratio, sortino_ratio, max_drawdown, "
+        "calmar_ratio, var_95, cvar_95, skewness, kurtosis, beta, correlation, "
+        "risk_free_coverage, average_exposure, benchmark_total_return, benchmark_annual_return, "
+        "benchmark_sharpe_ratio, benchmark_max_drawdown, n_sessions, n_fills, annual_turnover, "
+        "excess_annual_return"
+    ),
+    "fct_backtest_equity_daily": (
+        "strategy, trading_date, equity, daily_return, exposure, turnover, benchmark_equity, "
+        "orders, cumulative_return, drawdown, benchmark_cumulative_return"
+    ),
+}
+
 
 def test_postgres_build_has_the_same_row_counts(
     demo_postgres: Warehouse, demo_duckdb: Demo

@@ -182,6 +182,23 @@ def optimize(
     return result
 
 
+def max_sharpe_weights(
+    window: Window, risk_free_rate: float, settings: Settings
+) -> dict[str, float] | None:
+    """The max-Sharpe weights of one window; None when no symbol's expected return exceeds
+    the risk-free rate (the tangency portfolio does not exist)."""
+    mu, cov = moments(window.returns)
+    if float(mu.max()) <= risk_free_rate:
+        return None
+    return _solve(mu, cov, settings, lambda ef: ef.max_sharpe(risk_free_rate))
+
+
+def min_volatility_weights(window: Window, settings: Settings) -> dict[str, float]:
+    """The minimum-volatility weights of one window."""
+    mu, cov = moments(window.returns)
+    return _solve(mu, cov, settings, lambda ef: ef.min_volatility())
+
+
 def frontier(
     mu: pd.Series, cov: pd.DataFrame, settings: Settings, min_vol: Point
 ) -> list[dict[str, float]]:
