@@ -167,6 +167,9 @@ optimize: setup warehouse-dir ## max Sharpe, min vol, frontier for PORTFOLIO=id 
 .PHONY: backtest
 backtest: setup warehouse-dir ## backtest the strategies of backtests.toml (STRATEGY=name,...; CONFIG=file)
 	@$(VENV)/bin/marketpulse backtest $(if $(CONFIG),--config "$(CONFIG)") $(if $(STRATEGY),--strategy "$(STRATEGY)")
+.PHONY: bench-backtest
+bench-backtest: setup ## backtests at 500 symbols x 10 y (every symbol's SMA and RSI, a 50-symbol max-Sharpe) -> data/bench/backtest.json
+	@$(PY) -m bench.backtests $(BENCH_ARGS)
 # Portfolio export (issue 8): one portfolio from the marts to files.
 .PHONY: export
 export: setup ## PORTFOLIO=id [FORMATS=csv,xlsx,json,xml,pdf,zip] [OUT=dir]: write exports/<id>/

@@ -12,6 +12,7 @@ which hold each strategy's latest run. docs/backtests.md, docs/decisions/0041-ba
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,14 +21,17 @@ from importlib.metadata import version
 from typing import Any
 
 import dlt
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import yaml
 
 from marketpulse.backtest import strategies
 from marketpulse.backtest.config import Config, Strategy
-from marketpulse.backtest.engine import BacktestError, Simulation, simulate
+from marketpulse.backtest.engine import BacktestError, Prices, Simulation, simulate_prices
 from marketpulse.backtest.strategies import Decisions, MarketData
 from marketpulse.build.dbt import PROJECT_DIR, run_dbt
+from marketpulse.ingest.loading import BULK_FILE_FORMAT, SCHEMA_CONTRACT, arrow_schema
 from marketpulse.warehouse import Session, Warehouse
 
 PIPELINE = "marketpulse_backtest"
@@ -101,14 +105,23 @@ class Run:
 
 
 def run_backtests(
-    warehouse: Warehouse, config: Config, build: bool = True, quiet_dbt: bool = True
+    warehouse: Warehouse,
+    config: Config,
+    build: bool = True,
+    quiet_dbt: bool = True,
+    seconds: dict[str, float] | None = None,
 ) -> Run:
-    """Backtest every strategy, load the run through dlt, build the backtest marts."""
+    """Backtest every strategy, load the run through dlt, build the backtest marts.
+    `seconds`, when given, receives the time of each step (read, backtest, load, dbt)."""
+    clock = _Clock(seconds)
     benchmark = config.benchmark or default_benchmark()
     with warehouse.session(read_only=True) as session:
         data = read_market_data(session, config, benchmark)
+    clock.lap("read")
     run = backtest(data, config, benchmark)
+    clock.lap("backtest")
     load(warehouse, run)
+    clock.lap("load")
     if build:
         selects = [part for path in DBT_SELECT for part in ("--select", path)]
         code = run_dbt(
@@ -120,11 +133,24 @@ def run_backtests(
             "--quiet",
             quiet=quiet_dbt,
         )
+        clock.lap("dbt")
         if code != 0:
             raise BacktestError(
                 f"dbt build of the backtest marts failed (exit {code}); run `make build` to see why"
             )
     return run
+
+
+class _Clock:
+    def __init__(self, seconds: dict[str, float] | None) -> None:
+        self.seconds = seconds
+        self.last = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        if self.seconds is not None:
+            self.seconds[step] = now - self.last
+        self.last = now
 
 
 def backtest(data: MarketData, config: Config, benchmark: str) -> Run:
@@ -144,34 +170,19 @@ def backtest(data: MarketData, config: Config, benchmark: str) -> Run:
     start, end = period(
         data, config, [decisions for _, decisions in decided] + _decided(others, data)
     )
-    outcomes = []
-    for strategy, decisions in decided:
-        simulation = simulate(
-            data.opens,
-            data.closes,
-            decisions.targets,
-            start,
-            end,
-            config.initial_capital,
-            strategy.costs,
-        )
-        outcomes.append(Outcome(strategy, simulation, decisions.notes))
+    prices = Prices.from_frames(data.opens, data.closes)
     reference = Strategy(BENCHMARK_NAME, "buy_and_hold", {"symbol": benchmark}, config.costs)
-    held = strategies.decide(reference, data)
-    outcomes.append(
+    decided.append((reference, strategies.decide(reference, data)))
+    outcomes = [
         Outcome(
-            reference,
-            simulate(
-                data.opens,
-                data.closes,
-                held.targets,
-                start,
-                end,
-                config.initial_capital,
-                config.costs,
+            strategy,
+            simulate_prices(
+                prices, decisions.targets, start, end, config.initial_capital, strategy.costs
             ),
+            decisions.notes,
         )
-    )
+        for strategy, decisions in decided
+    ]
     return Run(
         str(uuid.uuid4()), datetime.now(UTC), config, benchmark, start, end, outcomes, failures
     )
@@ -279,42 +290,61 @@ def load(warehouse: Warehouse, run: Run) -> None:
 
 
 def resources(run: Run) -> list[Any]:
+    """One Arrow table per raw table, cast to the declared column types (a run of a thousand
+    strategies is millions of equity rows: no Python dict per row)."""
     tables = (
-        (RUNS_TABLE, run_rows(run), RUNS_HINTS),
-        (EQUITY_TABLE, equity_rows(run), EQUITY_HINTS),
-        (FILLS_TABLE, fill_rows(run), FILLS_HINTS),
+        (RUNS_TABLE, run_table(run), RUNS_HINTS),
+        (EQUITY_TABLE, equity_table(run), EQUITY_HINTS),
+        (FILLS_TABLE, fill_table(run), FILLS_HINTS),
     )
     return [
-        dlt.resource(_rows(rows), name=name, write_disposition="append", columns=hints)
-        for name, rows, hints in tables
+        dlt.resource(
+            _once(table),
+            name=name,
+            write_disposition="append",
+            columns=hints,
+            schema_contract=SCHEMA_CONTRACT,
+            file_format=BULK_FILE_FORMAT,
+        )
+        for name, table, hints in tables
     ]
 
 
-def _rows(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    yield rows
+def _once(table: pa.Table) -> Iterator[pa.Table]:
+    yield table
 
 
-def run_rows(run: Run) -> list[dict[str, Any]]:
+def _arrow(columns: dict[str, Any], hints: dict[str, dict[str, Any]]) -> pa.Table:
+    keys = [name for name, hint in hints.items() if hint.get("nullable") is False]
+    schema = arrow_schema(hints, keys)
+    return pa.table(
+        {name: pa.array(columns[name], type=schema.field(name).type) for name in schema.names},
+        schema=schema,
+    )
+
+
+def run_table(run: Run) -> pa.Table:
     engine_version = f"marketpulse {version('marketpulse')}"
-    return [
+    outcomes = run.outcomes
+    return _arrow(
         {
-            "run_id": run.run_id,
-            "strategy": outcome.strategy.name,
-            "kind": outcome.strategy.kind,
-            "parameters": outcome.strategy.parameters_json(),
-            "symbols": json.dumps(_traded(outcome)),
-            "is_benchmark": outcome.strategy.name == BENCHMARK_NAME,
-            "benchmark_symbol": run.benchmark,
-            "start_date": run.start,
-            "end_date": run.end,
-            "initial_capital": run.config.initial_capital,
-            "fee_bps": outcome.strategy.costs.fee_bps,
-            "slippage_bps": outcome.strategy.costs.slippage_bps,
-            "engine_version": engine_version,
-            "created_at": run.created_at,
-        }
-        for outcome in run.outcomes
-    ]
+            "run_id": [run.run_id] * len(outcomes),
+            "strategy": [outcome.strategy.name for outcome in outcomes],
+            "kind": [outcome.strategy.kind for outcome in outcomes],
+            "parameters": [outcome.strategy.parameters_json() for outcome in outcomes],
+            "symbols": [json.dumps(_traded(outcome)) for outcome in outcomes],
+            "is_benchmark": [outcome.strategy.name == BENCHMARK_NAME for outcome in outcomes],
+            "benchmark_symbol": [run.benchmark] * len(outcomes),
+            "start_date": [run.start] * len(outcomes),
+            "end_date": [run.end] * len(outcomes),
+            "initial_capital": [run.config.initial_capital] * len(outcomes),
+            "fee_bps": [outcome.strategy.costs.fee_bps for outcome in outcomes],
+            "slippage_bps": [outcome.strategy.costs.slippage_bps for outcome in outcomes],
+            "engine_version": [engine_version] * len(outcomes),
+            "created_at": [run.created_at] * len(outcomes),
+        },
+        RUNS_HINTS,
+    )
 
 
 def _traded(outcome: Outcome) -> list[str]:
@@ -324,42 +354,44 @@ def _traded(outcome: Outcome) -> list[str]:
     return sorted(outcome.simulation.fills["symbol"].unique())
 
 
-def equity_rows(run: Run) -> list[dict[str, Any]]:
-    rows = []
-    for outcome in run.outcomes:
-        daily = outcome.simulation.daily
-        for stamp, equity, daily_return, exposure, turnover, orders in daily.itertuples():
-            rows.append(
-                {
-                    "run_id": run.run_id,
-                    "strategy": outcome.strategy.name,
-                    "trading_date": stamp.date(),
-                    "equity": float(equity),
-                    "daily_return": None if pd.isna(daily_return) else float(daily_return),
-                    "exposure": float(exposure),
-                    "turnover": float(turnover),
-                    "orders": int(orders),
-                }
-            )
-    return rows
-
-
-def fill_rows(run: Run) -> list[dict[str, Any]]:
-    return [
+def equity_table(run: Run) -> pa.Table:
+    frames = [outcome.simulation.daily for outcome in run.outcomes]
+    daily = pd.concat(frames)
+    names = np.repeat([outcome.strategy.name for outcome in run.outcomes], [len(f) for f in frames])
+    returns = daily["daily_return"].to_numpy()
+    return _arrow(
         {
-            "run_id": run.run_id,
-            "strategy": outcome.strategy.name,
-            "trading_date": fill.trading_date,
-            "symbol": fill.symbol,
-            "side": fill.side,
-            "quantity": float(fill.quantity),
-            "price": float(fill.price),
-            "fee": float(fill.fee),
-            "notional": float(fill.notional),
-        }
-        for outcome in run.outcomes
-        for fill in outcome.simulation.fills.itertuples(index=False)
-    ]
+            "run_id": np.full(len(daily), run.run_id, dtype=object),
+            "strategy": names,
+            "trading_date": daily.index.to_numpy(dtype="datetime64[D]"),
+            "equity": daily["equity"].to_numpy(),
+            "daily_return": pa.array(returns, mask=np.isnan(returns)),
+            "exposure": daily["exposure"].to_numpy(),
+            "turnover": daily["turnover"].to_numpy(),
+            "orders": daily["orders"].to_numpy(dtype="int64"),
+        },
+        EQUITY_HINTS,
+    )
+
+
+def fill_table(run: Run) -> pa.Table:
+    frames = [outcome.simulation.fills for outcome in run.outcomes]
+    fills = pd.concat(frames, ignore_index=True)
+    names = np.repeat([outcome.strategy.name for outcome in run.outcomes], [len(f) for f in frames])
+    return _arrow(
+        {
+            "run_id": np.full(len(fills), run.run_id, dtype=object),
+            "strategy": names,
+            "trading_date": list(fills["trading_date"]),
+            "symbol": fills["symbol"].to_numpy(dtype=object),
+            "side": fills["side"].to_numpy(dtype=object),
+            "quantity": fills["quantity"].to_numpy(dtype="float64"),
+            "price": fills["price"].to_numpy(dtype="float64"),
+            "fee": fills["fee"].to_numpy(dtype="float64"),
+            "notional": fills["notional"].to_numpy(dtype="float64"),
+        },
+        FILLS_HINTS,
+    )
 
 
 def report_lines(run: Run) -> list[str]:

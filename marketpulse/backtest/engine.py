@@ -65,6 +65,24 @@ class Simulation:
 FILL_COLUMNS = ["trading_date", "symbol", "side", "quantity", "price", "fee", "notional"]
 
 
+@dataclass(frozen=True)
+class Prices:
+    """The price frames as arrays, made once and shared by every strategy of a run."""
+
+    sessions: pd.DatetimeIndex
+    opens: np.ndarray  # sessions x symbols, NaN where a symbol has no bar
+    marks: np.ndarray  # closes carried forward, 0 before a symbol's first bar (no shares there)
+    columns: dict[str, int]
+
+    @classmethod
+    def from_frames(cls, opens: pd.DataFrame, closes: pd.DataFrame) -> Prices:
+        sessions = pd.DatetimeIndex(closes.index)
+        symbols = list(closes.columns)
+        open_prices = opens.reindex(index=sessions, columns=symbols).to_numpy(dtype="float64")
+        marks = np.nan_to_num(closes.ffill().to_numpy(dtype="float64"))
+        return cls(sessions, open_prices, marks, {symbol: i for i, symbol in enumerate(symbols)})
+
+
 def simulate(
     opens: pd.DataFrame,
     closes: pd.DataFrame,
@@ -81,11 +99,24 @@ def simulate(
     symbols (a subset of the price columns), weights >= 0 summing to <= 1; the last decision
     on or before the session preceding `start` is the position entered at start's open.
     """
+    return simulate_prices(Prices.from_frames(opens, closes), targets, start, end, capital, costs)
+
+
+def simulate_prices(
+    prices: Prices,
+    targets: pd.DataFrame,
+    start: date,
+    end: date,
+    capital: float,
+    costs: Costs,
+) -> Simulation:
+    """`simulate` on prepared arrays. Only the targets' symbols are read; between two fills
+    the holdings are constant, so each stretch of equity is one matrix product."""
     if capital <= 0:
         raise BacktestError(f"initial capital must be positive, not {capital}")
-    sessions = pd.DatetimeIndex(closes.index)
-    symbols = list(closes.columns)
-    unknown = [symbol for symbol in targets.columns if symbol not in symbols]
+    sessions = prices.sessions
+    symbols = list(targets.columns)
+    unknown = [symbol for symbol in symbols if symbol not in prices.columns]
     if unknown:
         raise BacktestError(f"target weights name {unknown[0]}, which has no prices")
     first = int(sessions.searchsorted(pd.Timestamp(start), side="left"))
@@ -95,42 +126,53 @@ def simulate(
             f"no sessions to trade in {start}..{end} with a session before it "
             f"(prices cover {_day(sessions[0])}..{_day(sessions[-1])})"
         )
-    open_prices = opens.reindex(index=sessions, columns=symbols).to_numpy(dtype="float64")
-    close_prices = closes.reindex(columns=symbols).ffill().to_numpy(dtype="float64")
-    decisions = _decisions(targets.reindex(columns=symbols, fill_value=0.0), sessions, first)
+    selected = [prices.columns[symbol] for symbol in symbols]
+    open_prices = prices.opens[:, selected]
+    marks = prices.marks[:, selected]
+    decisions = _decisions(targets, sessions, first)
 
     fee, slip = costs.fee, costs.slippage
     shares = np.zeros(len(symbols))
     cash = float(capital)
-    rows: list[tuple[pd.Timestamp, float, float, float, int]] = [
-        (sessions[first - 1], cash, 0.0, 0.0, 0)
-    ]
+    count = last - first + 1
+    invested = np.zeros(count)
+    cash_held = np.full(count, cash)
+    turnover = np.zeros(count)
+    orders = np.zeros(count, dtype="int64")
     fills: list[tuple[object, ...]] = []
-    pending = decisions.get(first - 1)
-    for index in range(first, last + 1):
-        turnover, orders = 0.0, 0
-        if pending is not None:
-            cash, turnover, orders = _rebalance(
-                pending,
-                shares,
-                cash,
-                open_prices[index],
-                close_prices[index - 1],
-                fee,
-                slip,
-                sessions[index],
-                symbols,
-                fills,
-            )
-        marks = np.where(shares != 0, close_prices[index], 0.0)
-        invested = float(shares @ np.nan_to_num(marks))
-        equity = cash + invested
-        exposure = invested / equity if equity > 0 else 0.0
-        rows.append((sessions[index], equity, exposure, turnover, orders))
-        pending = decisions.get(index) if index < last else None
-    daily = pd.DataFrame(rows, columns=["trading_date", "equity", "exposure", "turnover", "orders"])
-    daily = daily.set_index("trading_date")
-    daily.insert(1, "daily_return", daily["equity"].pct_change())
+    fill_days = sorted(position + 1 for position in decisions if first <= position + 1 <= last)
+    segment = first
+    for day in fill_days:
+        invested[segment - first : day - first] = marks[segment:day] @ shares
+        cash_held[segment - first : day - first] = cash
+        cash, turnover[day - first], orders[day - first] = _rebalance(
+            decisions[day - 1],
+            shares,
+            cash,
+            open_prices[day],
+            marks[day - 1],
+            fee,
+            slip,
+            _day(sessions[day]),
+            symbols,
+            fills,
+        )
+        segment = day
+    invested[segment - first :] = marks[segment : last + 1] @ shares
+    cash_held[segment - first :] = cash
+    equity = np.concatenate([[float(capital)], cash_held + invested])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exposure = np.where(equity[1:] > 0, invested / equity[1:], 0.0)
+    daily = pd.DataFrame(
+        {
+            "equity": equity,
+            "daily_return": np.concatenate([[np.nan], equity[1:] / equity[:-1] - 1]),
+            "exposure": np.concatenate([[0.0], exposure]),
+            "turnover": np.concatenate([[0.0], turnover]),
+            "orders": np.concatenate([[0], orders]),
+        },
+        index=pd.DatetimeIndex(sessions[first - 1 : last + 1], name="trading_date"),
+    )
     return Simulation(daily=daily, fills=pd.DataFrame(fills, columns=FILL_COLUMNS))
 
 
@@ -139,7 +181,7 @@ def _decisions(
 ) -> dict[int, np.ndarray]:
     """Session position -> target vector. Decisions before the session preceding the period
     collapse onto it (the latest wins): they set the position the period starts with."""
-    ordered = targets.sort_index()
+    ordered = targets if targets.index.is_monotonic_increasing else targets.sort_index()
     weights = ordered.to_numpy(dtype="float64")
     if np.isnan(weights).any():
         raise BacktestError("target weights contain NaN")
@@ -147,13 +189,18 @@ def _decisions(
         raise BacktestError("target weights must be >= 0 (long only)")
     if (weights.sum(axis=1) > 1 + 1e-9).any():
         raise BacktestError("target weights sum to more than 1 (no leverage)")
-    positions = sessions.searchsorted(pd.DatetimeIndex(ordered.index), side="left")
-    decisions: dict[int, np.ndarray] = {}
-    for position, stamp, row in zip(positions, ordered.index, weights, strict=True):
-        if position >= len(sessions) or sessions[position] != pd.Timestamp(stamp):
-            raise BacktestError(f"a target is dated {_day(stamp)}, which is not a session")
-        decisions[max(int(position), first - 1)] = np.clip(row, 0.0, None)
-    return decisions
+    stamps = pd.DatetimeIndex(ordered.index).asi8
+    known = sessions.asi8
+    positions = np.searchsorted(known, stamps, side="left")
+    found = known[np.minimum(positions, len(known) - 1)]
+    misplaced = (positions >= len(known)) | (found != stamps)
+    if misplaced.any():
+        stamp = ordered.index[int(np.flatnonzero(misplaced)[0])]
+        raise BacktestError(f"a target is dated {_day(stamp)}, which is not a session")
+    clipped = np.clip(weights, 0.0, None)
+    return {
+        max(int(position), first - 1): row for position, row in zip(positions, clipped, strict=True)
+    }
 
 
 def _rebalance(
@@ -164,14 +211,14 @@ def _rebalance(
     last_closes: np.ndarray,
     fee: float,
     slip: float,
-    session: pd.Timestamp,
+    day: date,
     symbols: list[str],
     fills: list[tuple[object, ...]],
 ) -> tuple[float, float, int]:
     """Fill `target` at this open, updating `shares` in place; returns cash, turnover, orders.
     A symbol without an open this session keeps its shares (valued at its last close)."""
     tradable = ~np.isnan(opens)
-    prices = np.where(tradable, opens, np.nan_to_num(last_closes))
+    prices = np.where(tradable, opens, last_closes)
     value = cash + float(shares @ prices)
     if value <= 0:
         return cash, 0.0, 0
@@ -179,7 +226,6 @@ def _rebalance(
     delta[np.abs(delta) < MIN_ORDER_FRACTION * value] = 0.0
     traded = 0.0
     orders = 0
-    day = _day(session)
     for position in np.flatnonzero(delta < 0):
         quantity = (
             shares[position] if target[position] == 0 else -delta[position] / prices[position]

@@ -103,21 +103,27 @@ def rsi_mean_reversion(params: Mapping[str, Any], data: MarketData) -> Decisions
 
 def wilder_rsi(close: pd.Series, period: int) -> pd.Series:
     """Wilder's RSI as TA-Lib computes it: the first average gain and loss are the simple means
-    of the first `period` changes, then avg = (avg x (period - 1) + change) / period; 100 when
-    there is no loss. NaN for the first `period` sessions."""
+    of the first `period` changes, then avg = (avg x (period - 1) + change) / period (a
+    first-order recursive filter); 100 x gain / (gain + loss), 0 when both are 0. NaN for the
+    first `period` sessions."""
+    from scipy.signal import lfilter
+
     values = close.to_numpy(dtype="float64")
     result = np.full(len(values), np.nan)
     if len(values) <= period:
         return pd.Series(result, index=close.index)
     change = np.diff(values)
     gains, losses = np.clip(change, 0, None), np.clip(-change, 0, None)
-    average_gain, average_loss = gains[:period].mean(), losses[:period].mean()
-    for index in range(period, len(values)):
-        if index > period:
-            average_gain = (average_gain * (period - 1) + gains[index - 1]) / period
-            average_loss = (average_loss * (period - 1) + losses[index - 1]) / period
-        total = average_gain + average_loss
-        result[index] = 0.0 if total == 0 else 100.0 * average_gain / total
+    decay = (period - 1) / period
+    averages = []
+    for moves in (gains, losses):
+        seed = moves[:period].mean()
+        rest, _ = lfilter([1 / period], [1, -decay], moves[period:], zi=[seed * decay])
+        averages.append(np.concatenate([[seed], rest]))
+    gain, loss = averages
+    total = gain + loss
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result[period:] = np.where(total == 0, 0.0, 100.0 * gain / total)
     return pd.Series(result, index=close.index)
 
 
@@ -206,10 +212,12 @@ def changes(desired: pd.DataFrame) -> pd.DataFrame:
     the first row always."""
     if desired.empty:
         return desired
-    desired = desired.sort_index()
-    differs = desired.ne(desired.shift()).any(axis=1)
-    differs.iloc[0] = True
-    return desired[differs]
+    if not desired.index.is_monotonic_increasing:
+        desired = desired.sort_index()
+    values = desired.to_numpy()
+    keep = np.ones(len(values), dtype=bool)
+    keep[1:] = (values[1:] != values[:-1]).any(axis=1)
+    return desired[keep]
 
 
 def rebalance_sessions(sessions: pd.DatetimeIndex, rebalance: str) -> pd.DatetimeIndex:
