@@ -213,6 +213,5 @@ def test_a_strategy_without_forecasts_is_skipped_in_one_line() -> None:
     empty = MarketData(data.opens, data.closes, data.rotation, data.risk_free, pd.DataFrame())
     run = backtest(empty, Config([STRATEGIES[0], STRATEGIES[4]], 100_000.0, COSTS), "SPY")
     assert run.failures == [
-        "strategies.forecast: no signal on any session "
-        "(marts.fct_forecasts has no rows)"
+        "strategies.forecast: no signal on any session (marts.fct_forecasts has no rows)"
     ]
