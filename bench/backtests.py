@@ -68,12 +68,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--out", default=str(ROOT / "data" / "bench" / "backtest.json"))
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--write-docs",
+        action="store_true",
+        help="only rewrite docs/backtests.md's figures from the JSON at --out (no run)",
+    )
     args = parser.parse_args(argv)
+    if args.write_docs:
+        write_docs(json.loads(Path(args.out).read_text()))
+        return 0
     folder = ROOT / "data" / "bench"
     folder.mkdir(parents=True, exist_ok=True)
     bench = bench_for("duckdb", folder)
     report: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": git_commit(),
         "symbols": args.symbols,
         "years": args.years,
         "load_average": os.getloadavg(),
@@ -118,6 +127,40 @@ def main(argv: list[str] | None = None) -> int:
         f"{report['fills']:,} fills; target <= {TARGET_SECONDS:.0f} s {verdict} -> {args.out}"
     )
     return 0 if report["met"] else 1
+
+
+DOCS = ROOT / "docs" / "backtests.md"
+START, END = "<!-- bench-backtest:start -->", "<!-- bench-backtest:end -->"
+
+
+def write_docs(report: dict[str, Any]) -> None:
+    """The figures section of docs/backtests.md, from one run's JSON."""
+    seconds = report["seconds"]
+    parts = ", ".join(f"{step} {value:.1f} s" for step, value in seconds.items() if step != "total")
+    load = "-".join(
+        f"{value:.1f}" for value in (report["load_average"][0], report["load_average_after"][0])
+    )
+    verdict = "met" if report["met"] else "missed"
+    text = (
+        f"{START}\n"
+        f"`make bench-backtest` at {report['commit'][:7]} ({report['started_at']}, load average"
+        f" {load} on 2 cores): {report['strategies']:,} strategies on {report['symbols']} symbols x"
+        f" {report['years']} y ({report['period'][0]}..{report['period'][1]}) in"
+        f" **{seconds['total']:.1f} s** ({parts}): {report['equity_rows']:,} equity rows,"
+        f" {report['fills']:,} fills. Target <= {report['target_seconds']:.0f} s: {verdict}.\n"
+        f"{END}"
+    )
+    page = DOCS.read_text()
+    before, _, rest = page.partition(START)
+    _, _, after = rest.partition(END)
+    DOCS.write_text(before + text + after)
+
+
+def git_commit() -> str:
+    import subprocess
+
+    result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return result.stdout.strip()
 
 
 def say(line: str) -> None:
