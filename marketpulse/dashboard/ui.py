@@ -74,8 +74,10 @@ def static_table(shown: pd.DataFrame | Styler, key: str) -> None:
     For the first page: an interactive table (st.dataframe) loads Streamlit's data grid, over
     a megabyte of JavaScript and a canvas per table, about 0.5 s of a first load in the browser
     (docs/decisions/0037-dashboard-first-paint.md); a dozen rows need neither scrolling nor
-    sorting. st.table draws the frame's column names: the caller names them for a reader."""
-    st.table(shown)
+    sorting. st.table draws the frame's column names: the caller names them for a reader. The
+    index is never drawn: a Styler's hide(axis="index") does not reach st.table, and a frame
+    sorted by a value kept its row numbers as an unlabelled, unordered first column."""
+    st.table(shown, hide_index=True)
     download(shown, key)
 
 

@@ -118,8 +118,10 @@ def test_overview(demo: Warehouse) -> None:
     assert metrics["10Y-2Y spread"].value == f"{spread.iloc[-1]:.2f} pp"
     assert metrics["CPI YoY"].value == f"{cpi_yoy_known_on(demo, LAST) * 100:.1f}%"
 
-    # The Overview's tables are plain tables (st.table: no data grid on the first page).
+    # The Overview's tables are plain tables (st.table: no data grid on the first page), drawn
+    # without the frame's index (sorted frames kept their row numbers as a first column).
     assert not app.dataframe
+    assert app.table and all(table.proto.hide_index for table in app.table)
     snapshot = app.table[0].value.set_index("Symbol")
     assert {"^GSPC", "^DJI", "^IXIC", "^RUT", "^VIX", "SPY", "AAPL", "MSFT"} <= set(snapshot.index)
     spy = adj_closes(demo, "SPY")
