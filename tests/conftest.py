@@ -18,6 +18,7 @@ from marketpulse.ingest.config import IngestConfig
 from marketpulse.warehouse import Warehouse
 
 if TYPE_CHECKING:
+    from tests.spark_cluster import SparkCluster
     from tests.throwaway_postgres import Cluster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +136,27 @@ def spark_available() -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"WAREHOUSE=spark cannot run: {reason}")
     pytest.skip(f"WAREHOUSE=spark cannot run: {reason} (CI never skips)")
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(
+    spark_available: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SparkCluster]:
+    """A Spark standalone cluster on loopback for the session (tests/spark_cluster.py): its
+    worker sees this session's temporary folder only as `shared`, the storage a second
+    machine would mount; the rest (Derby's metastore, dbt's target) is the driver's alone.
+    Cannot start: fails under CI=true, else skips."""
+    from tests.spark_cluster import ClusterUnavailable, SparkCluster, standalone_cluster
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base / "spark-shared"
+    try:
+        with standalone_cluster(base, [shared], base / "spark-cluster-logs") as cluster:
+            yield SparkCluster(cluster, shared)
+    except ClusterUnavailable as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"cannot start a Spark standalone cluster: {exc}")
+        pytest.skip(f"cannot start a Spark standalone cluster: {exc} (CI never skips)")
 
 
 @pytest.fixture(scope="session")

@@ -21,9 +21,9 @@ from tests.sample_warehouses import (
     build_sample,
     run_demo,
     spark_litter,
-    spark_warehouse,
 )
 from tests.shared_builds import register_session_database, shared_build
+from tests.spark_cluster import SparkCluster
 
 
 @pytest.fixture(scope="session")
@@ -103,15 +103,16 @@ def docs_site(demo_duckdb: Demo, tmp_path_factory: pytest.TempPathFactory) -> Do
 
 @pytest.fixture(scope="session")
 def spark_sample(
-    tmp_path_factory: pytest.TempPathFactory, spark_available: None, runs_dbt: None
+    tmp_path_factory: pytest.TempPathFactory, spark_cluster: SparkCluster, runs_dbt: None
 ) -> SparkDemo:
-    """What `make demo WAREHOUSE=spark` does, as build_sample: the sample data through dlt into
-    a parquet lake, the sample portfolios, `dbt build` on a local Spark session, the demo's
-    optimization. Shared by the session's Spark tests, which all run on one xdist worker (the
-    `spark` group); a test that changes the lake (appends a load, rebuilds incrementally) must
-    say so and leave the marts as a full build would."""
+    """What `make demo WAREHOUSE=spark` does, as build_sample, on the session's standalone
+    cluster: the sample data through dlt into a parquet lake on the shared storage, the sample
+    portfolios, `dbt build` (the driver here, the executors on the worker that sees only the
+    shared storage), the demo's optimization. Shared by the session's Spark tests, which all run
+    on one xdist worker (the `spark` group); a test that changes the lake or the marts
+    (appends a load, rebuilds) must say so and leave the marts as a full build would."""
     tmp = tmp_path_factory.mktemp("spark")
-    warehouse = spark_warehouse(tmp)
+    warehouse = spark_cluster.warehouse("spark-sample", tmp)
     litter_before = spark_litter()
     code = build_sample(warehouse, tmp, require_green=False)  # test_spark reports a red build
     return SparkDemo(warehouse, code, tmp, litter_before)

@@ -1,6 +1,10 @@
-"""The same project on Spark (dlt -> parquet lake -> dbt-spark): `dbt build` green, and every
-mart equal to the DuckDB build: the same rows and keys, numbers within 1e-9 relative, every
-other value equal. Needs pyspark and Java 17+ (fails under CI=true without them, else skips).
+"""The same project on Spark (dlt -> parquet lake -> dbt-spark), built on a standalone cluster
+whose worker sees only the shared storage (tests/spark_cluster.py): `dbt build` green, and every
+mart equal to the DuckDB build: the same rows and keys, numbers within 1e-9 relative (with an
+absolute floor of 1e-12 of the column's largest magnitude), every other value equal. A worker
+that cannot see the warehouse stops the build in one line; a killed table build leaves the
+previous table. Needs pyspark, Java 17+ and root for the worker's mount namespace (fails under
+CI=true without them, else skips).
 
 Both sides are read through DuckDB (on Spark, marketpulse.warehouse.lake's views over the parquet files), so
 ordering and NULL placement are the same engine's on both.
@@ -10,8 +14,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
 import subprocess
 import sys
+import time
 from contextlib import closing
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -30,6 +37,7 @@ from tests.sample_warehouses import (
     query,
     spark_litter,
 )
+from tests.spark_cluster import SparkCluster
 from tests.warehouse.test_lake import FIRST, SECOND, two_loads
 
 # Columns whose Spark values are only approximately the DuckDB ones, with the reason. Each
@@ -81,7 +89,7 @@ def test_spark_leaves_nothing_in_the_project(spark_sample: SparkDemo) -> None:
     assert not litter, f"in the project: {sorted(map(str, litter))}; left by this build: {new}"
     spark_dir = spark_sample.warehouse.spark_dir
     assert (spark_dir / "metastore_db").is_dir()
-    assert (spark_dir / "warehouse" / "marts.db").is_dir()
+    assert (Path(spark_sample.warehouse.spark_warehouse_url) / "marts.db").is_dir()
 
 
 def test_spark_run_records_build(spark_sample: SparkDemo) -> None:
@@ -180,3 +188,76 @@ def test_raw_view_keeps_the_latest_load_per_key(tmp_path: Path, spark_available:
     # The 27th from the second load (12.5, not 12.0); the 24th and 26th from the first.
     assert rows == [(day.isoformat(), close) for day, close in [*FIRST[:2], *SECOND]]
     assert len({row["_dlt_load_id"] for row in shown}) == 2
+
+
+def test_a_warehouse_the_worker_cannot_see_fails_the_build_in_one_line(
+    spark_cluster: SparkCluster, tmp_path: Path, runs_dbt: None
+) -> None:
+    """Spark's warehouse on the driver's disk only (the worker's namespace hides it): without
+    the preflight, dbt seed said OK and the table held 0 rows. Now: one line naming the
+    folder and the setting, and a non-zero exit, before anything is built."""
+    hidden = tmp_path / "driver-only-warehouse"
+    warehouse = spark_cluster.warehouse(
+        f"spark-hidden-{tmp_path.name}", tmp_path, MARKETPULSE_SPARK_WAREHOUSE_URL=str(hidden)
+    )
+    env = dbt_env(warehouse) | {
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "--no-use-colors", "seed"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode != 0, result.stdout[-3000:]
+    lines = [
+        line for line in result.stdout.splitlines() if "MARKETPULSE_SPARK_WAREHOUSE_URL" in line
+    ]
+    assert len(lines) == 1, result.stdout[-3000:]
+    assert (
+        f"{hidden}/_marketpulse_preflight" in lines[0] and "read back 0 of its 2 rows" in lines[0]
+    )
+    assert not (hidden / "seeds.db").exists()  # nothing was built
+
+
+def test_a_killed_table_build_leaves_the_previous_table(
+    spark_sample: SparkDemo, tmp_path: Path
+) -> None:
+    """dbt-spark dropped a parquet table before creating it: a build killed mid-way left no
+    mart. Here the rebuild of fct_risk_metrics is killed (dbt and its Spark driver, SIGKILL)
+    while the new table is being written beside the old one: the old one is still read with
+    the same rows, and the next build swaps in a complete one and reports its row count."""
+    assert spark_sample.build_code == 0, "the Spark demo build failed: nothing to rebuild"
+    mart = "fct_risk_metrics"
+    checksum = f"select count(*), sum(sharpe_ratio), max(as_of_date) from marts.{mart}"
+    before = query(spark_sample.warehouse, checksum)
+    folder = Path(spark_sample.warehouse.spark_warehouse_url) / "marts.db" / f"{mart}__dbt_new"
+    env = dbt_env(spark_sample.warehouse) | {
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
+    command = [str(Path(sys.executable).with_name("dbt")), "--no-use-colors", "run", "-s", mart]
+    with (tmp_path / "killed.log").open("w") as log:
+        build = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + 600
+        while not folder.exists() and build.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(build.pid, signal.SIGKILL)  # dbt, its Spark driver and anything they started
+        build.wait()
+    assert folder.exists(), (
+        "the new table was never being written: " + (tmp_path / "killed.log").read_text()[-3000:]
+    )
+    assert query(spark_sample.warehouse, checksum) == before
+
+    rerun = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert rerun.returncode == 0, rerun.stdout[-3000:]
+    assert not folder.exists()
+    assert query(spark_sample.warehouse, checksum) == before
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    assert [result["adapter_response"].get("rows_affected") for result in results] == [before[0][0]]

@@ -8,7 +8,7 @@ trading days are moved out of the raw prices files, the incremental marts and th
 built, the held-back days come back as a new file (they include year-end dividends, so some
 symbols are recomputed in full and others continue from their stored state), an incremental
 build runs, and every column is compared with a --full-refresh build. Months no new session
-falls in are not rewritten.
+falls in are not rewritten. It runs on the session's standalone cluster (tests/spark_cluster.py).
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from tests.e2e.test_incremental_matches_full import (
     incremental_marts,
     snapshot,
 )
-from tests.sample_warehouses import query, spark_warehouse
+from tests.sample_warehouses import query
+from tests.spark_cluster import SparkCluster
 
 INCREMENTAL_MARTS = (
     "fct_technical_indicators",
@@ -68,7 +69,8 @@ def hold_back(warehouse: Warehouse, cutoff: object, held: Path) -> int:
 
 
 def partition_files(warehouse: Warehouse, table: str) -> dict[str, set[str]]:
-    """trading_month=... folder -> names of its parquet files, of a mart in Spark's warehouse."""
+    """trading_month=... folder -> names of its parquet files, of a mart in Spark's warehouse
+    (shared storage: the driver lists what the worker wrote)."""
     root = Path(warehouse.spark_warehouse_url.removeprefix("file://")) / "marts.db" / table
     return {
         folder.name: {path.name for path in folder.glob("*.parquet")}
@@ -78,9 +80,9 @@ def partition_files(warehouse: Warehouse, table: str) -> dict[str, set[str]]:
 
 @pytest.mark.usefixtures("runs_dbt")
 def test_incremental_build_equals_full_refresh_on_spark(
-    spark_available: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    spark_cluster: SparkCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    warehouse = spark_warehouse(tmp_path)
+    warehouse = spark_cluster.warehouse(f"spark-incremental-{tmp_path.name}", tmp_path)
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
     reports = runner.run(
