@@ -1,10 +1,10 @@
 """A Spark standalone cluster on loopback for the Spark end-to-end tests: a master and one
 worker started from pyspark's own jars (`spark-class ...deploy.master.Master` / `...Worker`).
 
-The worker runs in a mount namespace of its own (`unshare --mount`, as root) in which the test
-session's temporary folder is an empty tmpfs except the folders given as shared storage: like a
-second machine, it sees the lake and the warehouse and nothing of the driver's disk (Derby's
-metastore, dbt's target). A setting that points Spark's warehouse at the driver's disk then
+The worker runs in a mount namespace of its own (`unshare --mount`; not as root, in a user
+namespace too) in which the test session's temporary folder is an empty tmpfs except the
+folders given as shared storage: like a second machine, it sees the lake and the warehouse and
+nothing of the driver's disk (Derby's metastore, dbt's target). A setting that points Spark's warehouse at the driver's disk then
 loses the executors' writes exactly as it would on a real cluster.
 
 `python -m tests.spark_cluster <hidden root> <shared folder>...` starts one by hand and prints
@@ -56,8 +56,8 @@ def unavailable() -> str | None:
         return "java not found"
     if not spark_class().exists():
         return "pyspark's spark-class not found (make setup-spark)"
-    if shutil.which("unshare") is None or os.geteuid() != 0:
-        return "the worker's own mount namespace needs unshare as root"
+    if shutil.which("unshare") is None:
+        return "the worker's own mount namespace needs unshare (util-linux)"
     return None
 
 
@@ -109,7 +109,10 @@ def _worker_command(hidden: Path, shared: Sequence[Path], stash: Path, command: 
     for number, folder in enumerate(shared):
         steps += [f"mkdir -p {folder}", f"mount --bind {stash}/{number} {folder}"]
     steps.append(f"exec {command}")
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "; ".join(steps)]
+    # As root a mount namespace is enough; otherwise a user namespace in which we are root
+    # (unprivileged user namespaces: Debian's and Ubuntu's default).
+    user = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
+    return ["unshare", *user, "--mount", "--propagation", "private", "sh", "-c", "; ".join(steps)]
 
 
 @contextmanager
