@@ -89,7 +89,9 @@ class Cluster:
         return {
             "MARKETPULSE_SPARK_MASTER": self.master_url,
             "MARKETPULSE_SPARK_DRIVER_HOST": LOOPBACK,
-            "MARKETPULSE_SPARK_DRIVER_MEMORY": "2g",
+            # The driver plans the indicators' long CTE chain: with 2g its heap ran out
+            # (OutOfMemoryError in collectToPython after 1,046 s of a unit test's GC).
+            "MARKETPULSE_SPARK_DRIVER_MEMORY": "4g",
             "MARKETPULSE_SPARK_EXECUTOR_MEMORY": WORKER_MEMORY,
             "MARKETPULSE_SPARK_EXECUTOR_CORES": str(WORKER_CORES),
             "MARKETPULSE_SPARK_CLUSTER_CORES": str(WORKER_CORES),
