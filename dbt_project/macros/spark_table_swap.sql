@@ -3,16 +3,18 @@
     copy wins). dbt-spark drops a parquet table before it creates the new one,
     so a build that fails (an executor that cannot read the lake, out of memory,
     a killed job) leaves no table at all. Here the new table is built beside the
-    old one, as <name>__dbt_new, its row count is read back (the count dbt
+    old one, as <name>__dbt_new_<run id>, its row count is read back (the count dbt
     prints: a table whose files did not reach the warehouse reads as an error
     or as 0, not as a silent OK), and only then is it swapped in: the old table
     is renamed <name>__dbt_old, the new one renamed to <name>, the old one
     dropped. Renaming a managed table moves its folder, no data is copied on a
     file system (an object store copies).
 
-    A build killed before the swap leaves the previous table as it was (and a
-    <name>__dbt_new, replaced by the next build); one killed between the two
-    renames leaves <name>__dbt_old, which the next build renames back first.
+    A build killed before the swap leaves the previous table as it was, and the
+    killed build's files in a <name>__dbt_new_<run id> folder that no table
+    owns (Spark cannot delete a folder from SQL; delete it by hand); one killed
+    between the two renames leaves <name>__dbt_old, which the next build
+    renames back first.
     The Python readers never read the __dbt_ folders (marketpulse/warehouse/lake.py).
     docs/decisions/0042-spark-table-swap-and-preflight.md.
 #}
@@ -22,7 +24,11 @@
     {%- set target_relation = api.Relation.create(
         identifier=identifier, schema=schema, database=database, type='table'
     ) -%}
-    {%- set new_relation = target_relation.incorporate(path={'identifier': identifier ~ '__dbt_new'}) -%}
+    {#- a name of this run's own: a killed build's files stay at its name, unregistered, and
+        Spark refuses to create a managed table where a folder is (LOCATION_ALREADY_EXISTS) -#}
+    {%- set new_relation = target_relation.incorporate(
+        path={'identifier': identifier ~ '__dbt_new_' ~ invocation_id[:8]}
+    ) -%}
     {%- set old_relation_aside = target_relation.incorporate(path={'identifier': identifier ~ '__dbt_old'}) -%}
 
     {{ run_hooks(pre_hooks) }}
@@ -39,10 +45,6 @@
         {%- do adapter.drop_relation(aside) -%}
     {%- endif -%}
     {%- do adapter.drop_relation(new_relation) -%}
-    {#- a killed build's files under <name>__dbt_new, never registered: written over -#}
-    {%- call statement('allow_leftover_location') -%}
-        set spark.sql.legacy.allowNonEmptyLocationInCTAS = true
-    {%- endcall -%}
 
     {%- call statement('build') -%}
         {{ create_table_as(False, new_relation, compiled_code, 'sql') }}

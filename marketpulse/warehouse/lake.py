@@ -45,9 +45,9 @@ DEFAULT_SPARK_DIR = Path("data") / "spark"
 # The schemas dbt builds tables in (dbt_project.yml); views (staging, intermediate) live only
 # in Spark's metastore and are not read from Python.
 DBT_SCHEMAS = ("marts", "seeds", "intermediate", "staging")
-# What a table build leaves beside the table it replaces (macros/spark_table_swap.sql); a
-# killed build may leave one. Never read as a table.
-SWAP_SUFFIXES = ("__dbt_new", "__dbt_old", "__dbt_tmp")
+# What a table build leaves beside the table it replaces (macros/spark_table_swap.sql:
+# <table>__dbt_new_<run id>, <table>__dbt_old); a killed build may leave one. Never read.
+SWAP_MARK = "__dbt_"
 
 
 def _filesystem(url: str) -> tuple[Any, str]:
@@ -92,7 +92,7 @@ def _tables(root: str, wanted: Any, suffix: str) -> dict[tuple[str, str], str]:
             table = table_path.rstrip("/").rsplit("/", 1)[-1]
             if table.startswith(("_", ".")) or not fs.isdir(table_path):
                 continue  # dlt's own _dlt_loads, _dlt_version, _dlt_pipeline_state
-            if table.endswith(SWAP_SUFFIXES):
+            if SWAP_MARK in table:
                 continue  # a table being built, or the one it replaced
             if any(name.endswith(".parquet") for name in fs.find(table_path)):
                 found[(schema.removesuffix(suffix), table)] = protocol + table_path.rstrip("/")

@@ -98,7 +98,7 @@ def test_tables_on_an_object_store_are_read_where_the_settings_say() -> None:
     root = f"marketpulse-{uuid.uuid4().hex}"
     files = {
         f"{root}/warehouse/marts.db/fct_prices_daily/part-0.parquet": [1.5, 2.5],
-        f"{root}/warehouse/marts.db/fct_prices_daily__dbt_new/part-0.parquet": [9.0],
+        f"{root}/warehouse/marts.db/fct_prices_daily__dbt_new_1a2b3c4d/part-0.parquet": [9.0],
         f"{root}/lake/raw_yahoo/prices_daily/1.parquet": [3.0, 4.0, 5.0],
     }
     for path, closes in files.items():
@@ -115,6 +115,6 @@ def test_tables_on_an_object_store_are_read_where_the_settings_say() -> None:
         assert query(warehouse, "select sum(close) from marts.fct_prices_daily") == [(4.0,)]
         assert query(warehouse, "select count(*) from raw_yahoo.prices_daily") == [(3,)]
         tables = query(warehouse, "select table_name from information_schema.tables")
-        assert ("fct_prices_daily__dbt_new",) not in tables
+        assert ("fct_prices_daily__dbt_new_1a2b3c4d",) not in tables
     finally:
         fs.rm(root, recursive=True)
