@@ -164,17 +164,6 @@ def spark_litter() -> set[Path]:
     }
 
 
-def spark_warehouse(tmp: Path) -> Warehouse:
-    """A Spark warehouse of its own: a lake and a Spark dir (metastore, tables) under `tmp`."""
-    return Warehouse.from_env(
-        {
-            "WAREHOUSE": "spark",
-            "MARKETPULSE_LAKE_URL": str(tmp / "lake"),
-            "MARKETPULSE_SPARK_DIR": str(tmp / "spark"),
-        }
-    )
-
-
 # --- a slice of the sample, loaded raw (the dbt_project and ops tests) ---
 
 SLICE = {
