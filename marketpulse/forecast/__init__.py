@@ -1,0 +1,285 @@
+"""`marketpulse forecast`: marts -> walk-forward forecasts and regimes -> dlt -> dbt marts.
+
+Reads adj_close from `fct_prices_daily` and the macro values as known on each session from
+`fct_macro_asof_daily` (never the latest revision); walkforward.py makes the forecasts,
+regimes.py the benchmark's regimes. New rows (as_of_date after the latest stored one) land
+through dlt (pipeline `marketpulse_forecast`, merge) in raw_forecast.forecasts and
+.market_regimes; the latest refit's fitted models in raw_forecast.model_state (replaced each
+run), so the next run refits only when a new month starts. Then dbt builds
+`staging/forecast` and `marts/forecast` (docs/forecasts.md, docs/decisions/0042).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import dlt
+import pandas as pd
+import pyarrow as pa
+
+from marketpulse.build.dbt import run_dbt
+from marketpulse.forecast import regimes
+from marketpulse.forecast.features import MACRO_SERIES
+from marketpulse.forecast.walkforward import ForecastError, Settings, State, walk_forward
+from marketpulse.warehouse import Warehouse
+
+__all__ = ["ForecastError", "Run", "Settings", "report_lines", "run_forecast"]
+
+PIPELINE = "marketpulse_forecast"
+DATASET = "raw_forecast"
+FORECASTS_TABLE = "forecasts"
+REGIMES_TABLE = "market_regimes"
+STATE_TABLE = "model_state"
+BENCHMARK = "SPY"  # dbt var benchmark_symbol
+DBT_SELECT = ("path:models/staging/forecast", "path:models/marts/forecast")
+FORECAST_KEY = ["symbol", "as_of_date", "horizon", "target", "model"]
+FORECAST_HINTS: dict[str, dict[str, Any]] = {
+    "symbol": {"data_type": "text", "nullable": False},
+    "as_of_date": {"data_type": "date", "nullable": False},
+    "horizon": {"data_type": "bigint", "nullable": False},
+    "target": {"data_type": "text", "nullable": False},
+    "model": {"data_type": "text", "nullable": False},
+    "model_version": {"data_type": "text"},
+    "prediction": {"data_type": "double"},
+    "lower": {"data_type": "double"},
+    "upper": {"data_type": "double"},
+    "fitted_through_date": {"data_type": "date"},
+}
+REGIME_HINTS: dict[str, dict[str, Any]] = {
+    "symbol": {"data_type": "text", "nullable": False},
+    "trading_date": {"data_type": "date", "nullable": False},
+    "n_states": {"data_type": "bigint"},
+    "regime_index": {"data_type": "bigint"},
+    "regime_label": {"data_type": "text"},
+    "filtered_probability": {"data_type": "double"},
+    "regime_mean_return": {"data_type": "double"},
+    "regime_volatility": {"data_type": "double"},
+    "fitted_through_date": {"data_type": "date"},
+    "model_version": {"data_type": "text"},
+}
+
+
+@dataclass
+class Run:
+    forecasts: int = 0
+    regimes: int = 0
+    symbols: int = 0
+    first_date: date | None = None
+    last_date: date | None = None
+    refits: int = 0
+    skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    prices: pd.DataFrame  # adj_close, trading_date x symbol
+    macro: pd.DataFrame  # as-of values, trading_date x series
+    after: date | None  # latest stored forecast date
+    regimes_after: date | None
+    state: State | None
+
+
+def run_forecast(
+    warehouse: Warehouse,
+    settings: Settings,
+    symbols: Sequence[str] | None = None,
+    regime_settings: regimes.Settings | None = None,
+    build: bool = True,
+    quiet_dbt: bool = True,
+) -> Run:
+    """Forecast the sessions not yet forecast, load them, build the marts."""
+    run = Run()
+    clock = time.perf_counter()
+    inputs = read_inputs(warehouse, symbols)
+    run.seconds["read"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    result = walk_forward(inputs.prices, inputs.macro, settings, inputs.after, inputs.state)
+    run.seconds["forecast"] = time.perf_counter() - clock
+    run.skipped = sorted(result.skipped.values())
+    run.refits = result.refits
+    frame = result.forecasts
+    run.forecasts = len(frame)
+    if len(frame):
+        run.symbols = frame["symbol"].nunique()
+        run.first_date, run.last_date = frame["as_of_date"].min(), frame["as_of_date"].max()
+    clock = time.perf_counter()
+    regime_frame = _regimes(inputs, regime_settings or regimes.Settings(), run)
+    run.seconds["regimes"] = time.perf_counter() - clock
+    run.regimes = len(regime_frame)
+    clock = time.perf_counter()
+    if len(frame) or len(regime_frame):
+        load(warehouse, frame, regime_frame, result.state)
+    run.seconds["load"] = time.perf_counter() - clock
+    if build:
+        clock = time.perf_counter()
+        build_marts(warehouse, quiet_dbt)
+        run.seconds["dbt"] = time.perf_counter() - clock
+    return run
+
+
+def build_marts(warehouse: Warehouse, quiet: bool = True) -> None:
+    selects = [part for path in DBT_SELECT for part in ("--select", path)]
+    code = run_dbt(
+        warehouse,
+        "build",
+        *selects,
+        "--exclude-resource-type",
+        "unit_test",
+        "--quiet",
+        quiet=quiet,
+    )
+    if code != 0:
+        raise ForecastError(
+            f"dbt build of the forecast marts failed (exit {code}); run `make build` to see why"
+        )
+
+
+def _regimes(inputs: Inputs, settings: regimes.Settings, run: Run) -> pd.DataFrame:
+    if BENCHMARK not in inputs.prices.columns:
+        run.notes.append(f"no regimes: the benchmark {BENCHMARK} has no prices")
+        return pd.DataFrame(columns=regimes.COLUMNS)
+    try:
+        frame = regimes.walk_forward(inputs.prices[BENCHMARK].dropna(), BENCHMARK, settings)
+    except ForecastError as exc:
+        run.notes.append(str(exc))
+        return pd.DataFrame(columns=regimes.COLUMNS)
+    if inputs.regimes_after is not None:
+        frame = frame[frame["trading_date"] > inputs.regimes_after]
+    return frame
+
+
+def read_inputs(warehouse: Warehouse, symbols: Sequence[str] | None = None) -> Inputs:
+    with warehouse.session(read_only=True) as session:
+        where = "adj_close is not null" + (" and symbol in :symbols" if symbols else "")
+        params = {"symbols": tuple(symbols)} if symbols else None
+        rows = session.query(
+            f"select trading_date, symbol, adj_close from marts.fct_prices_daily where {where}",
+            params,
+        )
+        macro = session.query(
+            "select trading_date, indicator_id, value from marts.fct_macro_asof_daily"
+            " where indicator_id in :series",
+            {"series": MACRO_SERIES},
+        )
+        after = _scalar(session, f"select max(as_of_date) from {DATASET}.{FORECASTS_TABLE}")
+        regimes_after = _scalar(session, f"select max(trading_date) from {DATASET}.{REGIMES_TABLE}")
+        state_text = _scalar(session, f"select payload from {DATASET}.{STATE_TABLE}")
+    if rows.empty:
+        wanted = f" for {', '.join(symbols)}" if symbols else ""
+        raise ForecastError(
+            f"no prices{wanted} in marts.fct_prices_daily; run `make demo` or `make ingest build`"
+        )
+    if symbols:
+        missing = sorted(set(symbols) - set(rows["symbol"]))
+        if missing:
+            raise ForecastError(f"unknown symbol {missing[0]}: no prices in marts.fct_prices_daily")
+    rows["adj_close"] = rows["adj_close"].astype("float64")
+    prices = rows.pivot(index="trading_date", columns="symbol", values="adj_close").sort_index()
+    macro_wide = (
+        macro.assign(value=macro["value"].astype("float64"))
+        .pivot(index="trading_date", columns="indicator_id", values="value")
+        .sort_index()
+    )
+    state = State.from_json(json.loads(state_text)) if state_text and after else None
+    return Inputs(prices, macro_wide, _as_date(after), _as_date(regimes_after), state)
+
+
+def _scalar(session: Any, sql: str) -> Any:
+    """One value, or None when the raw table does not exist yet (the first run)."""
+    try:
+        rows = session.rows(sql)
+    except Exception:  # no such table: duckdb/psycopg2 catalog errors alike
+        session_rollback(session)
+        return None
+    return rows[0][0] if rows else None
+
+
+def session_rollback(session: Any) -> None:
+    """Postgres aborts the transaction after an error; a read-only session goes on after it."""
+    rollback = getattr(session.connection, "rollback", None)
+    if rollback is not None:
+        try:
+            rollback()
+        except Exception:  # noqa: S110 - DuckDB read-only: nothing to roll back
+            pass
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    return pd.Timestamp(value).date()
+
+
+def load(
+    warehouse: Warehouse, forecasts: pd.DataFrame, regime_frame: pd.DataFrame, state: State | None
+) -> None:
+    pipeline = dlt.pipeline(
+        pipeline_name=PIPELINE,
+        destination=warehouse.dlt_destination(),
+        dataset_name=DATASET,
+        pipelines_dir=str(warehouse.pipelines_dir()),
+    )
+    resources = []
+    if len(forecasts):
+        resources.append(
+            dlt.resource(
+                _arrow(forecasts, FORECAST_HINTS),
+                name=FORECASTS_TABLE,
+                write_disposition="merge",
+                primary_key=FORECAST_KEY,
+                columns=FORECAST_HINTS,
+            )
+        )
+    if len(regime_frame):
+        resources.append(
+            dlt.resource(
+                _arrow(regime_frame, REGIME_HINTS),
+                name=REGIMES_TABLE,
+                write_disposition="merge",
+                primary_key=["symbol", "trading_date"],
+                columns=REGIME_HINTS,
+            )
+        )
+    if state is not None:
+        payload = [{"refit_date": state.refit_date, "payload": json.dumps(state.to_json())}]
+        resources.append(
+            dlt.resource(
+                _rows(payload),
+                name=STATE_TABLE,
+                write_disposition="replace",
+                columns={"refit_date": {"data_type": "date"}, "payload": {"data_type": "text"}},
+            )
+        )
+    pipeline.run(resources, loader_file_format=warehouse.loader_file_format())
+
+
+def _arrow(frame: pd.DataFrame, hints: dict[str, dict[str, Any]]) -> Iterator[pa.Table]:
+    types = {"text": pa.string(), "date": pa.date32(), "bigint": pa.int64(), "double": pa.float64()}
+    schema = pa.schema([(name, types[hint["data_type"]]) for name, hint in hints.items()])
+    yield pa.Table.from_pandas(frame[list(hints)], schema=schema, preserve_index=False)
+
+
+def _rows(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    yield rows
+
+
+def report_lines(run: Run) -> list[str]:
+    seconds = ", ".join(f"{name} {value:.1f}s" for name, value in run.seconds.items())
+    if run.forecasts:
+        lines = [
+            f"forecasts: {run.forecasts:,} rows for {run.symbols} symbols, "
+            f"{run.first_date}..{run.last_date} ({run.refits} refits); regimes: {run.regimes} days"
+        ]
+    else:
+        lines = [f"forecasts: up to date, nothing new; regimes: {run.regimes} new days"]
+    lines += [f"  {line}" for line in run.skipped]
+    lines += [f"  note: {note}" for note in run.notes]
+    lines.append(f"  ({seconds}); skill: marts.fct_forecast_accuracy")
+    return lines
