@@ -518,11 +518,15 @@ def _forecast(warehouse: Warehouse, args: argparse.Namespace) -> int:
     return _run_forecast(warehouse, Settings(refit=args.refit, since=since), symbols, args.no_build)
 
 
-def _run_forecast(warehouse: Warehouse, settings, symbols=None, no_build: bool = False) -> int:  # type: ignore[no-untyped-def]
+def _run_forecast(  # type: ignore[no-untyped-def]
+    warehouse: Warehouse, settings, symbols=None, no_build: bool = False, regime_settings=None
+) -> int:
     from marketpulse.forecast import ForecastError, report_lines, run_forecast
     from marketpulse.forecast import regimes as regime_model
 
-    regime_settings = regime_model.Settings(refit=settings.refit, since=settings.since)
+    if regime_settings is None:
+        since = pd_timestamp(settings.since)
+        regime_settings = regime_model.Settings(refit=settings.refit, since=since)
     try:
         run = run_forecast(warehouse, settings, symbols, regime_settings, build=not no_build)
     except ForecastError as exc:
@@ -536,17 +540,18 @@ def _run_forecast(warehouse: Warehouse, settings, symbols=None, no_build: bool =
     return 0
 
 
-# The demo's walk-forward: two years, refits each quarter (issue 21's time budget for the demo);
-# `make forecast` refits monthly over the whole history.
-DEMO_FORECAST_SINCE = "2017-01-01"
+def pd_timestamp(day):  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    return pd.Timestamp(day) if day is not None else None
 
 
 def _demo_forecast(warehouse: Warehouse) -> int:
-    from datetime import date
-
-    from marketpulse.forecast import Settings
+    """The demo's walk-forward (marketpulse.forecast.DEMO_SETTINGS): a second demo adds no rows."""
+    from marketpulse.forecast import DEMO_REGIME_SETTINGS, DEMO_SETTINGS
 
     print("marketpulse demo: walk-forward forecasts and market regimes")
+    return _run_forecast(warehouse, DEMO_SETTINGS, regime_settings=DEMO_REGIME_SETTINGS)
     settings = Settings(refit="quarterly", since=date.fromisoformat(DEMO_FORECAST_SINCE))
     return _run_forecast(warehouse, settings)
 def _backtest(warehouse: Warehouse, path: str, only: str | None, build: bool = True) -> int:

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from marketpulse import forecast
 from marketpulse import backtest
 from marketpulse.backtest import config as backtest_config
 from marketpulse.build.dbt import run_dbt
@@ -90,6 +91,11 @@ def build_sample(warehouse: Warehouse, tmp: Path, require_green: bool = True) ->
     assert code == 0 or not require_green, "dbt build failed"
     if code == 0:
         optimize.run_optimization(warehouse, Settings(), optimize.SAMPLE_PORTFOLIO)  # as the demo
+        forecast.run_forecast(  # as the demo
+            warehouse,
+            forecast.DEMO_SETTINGS,
+            regime_settings=forecast.DEMO_REGIME_SETTINGS,
+        )
         backtest.run_backtests(warehouse, backtest_config.load(ROOT / "backtests.toml"))
     return code
 

@@ -11,6 +11,7 @@ run), so the next run refits only when a new month starts. Then dbt builds
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterator, Sequence
@@ -28,7 +29,15 @@ from marketpulse.forecast.features import MACRO_SERIES
 from marketpulse.forecast.walkforward import ForecastError, Settings, State, walk_forward
 from marketpulse.warehouse import Warehouse
 
-__all__ = ["ForecastError", "Run", "Settings", "report_lines", "run_forecast"]
+__all__ = [
+    "DEMO_REGIME_SETTINGS",
+    "DEMO_SETTINGS",
+    "ForecastError",
+    "Run",
+    "Settings",
+    "report_lines",
+    "run_forecast",
+]
 
 PIPELINE = "marketpulse_forecast"
 DATASET = "raw_forecast"
@@ -62,6 +71,12 @@ REGIME_HINTS: dict[str, dict[str, Any]] = {
     "fitted_through_date": {"data_type": "date"},
     "model_version": {"data_type": "text"},
 }
+
+
+# The demo's walk-forward (issue 21's time budget for `make demo`): the sample's last two years,
+# refits each quarter. `make forecast` refits monthly over the whole history.
+DEMO_SETTINGS = Settings(refit="quarterly", since=date(2017, 1, 1))
+DEMO_REGIME_SETTINGS = regimes.Settings(refit="quarterly", since=pd.Timestamp("2017-01-01"))
 
 
 @dataclass
@@ -117,7 +132,7 @@ def run_forecast(
     if len(frame) or len(regime_frame):
         load(warehouse, frame, regime_frame, result.state)
     run.seconds["load"] = time.perf_counter() - clock
-    if build:
+    if build and (len(frame) or len(regime_frame)):  # nothing new: the marts stand
         clock = time.perf_counter()
         build_marts(warehouse, quiet_dbt)
         run.seconds["dbt"] = time.perf_counter() - clock
@@ -142,6 +157,13 @@ def build_marts(warehouse: Warehouse, quiet: bool = True) -> None:
 
 
 def _regimes(inputs: Inputs, settings: regimes.Settings, run: Run) -> pd.DataFrame:
+    last = inputs.prices[BENCHMARK].last_valid_index() if BENCHMARK in inputs.prices else None
+    if (
+        inputs.regimes_after is not None
+        and last is not None
+        and _as_date(last) <= inputs.regimes_after
+    ):
+        return pd.DataFrame(columns=regimes.COLUMNS)  # up to date
     if BENCHMARK not in inputs.prices.columns:
         run.notes.append(f"no regimes: the benchmark {BENCHMARK} has no prices")
         return pd.DataFrame(columns=regimes.COLUMNS)
@@ -205,10 +227,8 @@ def session_rollback(session: Any) -> None:
     """Postgres aborts the transaction after an error; a read-only session goes on after it."""
     rollback = getattr(session.connection, "rollback", None)
     if rollback is not None:
-        try:
+        with contextlib.suppress(Exception):  # DuckDB read-only: nothing to roll back
             rollback()
-        except Exception:  # noqa: S110 - DuckDB read-only: nothing to roll back
-            pass
 
 
 def _as_date(value: Any) -> date | None:

@@ -79,7 +79,7 @@ def macro_features(macro: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
         ("T10Y2Y", "macro_t10y2y"),
         ("UNRATE", "macro_unrate"),
     ):
-        out[column] = frame[series] if series in frame else np.nan
+        out[column] = frame.get(series, np.nan)
     dgs10 = frame["DGS10"] if "DGS10" in frame else pd.Series(np.nan, index=index)
     out["macro_dgs10_change_21"] = dgs10 - dgs10.shift(21)
     return out

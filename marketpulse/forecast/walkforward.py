@@ -142,17 +142,35 @@ def walk_forward(
             fitted = state
         else:
             fitted = _fit(
-                refit_pos, refit_date, eligible, returns, frames, macro_frame, target_frames,
-                settings, previous_garch,
-            )  # fmt: skip
+                refit_pos,
+                refit_date,
+                eligible,
+                returns,
+                frames,
+                macro_frame,
+                target_frames,
+                settings,
+                previous_garch,
+            )
             refitted += 1
         previous_garch.update(fitted.garch)
         state = fitted
         out.extend(
             _predict(
-                begin, end, refit_pos, eligible, prices, returns, frames, macro_frame,
-                expanding_mean, ewma_vol, fitted, versions, dates,
-            )  # fmt: skip
+                begin,
+                end,
+                refit_pos,
+                eligible,
+                prices,
+                returns,
+                frames,
+                macro_frame,
+                expanding_mean,
+                ewma_vol,
+                fitted,
+                versions,
+                dates,
+            )
         )
     forecasts = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=COLUMNS)
     forecasted = set(forecasts["symbol"]) if len(forecasts) else set()

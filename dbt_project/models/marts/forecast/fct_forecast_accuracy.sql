@@ -40,11 +40,11 @@ scored as (
         case
             when forecasts.prediction <> baselines.baseline_prediction
                 then case
-                    when (forecasts.prediction - baselines.baseline_prediction)
-                        * (forecasts.realised_value - baselines.baseline_prediction) > 0
-                        then 1.0
-                    else 0.0
-                end
+                        when (forecasts.prediction - baselines.baseline_prediction)
+                            * (forecasts.realised_value - baselines.baseline_prediction) > 0
+                            then 1.0
+                        else 0.0
+                    end
         end as is_direction_hit,
         case
             when forecasts.realised_value between forecasts.lower and forecasts.upper then 1.0
@@ -128,9 +128,9 @@ long_run_variances as (
             case
                 when later.day_number = earlier.day_number then 1.0
                 else 2.0 * (
-                    1.0 - (later.day_number - earlier.day_number)
-                    / cast(later.horizon as {{ marketpulse.type_double() }})
-                )
+                        1.0 - (later.day_number - earlier.day_number)
+                        / cast(later.horizon as {{ marketpulse.type_double() }})
+                    )
             end * later.centred_difference * earlier.centred_difference
         ) / max(later.n_days) as long_run_variance
     from numbered_days as later
@@ -139,7 +139,7 @@ long_run_variances as (
             later.model = earlier.model
             and later.horizon = earlier.horizon
             and later.target = earlier.target
-            and earlier.day_number <= later.day_number
+            and later.day_number >= earlier.day_number
             and earlier.day_number > later.day_number - later.horizon
     group by later.model, later.horizon, later.target
 

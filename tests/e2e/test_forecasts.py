@@ -1,0 +1,117 @@
+"""The demo's forecast marts against independent numbers.
+
+fct_forecast_accuracy is recomputed here from fct_forecasts with pandas, statsmodels (the
+Diebold-Mariano statistic as the HAC t-statistic of a regression of the daily loss
+differences on a constant, Bartlett kernel with h - 1 lags) and scipy (the p-value);
+fct_forecasts' realised values from fct_prices_daily with numpy; the regimes' filtered
+probabilities are in (0, 1] and their labels follow the volatility.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from marketpulse.warehouse import Warehouse
+from tests.sample_warehouses import Demo
+
+
+def frame(warehouse: Warehouse, sql: str) -> pd.DataFrame:
+    return warehouse.query(sql)
+
+
+def test_accuracy_mart_equals_statsmodels_and_scipy(demo_duckdb: Demo) -> None:
+    warehouse = demo_duckdb.warehouse
+    forecasts = frame(
+        warehouse,
+        "select symbol, as_of_date, horizon, target, model, prediction, realised_value,"
+        " lower, upper from marts.fct_forecasts where realised_value is not null",
+    )
+    mart = frame(warehouse, "select * from marts.fct_forecast_accuracy").set_index(
+        ["model", "horizon", "target"]
+    )
+    baseline = {"return": "zero", "volatility": "ewma"}
+    checked = 0
+    for (model, horizon, target), group in forecasts.groupby(["model", "horizon", "target"]):
+        base = forecasts[
+            (forecasts["model"] == baseline[target])
+            & (forecasts["horizon"] == horizon)
+            & (forecasts["target"] == target)
+        ]
+        both = group.merge(
+            base[["symbol", "as_of_date", "prediction"]],
+            on=["symbol", "as_of_date"],
+            suffixes=("", "_base"),
+        )
+        error = both["prediction"] - both["realised_value"]
+        base_error = both["prediction_base"] - both["realised_value"]
+        row = mart.loc[(model, horizon, target)]
+        assert row["n_forecasts"] == len(both)
+        np.testing.assert_allclose(row["mae"], error.abs().mean(), rtol=1e-9)
+        np.testing.assert_allclose(row["rmse"], np.sqrt((error**2).mean()), rtol=1e-9)
+        np.testing.assert_allclose(
+            row["skill"], 1 - (error**2).mean() / (base_error**2).mean(), rtol=1e-9, atol=1e-12
+        )
+        inside = both["realised_value"].between(both["lower"], both["upper"]).mean()
+        np.testing.assert_allclose(row["interval_coverage"], inside, rtol=1e-12)
+        if model == baseline[target]:
+            assert pd.isna(row["dm_statistic"]) and row["verdict"] == "baseline"
+            continue
+        moved = both["prediction"] != both["prediction_base"]
+        side = (both["prediction"] - both["prediction_base"]) * (
+            both["realised_value"] - both["prediction_base"]
+        ) > 0
+        np.testing.assert_allclose(row["directional_hit_rate"], side[moved].mean(), rtol=1e-9)
+        daily = (
+            both.assign(d=error**2 - base_error**2).groupby("as_of_date")["d"].mean().sort_index()
+        )
+        ols = sm.OLS(daily.to_numpy(), np.ones(len(daily))).fit(
+            cov_type="HAC", cov_kwds={"maxlags": horizon - 1, "use_correction": False}
+        )
+        np.testing.assert_allclose(row["dm_statistic"], ols.tvalues[0], rtol=1e-8)
+        p_value = 2 * stats.norm.sf(abs(ols.tvalues[0]))
+        np.testing.assert_allclose(row["dm_p_value"], p_value, atol=2e-7)
+        skilful = p_value < 0.05 and (error**2).mean() < (base_error**2).mean()
+        assert bool(row["has_skill"]) == skilful
+        assert row["verdict"].startswith("skill" if skilful else "no skill")
+        checked += 1
+    assert checked == 12  # hist_mean, lightgbm x 3 horizons (return); garch, lightgbm (volatility)
+
+
+def test_realised_values_are_the_next_sessions_returns(demo_duckdb: Demo) -> None:
+    warehouse = demo_duckdb.warehouse
+    prices = frame(
+        warehouse,
+        "select trading_date, adj_close from marts.fct_prices_daily where symbol = 'AAPL'"
+        " order by trading_date",
+    )
+    close = prices.set_index("trading_date")["adj_close"].astype(float)
+    r = np.log(close).diff()
+    mart = frame(
+        warehouse,
+        "select as_of_date, horizon, target, realised_value from marts.fct_forecasts"
+        " where symbol = 'AAPL' and model in ('zero', 'ewma') and as_of_date = date '2018-06-01'",
+    ).set_index(["horizon", "target"])["realised_value"]
+    t = close.index.get_loc(pd.Timestamp("2018-06-01").date())
+    for h in (1, 5, 21):
+        np.testing.assert_allclose(mart[(h, "return")], r.iloc[t + 1 : t + h + 1].sum(), rtol=1e-9)
+        vol = np.sqrt((r.iloc[t + 1 : t + h + 1] ** 2).mean())
+        np.testing.assert_allclose(mart[(h, "volatility")], vol, rtol=1e-9)
+
+
+def test_regimes_cover_the_benchmark_and_are_filtered(demo_duckdb: Demo) -> None:
+    warehouse = demo_duckdb.warehouse
+    regimes = frame(warehouse, "select * from marts.fct_market_regimes")
+    sessions = frame(
+        warehouse,
+        "select count(*) as n from marts.fct_prices_daily"
+        " where symbol = 'SPY' and trading_date >= date '2017-01-01'",
+    )["n"][0]
+    assert len(regimes) == sessions and set(regimes["symbol"]) == {"SPY"}
+    fitted = pd.to_datetime(regimes["fitted_through_date"])
+    assert (fitted <= pd.to_datetime(regimes["trading_date"])).all()
+    assert regimes["filtered_probability"].between(1 / 3, 1).all()  # the argmax of 3 states
+    by_label = regimes.groupby("regime_label")["regime_volatility"].mean()
+    assert by_label["calm"] < by_label["turbulent"]
