@@ -55,6 +55,7 @@ MARTS += (  # portfolios (issue 8)
     "fct_portfolio_risk",
 )
 MARTS += ("fct_optimization_results", "fct_optimization_weights")
+MARTS += ("fct_forecasts", "fct_forecast_accuracy", "fct_market_regimes")  # issue 21
 MARTS += ("fct_backtest_results", "fct_backtest_equity_daily")  # issue 21
 
 

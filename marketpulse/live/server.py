@@ -9,13 +9,18 @@ Protocol (JSON text frames on ws://HOST:PORT/):
   server published it), "data"}
     PRICE_UPDATE    topic prices:<SYMBOL>  data: the symbol's fct_intraday_snapshot row
     MARKET_ALERT    topic alerts:all       data: symbol, kind (price_move | volume_spike), ...
+    ML_PREDICTION   topic predictions:<SYMBOL>  data: the symbol's newest forecasts from
+                    marts.fct_forecasts: symbol, as_of_date, forecasts [{horizon, target,
+                    model, model_version, prediction, lower, upper, fitted_through_date}]
     SYSTEM_STATUS   topic system:status    data: market open?, last refresh, clients, ...
     SUBSCRIBED / ERROR  (replies to a client's own request; topic null)
 
 Where the data comes from: the service reads marts.fct_intraday_snapshot itself, with short
 read-only connections, when nudged by a `refresh` (after each watch-mode micro-batch) and
 every `poll_interval` seconds in any case (loads by the scheduled workflows). New bars become
-PRICE_UPDATEs to that symbol's subscribers, threshold crossings MARKET_ALERTs.
+PRICE_UPDATEs to that symbol's subscribers, threshold crossings MARKET_ALERTs. A new
+as_of_date in marts.fct_forecasts (after `marketpulse forecast`) becomes an ML_PREDICTION to
+that symbol's predictions subscribers (predictions.py).
 
 Reconnect-safe: a (re)subscribing client at once gets the latest state of its topics (the
 last PRICE_UPDATE per symbol, the recent alerts, a SYSTEM_STATUS).
@@ -52,6 +57,11 @@ from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from marketpulse.live import market_hours
+from marketpulse.live.predictions import (
+    PredictionsUnavailableError,
+    latest_as_of,
+    read_predictions,
+)
 from marketpulse.live.settings import ConnectionLimits
 from marketpulse.live.snapshot import SnapshotUnavailableError, alerts_for, read_snapshot
 from marketpulse.warehouse import Warehouse
@@ -59,6 +69,7 @@ from marketpulse.warehouse import Warehouse
 log = logging.getLogger("marketpulse.live")
 
 PRICES_PREFIX = "prices:"
+PREDICTIONS_PREFIX = "predictions:"
 ALERTS_TOPIC = "alerts:all"
 STATUS_TOPIC = "system:status"
 RECENT_ALERTS = 50
@@ -140,6 +151,9 @@ class LiveService:
         self.clients: set[Client] = set()
         self.subscribers: dict[str, set[Client]] = {}
         self.latest_price: dict[str, str] = {}  # topic -> last PRICE_UPDATE text
+        self.latest_prediction: dict[str, str] = {}  # topic -> last ML_PREDICTION text
+        self.prediction_dates: dict[str, Any] = {}  # symbol -> as_of_date published
+        self.forecasts_as_of: Any = None  # max(as_of_date) of fct_forecasts last read
         self.latest_bar: dict[str, tuple[Any, Any]] = {}  # symbol -> (bar_start_at, last_price)
         self.recent_alerts: deque[str] = deque(maxlen=RECENT_ALERTS)
         self.last_refresh_at: str | None = None
@@ -150,39 +164,68 @@ class LiveService:
 
     # -- data ---------------------------------------------------------------------------
     async def refresh(self) -> int:
-        """Read the snapshot; publish what changed. Returns how many symbols had a new bar."""
+        """Read the snapshot and the forecasts; publish what changed. Returns how many symbols
+        had a new bar."""
         async with self._refresh_lock:
-            try:
-                rows = await asyncio.to_thread(read_snapshot, self.warehouse)
-            except SnapshotUnavailableError as exc:
-                self.last_error = str(exc)
-                log.warning("%s", exc)
+            await self.refresh_predictions()
+            return await self._refresh_prices()
+
+    async def refresh_predictions(self) -> int:
+        """ML_PREDICTION for every symbol whose newest as_of_date moved; how many."""
+        try:
+            newest = await asyncio.to_thread(latest_as_of, self.warehouse)
+            if newest is None or newest == self.forecasts_as_of:
                 return 0
-            self.last_error = None
-            self.last_refresh_at = utc_stamp()
-            self.refreshes += 1
-            changed = 0
-            for row in rows:
-                symbol = row["symbol"]
-                bar = (row["bar_start_at"], row["last_price"])
-                if self.latest_bar.get(symbol) == bar:
-                    continue
-                first_sight = symbol not in self.latest_bar
-                self.latest_bar[symbol] = bar
-                topic = PRICES_PREFIX + symbol
-                text = message("PRICE_UPDATE", topic, row)
-                self.latest_price[topic] = text
-                changed += 1
-                self.publish(topic, text)
-                if first_sight and self.refreshes == 1:
-                    continue  # the state found at start-up is not news
-                for alert in alerts_for(row):
-                    alert_text = message("MARKET_ALERT", ALERTS_TOPIC, alert)
-                    self.recent_alerts.append(alert_text)
-                    self.publish(ALERTS_TOPIC, alert_text)
-            if changed:
-                self.publish(STATUS_TOPIC, self.status_message())
-            return changed
+            payloads = await asyncio.to_thread(read_predictions, self.warehouse)
+        except PredictionsUnavailableError as exc:
+            log.debug("%s", exc)  # forecasts are optional: no fct_forecasts before a forecast
+            return 0
+        self.forecasts_as_of = newest
+        published = 0
+        for symbol, payload in payloads.items():
+            if self.prediction_dates.get(symbol) == payload["as_of_date"]:
+                continue
+            self.prediction_dates[symbol] = payload["as_of_date"]
+            topic = PREDICTIONS_PREFIX + symbol
+            text = message("ML_PREDICTION", topic, payload)
+            self.latest_prediction[topic] = text
+            self.publish(topic, text)
+            published += 1
+        return published
+
+    async def _refresh_prices(self) -> int:
+        """Read the snapshot; publish the new bars and their alerts."""
+        try:
+            rows = await asyncio.to_thread(read_snapshot, self.warehouse)
+        except SnapshotUnavailableError as exc:
+            self.last_error = str(exc)
+            log.warning("%s", exc)
+            return 0
+        self.last_error = None
+        self.last_refresh_at = utc_stamp()
+        self.refreshes += 1
+        changed = 0
+        for row in rows:
+            symbol = row["symbol"]
+            bar = (row["bar_start_at"], row["last_price"])
+            if self.latest_bar.get(symbol) == bar:
+                continue
+            first_sight = symbol not in self.latest_bar
+            self.latest_bar[symbol] = bar
+            topic = PRICES_PREFIX + symbol
+            text = message("PRICE_UPDATE", topic, row)
+            self.latest_price[topic] = text
+            changed += 1
+            self.publish(topic, text)
+            if first_sight and self.refreshes == 1:
+                continue  # the state found at start-up is not news
+            for alert in alerts_for(row):
+                alert_text = message("MARKET_ALERT", ALERTS_TOPIC, alert)
+                self.recent_alerts.append(alert_text)
+                self.publish(ALERTS_TOPIC, alert_text)
+        if changed:
+            self.publish(STATUS_TOPIC, self.status_message())
+        return changed
 
     def status(self) -> dict[str, Any]:
         now = self.clock()
@@ -222,6 +265,8 @@ class LiveService:
         for topic in topics:
             if topic in self.latest_price:
                 client.offer(self.latest_price[topic])
+            elif topic in self.latest_prediction:
+                client.offer(self.latest_prediction[topic])
             elif topic == ALERTS_TOPIC:
                 for text in self.recent_alerts:
                     client.offer(text)
@@ -294,7 +339,8 @@ class LiveService:
                     "ERROR",
                     None,
                     {
-                        "error": f"unknown topic {bad[0]!r}; use prices:<SYMBOL>, alerts:all, system:status"
+                        "error": f"unknown topic {bad[0]!r}; use prices:<SYMBOL>, "
+                        "predictions:<SYMBOL>, alerts:all, system:status"
                     },
                 )
             )
@@ -360,8 +406,10 @@ class LiveService:
 def valid_topic(topic: str) -> bool:
     if topic in (ALERTS_TOPIC, STATUS_TOPIC):
         return True
-    symbol = topic.removeprefix(PRICES_PREFIX)
-    return topic.startswith(PRICES_PREFIX) and 0 < len(symbol) <= 20
+    for prefix in (PRICES_PREFIX, PREDICTIONS_PREFIX):
+        if topic.startswith(prefix):
+            return 0 < len(topic.removeprefix(prefix)) <= 20
+    return False
 
 
 async def run(

@@ -53,6 +53,10 @@ COLUMNS |= {
     "fct_optimization_weights": "portfolio_id, method, point_index, symbol, weight",
 }
 
+KEYS |= {  # forecasts and regimes (issue 21): the demo's walk-forward on each warehouse's marts
+    "fct_forecasts": "symbol, as_of_date, horizon, target, model",
+    "fct_forecast_accuracy": "model, horizon, target",
+    "fct_market_regimes": "symbol, trading_date",
 # The demo's backtests (issue 21): run ids, times and the version differ.
 KEYS |= {
     "fct_backtest_results": "strategy",
