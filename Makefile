@@ -163,6 +163,14 @@ clean: ## delete the local warehouse (data/: DuckDB file, Spark lake and metasto
 .PHONY: optimize
 optimize: setup warehouse-dir ## max Sharpe, min vol, frontier for PORTFOLIO=id (OPTIMIZE_ARGS="--max-weight 0.35")
 	@$(VENV)/bin/marketpulse optimize $(if $(PORTFOLIO),--portfolio "$(PORTFOLIO)") $(OPTIMIZE_ARGS)
+# Forecasts and market regimes (issue 21): walk-forward, out of sample (docs/forecasts.md).
+.PHONY: forecast bench-forecast
+forecast: setup warehouse-dir ## walk-forward forecasts (1/5/21 sessions) and market regimes -> forecast marts (FORECAST_ARGS="--since 2017-01-01")
+	@$(VENV)/bin/marketpulse forecast $(FORECAST_ARGS)
+
+bench-forecast: setup ## the forecasts' daily refresh at 500 symbols x 10 y (target <= 2 min) -> data/bench/forecast.json
+	@$(PY) -m bench.forecast $(BENCH_FORECAST_ARGS)
+
 # Backtests (issue 21): the strategies of backtests.toml -> fct_backtest_results, fct_backtest_equity_daily.
 .PHONY: backtest
 backtest: setup warehouse-dir ## backtest the strategies of backtests.toml (STRATEGY=name,...; CONFIG=file)

@@ -15,7 +15,7 @@ import contextlib
 import json
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -167,6 +167,10 @@ def _regimes(inputs: Inputs, settings: regimes.Settings, run: Run) -> pd.DataFra
     if BENCHMARK not in inputs.prices.columns:
         run.notes.append(f"no regimes: the benchmark {BENCHMARK} has no prices")
         return pd.DataFrame(columns=regimes.COLUMNS)
+    if inputs.regimes_after is not None:  # a refresh: the new sessions' period(s) only
+        since = pd.Timestamp(inputs.regimes_after) + pd.Timedelta(days=1)
+        if settings.since is None or since > settings.since:
+            settings = replace(settings, since=since)
     try:
         frame = regimes.walk_forward(inputs.prices[BENCHMARK].dropna(), BENCHMARK, settings)
     except ForecastError as exc:

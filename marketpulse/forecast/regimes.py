@@ -60,18 +60,14 @@ def observations(prices: pd.Series) -> pd.DataFrame:
     return frame.dropna()
 
 
-def fit_hmm(x: np.ndarray, n_states: int, previous=None):  # type: ignore[no-untyped-def]
+def fit_hmm(x: np.ndarray, n_states: int):  # type: ignore[no-untyped-def]
+    """A cold fit (k-means start, fixed seed): the model of a refit date depends on the data
+    up to it alone, so a run that starts later (a daily refresh) fits the same model."""
     from hmmlearn.hmm import GaussianHMM
 
     model = GaussianHMM(
         n_components=n_states, covariance_type="diag", n_iter=100, tol=1e-4, random_state=SEED
     )
-    if previous is not None:  # warm start from the last period's parameters
-        model.init_params = ""
-        model.startprob_ = previous.startprob_
-        model.transmat_ = previous.transmat_
-        model.means_ = previous.means_
-        model.covars_ = np.array([np.diag(c) for c in previous.covars_])
     quiet = logging.getLogger("hmmlearn.base")
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # "not converging" by 1e-4 of a log-likelihood: not news
@@ -127,11 +123,9 @@ def walk_forward(prices: pd.Series, symbol: str, settings: Settings) -> pd.DataF
         f"GaussianHMM {settings.n_states} states diag, seed {SEED}; hmmlearn {version('hmmlearn')}"
     )
     parts = []
-    previous = None
     for i, refit_pos in enumerate(refits):
         end = refits[i + 1] if i + 1 < len(refits) else len(x)
-        model = fit_hmm(x[: refit_pos + 1], settings.n_states, previous)
-        previous = model
+        model = fit_hmm(x[: refit_pos + 1], settings.n_states)
         # the forward pass from the first session; its values up to `end` see nothing later
         probabilities = filtered_probabilities(model, x[:end])
         order = np.argsort(np.sqrt(model.covars_[:, 0, 0]))

@@ -1,0 +1,175 @@
+"""`make bench-forecast` / `python -m bench.forecast`: issue 21's refresh target.
+
+At --symbols x --years (500 x 10 by default) of synthetic prices (bench.universe's GBM paths on
+the NYSE sessions ending 2018-12-31, plus a SPY for the regimes) in a scratch DuckDB file, as
+marts.fct_prices_daily and marts.fct_macro_asof_daily:
+
+1. refit: `marketpulse forecast` as on the first session of a month: it reads the marts, fits
+   every non-deep model (GARCH per symbol, the six LightGBM boosters, the HMM) on what was
+   known then, forecasts the month's sessions so far and loads them through dlt (no dbt);
+2. refresh: one new session appended (not a month's first: the stored models predict it) and
+   `marketpulse forecast` run again: read, features, predict, dlt load;
+3. floor: reading the marts alone (what any refresh costs before it computes anything).
+
+Each step is timed in this process; the targets are refresh <= 120 s (issue 21), reported with
+the ratios refresh / refit and refresh / floor. Writes data/bench/forecast.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from contextlib import closing
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bench.universe import generate
+from marketpulse.forecast import Settings, read_inputs, run_forecast
+from marketpulse.forecast import regimes as regime_model
+from marketpulse.warehouse import Warehouse
+
+TARGET_SECONDS = 120.0
+MACRO = {"DGS3MO": 2.0, "DGS10": 2.8, "T10Y2Y": 0.6, "UNRATE": 4.0}
+
+
+def synthetic_marts(symbols: int, years: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    prices, _ = generate(symbols, years)
+    prices = prices[["symbol", "trading_date", "adj_close"]]
+    wide = prices.pivot(index="trading_date", columns="symbol", values="adj_close")
+    spy = pd.DataFrame(
+        {
+            "symbol": "SPY",
+            "trading_date": wide.index,
+            "adj_close": 100 * np.exp(np.log(wide).diff().mean(axis=1).fillna(0).cumsum()),
+        }
+    )
+    prices = pd.concat([prices, spy], ignore_index=True)
+    rng = np.random.default_rng(21)
+    macro = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "trading_date": wide.index,
+                    "indicator_id": series,
+                    "value": level + np.cumsum(rng.normal(0, 0.01, len(wide))),
+                }
+            )
+            for series, level in MACRO.items()
+        ],
+        ignore_index=True,
+    )
+    return prices, macro
+
+
+def write_marts(warehouse: Warehouse, prices: pd.DataFrame, macro: pd.DataFrame) -> None:
+    with closing(warehouse.connect(read_only=False)) as connection:
+        connection.execute("create schema if not exists marts")
+        connection.register("prices_frame", prices)
+        connection.register("macro_frame", macro)
+        connection.execute(
+            "create or replace table marts.fct_prices_daily as select symbol,"
+            " cast(trading_date as date) as trading_date, cast(adj_close as double) as adj_close"
+            " from prices_frame"
+        )
+        connection.execute(
+            "create or replace table marts.fct_macro_asof_daily as select"
+            " cast(trading_date as date) as trading_date, indicator_id, value from macro_frame"
+        )
+
+
+def timed(step: Any) -> tuple[Any, float]:
+    clock = time.perf_counter()
+    result = step()
+    return result, time.perf_counter() - clock
+
+
+def bench(symbols: int, years: int, folder: Path) -> dict[str, Any]:
+    path = str(folder / "bench_forecast.duckdb")
+    warehouse = Warehouse.from_env({"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": path})
+    prices, macro = synthetic_marts(symbols, years)
+    days = sorted(prices["trading_date"].unique())
+    new_day = days[-1]
+    month = pd.Timestamp(new_day).to_period("M")
+    first = next(d for d in days if pd.Timestamp(d).to_period("M") == month)
+    assert first != new_day, "the new session must not start a month"
+    # 1. as on a month's first session: everything known up to it, models fitted
+    write_marts(warehouse, prices[prices["trading_date"] <= first], macro)
+    settings = Settings(refit="monthly", since=first)
+    regimes = regime_model.Settings(refit="monthly", since=pd.Timestamp(first))
+    refit, refit_seconds = timed(
+        lambda: run_forecast(warehouse, settings, regime_settings=regimes, build=False)
+    )
+    # the rest of the month but its last session, predicted with the stored models
+    write_marts(warehouse, prices[prices["trading_date"] < new_day], macro)
+    run_forecast(warehouse, settings, regime_settings=regimes, build=False)
+    # 2. one new session
+    write_marts(warehouse, prices, macro)
+    refresh, refresh_seconds = timed(
+        lambda: run_forecast(warehouse, settings, regime_settings=regimes, build=False)
+    )
+    # 3. the floor: reading the marts
+    _, floor_seconds = timed(lambda: read_inputs(warehouse))
+    return {
+        "symbols": symbols,
+        "years": years,
+        "sessions": len(days),
+        "new_session": str(new_day),
+        "refit_date": str(first),
+        "refit": {
+            "seconds": round(refit_seconds, 2),
+            "rows": refit.forecasts,
+            "steps": {k: round(v, 2) for k, v in refit.seconds.items()},
+        },
+        "refresh": {
+            "seconds": round(refresh_seconds, 2),
+            "rows": refresh.forecasts,
+            "refits": refresh.refits,
+            "steps": {k: round(v, 2) for k, v in refresh.seconds.items()},
+        },
+        "floor_read_seconds": round(floor_seconds, 2),
+        "refresh_over_refit": round(refresh_seconds / refit_seconds, 3),
+        "refresh_over_floor": round(refresh_seconds / floor_seconds, 2),
+        "target_seconds": TARGET_SECONDS,
+        "met": refresh_seconds <= TARGET_SECONDS,
+        "cpu_count": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "measured_on": date.today().isoformat(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.forecast", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--symbols", type=int, default=500)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--json", default="data/bench/forecast.json")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench_forecast_") as folder:
+        result = bench(args.symbols, args.years, Path(folder))
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    refresh, refit = result["refresh"], result["refit"]
+    print(
+        f"forecast refresh at {args.symbols} symbols x {args.years} y: {refresh['seconds']} s for"
+        f" {refresh['rows']:,} rows ({refresh['steps']}); target <= {TARGET_SECONDS:.0f} s:"
+        f" {'met' if result['met'] else 'MISSED'}"
+    )
+    print(
+        f"  refit day (new month): {refit['seconds']} s ({refit['steps']}); reading the marts"
+        f" alone {result['floor_read_seconds']} s; load average {result['load_average']}"
+    )
+    print(f"  -> {out}")
+    return 0 if result["met"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
