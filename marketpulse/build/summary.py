@@ -56,6 +56,8 @@ DATE_COLUMNS |= {
     "fct_portfolio_risk": "as_of_date",
 }
 MARTS += ("fct_optimization_results", "fct_optimization_weights")  # issue 8
+MARTS += ("fct_forecasts", "fct_forecast_accuracy", "fct_market_regimes")  # issue 21
+DATE_COLUMNS |= {"fct_forecasts": "as_of_date", "fct_market_regimes": "trading_date"}
 
 
 def mart_stats(warehouse: Warehouse) -> dict[str, dict[str, Any]]:
