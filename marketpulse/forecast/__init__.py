@@ -99,6 +99,7 @@ class Inputs:
     after: date | None  # latest stored forecast date
     regimes_after: date | None
     state: State | None
+    hmm: dict | None  # the regimes' last refit parameters
 
 
 def run_forecast(
@@ -125,12 +126,12 @@ def run_forecast(
         run.symbols = frame["symbol"].nunique()
         run.first_date, run.last_date = frame["as_of_date"].min(), frame["as_of_date"].max()
     clock = time.perf_counter()
-    regime_frame = _regimes(inputs, regime_settings or regimes.Settings(), run)
+    regime_frame, hmm = _regimes(inputs, regime_settings or regimes.Settings(), run)
     run.seconds["regimes"] = time.perf_counter() - clock
     run.regimes = len(regime_frame)
     clock = time.perf_counter()
     if len(frame) or len(regime_frame):
-        load(warehouse, frame, regime_frame, result.state)
+        load(warehouse, frame, regime_frame, result.state, hmm)
     run.seconds["load"] = time.perf_counter() - clock
     if build and (len(frame) or len(regime_frame)):  # nothing new: the marts stand
         clock = time.perf_counter()
@@ -156,29 +157,32 @@ def build_marts(warehouse: Warehouse, quiet: bool = True) -> None:
         )
 
 
-def _regimes(inputs: Inputs, settings: regimes.Settings, run: Run) -> pd.DataFrame:
+def _regimes(
+    inputs: Inputs, settings: regimes.Settings, run: Run
+) -> tuple[pd.DataFrame, dict | None]:
+    empty = pd.DataFrame(columns=regimes.COLUMNS)
     last = inputs.prices[BENCHMARK].last_valid_index() if BENCHMARK in inputs.prices else None
-    if (
-        inputs.regimes_after is not None
-        and last is not None
-        and _as_date(last) <= inputs.regimes_after
-    ):
-        return pd.DataFrame(columns=regimes.COLUMNS)  # up to date
+    after = inputs.regimes_after
+    if after is not None and last is not None and _as_date(last) <= after:
+        return empty, inputs.hmm  # up to date
     if BENCHMARK not in inputs.prices.columns:
         run.notes.append(f"no regimes: the benchmark {BENCHMARK} has no prices")
-        return pd.DataFrame(columns=regimes.COLUMNS)
+        return empty, None
     if inputs.regimes_after is not None:  # a refresh: the new sessions' period(s) only
         since = pd.Timestamp(inputs.regimes_after) + pd.Timedelta(days=1)
         if settings.since is None or since > settings.since:
             settings = replace(settings, since=since)
+    stored = inputs.hmm if inputs.regimes_after is not None else None
     try:
-        frame = regimes.walk_forward(inputs.prices[BENCHMARK].dropna(), BENCHMARK, settings)
+        frame, hmm = regimes.walk_forward(
+            inputs.prices[BENCHMARK].dropna(), BENCHMARK, settings, stored
+        )
     except ForecastError as exc:
         run.notes.append(str(exc))
-        return pd.DataFrame(columns=regimes.COLUMNS)
+        return empty, None
     if inputs.regimes_after is not None:
         frame = frame[frame["trading_date"] > inputs.regimes_after]
-    return frame
+    return frame, hmm
 
 
 def read_inputs(warehouse: Warehouse, symbols: Sequence[str] | None = None) -> Inputs:
@@ -213,8 +217,10 @@ def read_inputs(warehouse: Warehouse, symbols: Sequence[str] | None = None) -> I
         .pivot(index="trading_date", columns="indicator_id", values="value")
         .sort_index()
     )
-    state = State.from_json(json.loads(state_text)) if state_text and after else None
-    return Inputs(prices, macro_wide, _as_date(after), _as_date(regimes_after), state)
+    stored = json.loads(state_text) if state_text else {}
+    state = State.from_json(stored["forecast"]) if stored.get("forecast") and after else None
+    hmm = stored.get("regimes") if regimes_after else None
+    return Inputs(prices, macro_wide, _as_date(after), _as_date(regimes_after), state, hmm)
 
 
 def _scalar(session: Any, sql: str) -> Any:
@@ -242,7 +248,11 @@ def _as_date(value: Any) -> date | None:
 
 
 def load(
-    warehouse: Warehouse, forecasts: pd.DataFrame, regime_frame: pd.DataFrame, state: State | None
+    warehouse: Warehouse,
+    forecasts: pd.DataFrame,
+    regime_frame: pd.DataFrame,
+    state: State | None,
+    hmm: dict | None = None,
 ) -> None:
     pipeline = dlt.pipeline(
         pipeline_name=PIPELINE,
@@ -271,8 +281,10 @@ def load(
                 columns=REGIME_HINTS,
             )
         )
-    if state is not None:
-        payload = [{"refit_date": state.refit_date, "payload": json.dumps(state.to_json())}]
+    if state is not None or hmm is not None:
+        stored = {"forecast": state.to_json() if state else None, "regimes": hmm}
+        refit_date = state.refit_date if state else date.fromisoformat(hmm["refit_date"])
+        payload = [{"refit_date": refit_date, "payload": json.dumps(stored)}]
         resources.append(
             dlt.resource(
                 _rows(payload),

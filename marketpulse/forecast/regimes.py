@@ -60,14 +60,18 @@ def observations(prices: pd.Series) -> pd.DataFrame:
     return frame.dropna()
 
 
-def fit_hmm(x: np.ndarray, n_states: int):  # type: ignore[no-untyped-def]
-    """A cold fit (k-means start, fixed seed): the model of a refit date depends on the data
-    up to it alone, so a run that starts later (a daily refresh) fits the same model."""
+def fit_hmm(x: np.ndarray, n_states: int, previous: dict | None = None):  # type: ignore[no-untyped-def]
+    """Fit on x (sessions up to the refit date). The first fit starts from k-means (fixed
+    seed); later ones from the previous refit's parameters (`previous`, stored between runs in
+    raw_forecast.model_state), so a daily refresh continues the chain a full run builds."""
     from hmmlearn.hmm import GaussianHMM
 
     model = GaussianHMM(
         n_components=n_states, covariance_type="diag", n_iter=100, tol=1e-4, random_state=SEED
     )
+    if previous is not None and len(previous["means"]) == n_states:
+        model.init_params = ""
+        _set_parameters(model, previous)
     quiet = logging.getLogger("hmmlearn.base")
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # "not converging" by 1e-4 of a log-likelihood: not news
@@ -77,6 +81,33 @@ def fit_hmm(x: np.ndarray, n_states: int):  # type: ignore[no-untyped-def]
             model.fit(x)
     finally:
         quiet.setLevel(level)
+    return model
+
+
+def _set_parameters(model, stored: dict) -> None:  # type: ignore[no-untyped-def]
+    model.startprob_ = np.array(stored["startprob"])
+    model.transmat_ = np.array(stored["transmat"])
+    model.means_ = np.array(stored["means"])
+    model.covars_ = np.array(stored["covars"])
+
+
+def stored_parameters(model, refit_date) -> dict:  # type: ignore[no-untyped-def]
+    """The fitted parameters as JSON-ready lists (diagonal variances), with their refit date."""
+    return {
+        "refit_date": refit_date.isoformat(),
+        "startprob": model.startprob_.tolist(),
+        "transmat": model.transmat_.tolist(),
+        "means": model.means_.tolist(),
+        "covars": [np.diag(c).tolist() for c in model.covars_],
+    }
+
+
+def model_from(stored: dict):  # type: ignore[no-untyped-def]
+    from hmmlearn.hmm import GaussianHMM
+
+    model = GaussianHMM(n_components=len(stored["means"]), covariance_type="diag")
+    model.n_features = len(stored["means"][0])
+    _set_parameters(model, stored)
     return model
 
 
@@ -101,8 +132,12 @@ def filtered_probabilities(model, x: np.ndarray) -> np.ndarray:  # type: ignore[
     return out
 
 
-def walk_forward(prices: pd.Series, symbol: str, settings: Settings) -> pd.DataFrame:
-    """One row per session from the first refit with min_history observations onwards."""
+def walk_forward(
+    prices: pd.Series, symbol: str, settings: Settings, stored: dict | None = None
+) -> tuple[pd.DataFrame, dict | None]:
+    """One row per session from the first refit with min_history observations onwards (from
+    settings.since when set), and the last refit's parameters to store. `stored`: the
+    parameters a previous run kept; a refit date equal to theirs is not fitted again."""
     settings.check()
     obs = observations(prices.sort_index())
     dates = pd.DatetimeIndex(pd.to_datetime(obs.index))
@@ -125,7 +160,12 @@ def walk_forward(prices: pd.Series, symbol: str, settings: Settings) -> pd.DataF
     parts = []
     for i, refit_pos in enumerate(refits):
         end = refits[i + 1] if i + 1 < len(refits) else len(x)
-        model = fit_hmm(x[: refit_pos + 1], settings.n_states)
+        refit_date = dates[refit_pos].date()
+        if stored is not None and stored["refit_date"] == refit_date.isoformat():
+            model = model_from(stored)
+        else:
+            model = fit_hmm(x[: refit_pos + 1], settings.n_states, stored)
+            stored = stored_parameters(model, refit_date)
         # the forward pass from the first session; its values up to `end` see nothing later
         probabilities = filtered_probabilities(model, x[:end])
         order = np.argsort(np.sqrt(model.covars_[:, 0, 0]))
@@ -150,4 +190,4 @@ def walk_forward(prices: pd.Series, symbol: str, settings: Settings) -> pd.DataF
                 }
             )
         )
-    return pd.concat(parts, ignore_index=True)[COLUMNS]
+    return pd.concat(parts, ignore_index=True)[COLUMNS], stored

@@ -52,7 +52,7 @@ def test_filtered_probabilities_equal_hmmlearns_posterior_at_the_last_session() 
 
 def test_regime_labels_are_ordered_by_volatility() -> None:
     series = synthetic.prices(("SPY",), n=900, seed=5)["SPY"]
-    frame = regimes.walk_forward(series, "SPY", regimes.Settings(n_states=2, min_history=504))
+    frame, _ = regimes.walk_forward(series, "SPY", regimes.Settings(n_states=2, min_history=504))
     by_label = frame.groupby("regime_label")["regime_volatility"].mean()
     assert by_label["calm"] < by_label["turbulent"]
     assert frame["filtered_probability"].between(0.5, 1).all()  # the argmax of two states

@@ -98,9 +98,9 @@ def test_a_leaky_feature_fails_the_same_check(inputs, monkeypatch: pytest.Monkey
 def test_regimes_ignore_everything_after_their_date() -> None:
     series = synthetic.prices(("SPY",), n=900, seed=5)["SPY"]
     settings = regimes.Settings(n_states=2, min_history=504)
-    base = regimes.walk_forward(series, "SPY", settings)
+    base, _ = regimes.walk_forward(series, "SPY", settings)
     cut = pd.Timestamp(base["trading_date"].iloc[30])
-    moved = regimes.walk_forward(
+    moved, _ = regimes.walk_forward(
         perturbed(series.to_frame(), cut, 6, relative=True)["SPY"], "SPY", settings
     )
     dates = pd.to_datetime(base["trading_date"])

@@ -42,13 +42,14 @@ scored as (
                 then case
                         when (forecasts.prediction - baselines.baseline_prediction)
                             * (forecasts.realised_value - baselines.baseline_prediction) > 0
-                            then 1.0
-                        else 0.0
+                            then cast(1 as {{ marketpulse.type_double() }})
+                        else cast(0 as {{ marketpulse.type_double() }})
                     end
         end as is_direction_hit,
         case
-            when forecasts.realised_value between forecasts.lower and forecasts.upper then 1.0
-            else 0.0
+            when forecasts.realised_value between forecasts.lower and forecasts.upper
+                then cast(1 as {{ marketpulse.type_double() }})
+            else cast(0 as {{ marketpulse.type_double() }})
         end as is_inside_interval
     from forecasts
     inner join baselines
