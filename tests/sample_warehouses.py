@@ -55,6 +55,11 @@ MARTS += (  # portfolios (issue 8)
     "fct_portfolio_risk",
 )
 MARTS += ("fct_optimization_results", "fct_optimization_weights")
+# Forecasts (issue 21): Python's outputs from each warehouse's marts. Their SQL columns are
+# compared exactly, the model outputs within the GARCH optimiser's tolerance, apart from the
+# other marts: tests/e2e/test_forecasts.py.
+FORECAST_MARTS = ("fct_forecasts", "fct_forecast_accuracy", "fct_market_regimes")
+MARTS += FORECAST_MARTS
 MARTS += ("fct_forecasts", "fct_forecast_accuracy", "fct_market_regimes")  # issue 21
 MARTS += ("fct_backtest_results", "fct_backtest_equity_daily")  # issue 21
 
