@@ -552,8 +552,8 @@ def _demo_forecast(warehouse: Warehouse) -> int:
 
     print("marketpulse demo: walk-forward forecasts and market regimes")
     return _run_forecast(warehouse, DEMO_SETTINGS, regime_settings=DEMO_REGIME_SETTINGS)
-    settings = Settings(refit="quarterly", since=date.fromisoformat(DEMO_FORECAST_SINCE))
-    return _run_forecast(warehouse, settings)
+
+
 def _backtest(warehouse: Warehouse, path: str, only: str | None, build: bool = True) -> int:
     """Exit 2 on a strategies-file error (one line naming the key), 1 when the backtest cannot
     run; a strategy without data is skipped with a warning and the others still land."""

@@ -15,8 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from marketpulse import forecast
-from marketpulse import backtest
+from marketpulse import backtest, forecast
 from marketpulse.backtest import config as backtest_config
 from marketpulse.build.dbt import run_dbt
 from marketpulse.ingest import runner
@@ -60,7 +59,6 @@ MARTS += ("fct_optimization_results", "fct_optimization_weights")
 # other marts: tests/e2e/test_forecasts.py.
 FORECAST_MARTS = ("fct_forecasts", "fct_forecast_accuracy", "fct_market_regimes")
 MARTS += FORECAST_MARTS
-MARTS += ("fct_forecasts", "fct_forecast_accuracy", "fct_market_regimes")  # issue 21
 MARTS += ("fct_backtest_results", "fct_backtest_equity_daily")  # issue 21
 
 

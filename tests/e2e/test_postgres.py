@@ -57,6 +57,7 @@ KEYS |= {  # forecasts and regimes (issue 21): compared in tests/e2e/test_foreca
     "fct_forecasts": "symbol, as_of_date, horizon, target, model",
     "fct_forecast_accuracy": "model, horizon, target",
     "fct_market_regimes": "symbol, trading_date",
+}
 # The demo's backtests (issue 21): run ids, times and the version differ.
 KEYS |= {
     "fct_backtest_results": "strategy",
