@@ -6,7 +6,7 @@ regimes.py the benchmark's regimes. New rows (as_of_date after the latest stored
 through dlt (pipeline `marketpulse_forecast`, merge) in raw_forecast.forecasts and
 .market_regimes; the latest refit's fitted models in raw_forecast.model_state (replaced each
 run), so the next run refits only when a new month starts. Then dbt builds
-`staging/forecast` and `marts/forecast` (docs/forecasts.md, docs/decisions/0042).
+`staging/forecast` and `marts/forecast` (docs/forecasts.md, docs/decisions/0043).
 """
 
 from __future__ import annotations
