@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
 import subprocess
 import sys
+import time
 from contextlib import closing
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -221,3 +224,53 @@ def test_a_warehouse_the_worker_cannot_see_fails_the_build_in_one_line(
     )
     # dbt creates the schemas before its on-run-start hooks; no table was built in them
     assert not [path.name for path in hidden.glob("*.db/*")]
+
+
+def test_a_killed_table_build_leaves_the_previous_table(
+    spark_sample: SparkDemo, tmp_path: Path
+) -> None:
+    """dbt-spark dropped a parquet table before creating it: a build killed mid-way left no
+    mart. Here the rebuild of fct_risk_metrics is killed (dbt and its Spark driver, SIGKILL)
+    while the new table is being written beside the old one: the old one is still read with
+    the same rows, and the next build swaps in a complete one and reports its row count."""
+    assert spark_sample.build_code == 0, "the Spark demo build failed: nothing to rebuild"
+    mart = "fct_risk_metrics"
+    # rounded: a rebuilt table sums its rows in another order (1 ulp apart in a run)
+    checksum = f"select count(*), round(sum(sharpe_ratio), 9), max(as_of_date) from marts.{mart}"
+    before = query(spark_sample.warehouse, checksum)
+    marts = Path(spark_sample.warehouse.spark_warehouse_url) / "marts.db"
+
+    def building() -> list[Path]:
+        return sorted(marts.glob(f"{mart}__dbt_new_*"))
+
+    env = dbt_env(spark_sample.warehouse) | {
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
+    command = [str(Path(sys.executable).with_name("dbt")), "--no-use-colors", "run", "-s", mart]
+    with (tmp_path / "killed.log").open("w") as log:
+        build = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + 600
+        while not building() and build.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(build.pid, signal.SIGKILL)  # dbt, its Spark driver and anything they started
+        build.wait()
+    killed = building()
+    assert killed, (
+        "the new table was never being written: " + (tmp_path / "killed.log").read_text()[-3000:]
+    )
+    assert query(spark_sample.warehouse, checksum) == before
+
+    rerun = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert rerun.returncode == 0, rerun.stdout[-3000:]
+    assert building() == killed  # the killed build's unregistered folder; none of the rerun
+    assert query(spark_sample.warehouse, checksum) == before
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    rows = [
+        result["adapter_response"].get("rows_affected")
+        for result in results
+        if result["unique_id"].startswith("model.")
+    ]
+    assert rows == [before[0][0]]
