@@ -1,4 +1,4 @@
-"""marketpulse dashboard: six views over the `marts` schema. Start it with `make dashboard`."""
+"""marketpulse dashboard: seven views over the `marts` schema. Start it with `make dashboard`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from marketpulse.dashboard import data, ui
 from marketpulse.dashboard.queries import overview as overview_queries
 from marketpulse.dashboard.queries import universe as universe_queries
 from marketpulse.dashboard.views import (
+    forecasts_backtests,
     macro_lens,
     overview,
     portfolio,
@@ -26,6 +27,7 @@ VIEWS = {
     "trends-sentiment": trends_sentiment,
     "volatility-risk": volatility_risk,
     "portfolio": portfolio,
+    "forecasts-backtests": forecasts_backtests,
 }
 DEFAULT_SYMBOLS = ("SPY", "AAPL", "MSFT")
 

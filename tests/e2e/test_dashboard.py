@@ -385,6 +385,50 @@ def test_volatility_and_risk(demo: Warehouse) -> None:
     assert np.allclose(risk["max_drawdown"], [r[2] for r in expected], rtol=1e-12)
 
 
+def test_forecasts_and_backtests(demo: Warehouse) -> None:
+    """Skill table, regime timeline and equity curves against SQL on the marts."""
+    app = run_view("forecasts-backtests")
+    accuracy = query(demo, "select count(*) from marts.fct_forecast_accuracy")[0][0]
+    strategies = [
+        row[0]
+        for row in query(
+            demo, "select strategy from marts.fct_backtest_results order by is_benchmark, strategy"
+        )
+    ]
+    assert [len(table.value) for table in app.table] == [accuracy, len(strategies)]
+    assert list(app.table[1].value.index) == strategies
+
+    timeline = query(
+        demo,
+        "select regimes.trading_date, regimes.regime_label, prices.adj_close"
+        " from marts.fct_market_regimes as regimes inner join marts.fct_prices_daily as prices"
+        " on regimes.symbol = prices.symbol and regimes.trading_date = prices.trading_date"
+        f" where regimes.trading_date between '{FIRST}' and '{LAST}' order by 1",
+    )
+    labels = pd.Series([row[1] for row in timeline])
+    runs = int((labels != labels.shift()).sum())
+    regimes = chart(app, "Market regimes over SPY")
+    rects = [s for s in regimes["layout"].get("shapes", []) if s.get("type") == "rect"]
+    assert len(rects) == runs > 0
+    closes = pd.Series([row[2] for row in timeline], index=pd.to_datetime([r[0] for r in timeline]))
+    weekly = closes.groupby(closes.index.to_period("W")).last()  # the range spans a year
+    assert np.allclose(ys(trace(regimes, "SPY")["y"]), weekly.to_numpy())
+
+    curves = chart(app, "Backtest equity vs buy-and-hold")
+    for strategy in strategies:
+        rows = query(
+            demo,
+            "select equity.trading_date, equity.equity / runs.initial_capital - 1"
+            " from marts.fct_backtest_equity_daily as equity"
+            " inner join marts.fct_backtest_results as runs on equity.strategy = runs.strategy"
+            f" where equity.strategy = '{strategy}' order by equity.trading_date",
+        )
+        growth = pd.Series([r[1] for r in rows], index=pd.to_datetime([r[0] for r in rows]))
+        weekly = growth.groupby(growth.index.to_period("W")).last()
+        name = "buy-and-hold benchmark" if strategy == "benchmark" else strategy
+        assert np.allclose(ys(trace(curves, name)["y"]), weekly.to_numpy(), rtol=1e-12)
+
+
 def test_sidebar_selection_changes_the_charts(demo: Warehouse) -> None:
     app = run_view("volatility-risk")
     app.multiselect(key="symbols").set_value(["XOM", "SPY"])
@@ -416,6 +460,7 @@ def test_every_view_on_an_empty_warehouse_says_no_data_yet(
         ("trends-sentiment", "Trends & Sentiment"),
         ("volatility-risk", "Volatility & Risk"),
         ("portfolio", "Portfolio"),
+        ("forecasts-backtests", "Forecasts & Backtests"),
     ):
         app = run_view(view)
         assert app.title[0].value == title
@@ -439,6 +484,7 @@ def test_every_view_on_postgres_matches_duckdb(
             "trends-sentiment",
             "volatility-risk",
             "portfolio",
+            "forecasts-backtests",
         ):
             app = run_view(view)
             shown.setdefault(view, {})[warehouse.kind] = (

@@ -33,6 +33,7 @@ VIEWS = (
     "trends-sentiment",
     "volatility-risk",
     "portfolio",
+    "forecasts-backtests",
 )
 RANGES = {
     "first session only": (FIRST, FIRST),

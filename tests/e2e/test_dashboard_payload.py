@@ -28,6 +28,7 @@ VIEWS = (
     "trends-sentiment",
     "volatility-risk",
     "portfolio",
+    "forecasts-backtests",
 )
 FIVE = ["SPY", "AAPL", "MSFT", "XOM", "JPM"]
 # Six years (the demo's history): ~313 weekly points per trace; a daily trace of the longest
