@@ -396,7 +396,7 @@ def test_forecasts_and_backtests(demo: Warehouse) -> None:
         )
     ]
     assert [len(table.value) for table in app.table] == [accuracy, len(strategies)]
-    assert list(app.table[1].value.index) == strategies
+    assert list(app.table[1].value["Strategy"]) == strategies
 
     timeline = query(
         demo,

@@ -65,7 +65,7 @@ def _formatted(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
             shown[column] = ["n/a" if pd.isna(value) else f"{value:.1%}" for value in shown[column]]
         elif pd.api.types.is_float_dtype(shown[column]):
             shown[column] = ["-" if pd.isna(value) else f"{value:.3g}" for value in shown[column]]
-    return shown.rename(columns=headers).set_index(headers[frame.columns[0]])
+    return shown.rename(columns=headers)
 
 
 def render(context: ui.Context) -> None:
