@@ -138,35 +138,35 @@ def _strategy(name: str, table: Any, defaults: Costs, label: str) -> Strategy:
         )
     if not isinstance(table, Mapping):
         raise BacktestError(f"{label}: {where}: must be a table")
-    kind = table.get("kind")
-    if kind not in KINDS:
+    strategy_kind = table.get("kind")
+    if strategy_kind not in KINDS:
         raise BacktestError(
-            f"{label}: {where}.kind: must be one of {', '.join(KINDS)}, not {kind!r}"
+            f"{label}: {where}.kind: must be one of {', '.join(KINDS)}, not {strategy_kind!r}"
         )
-    spec = KINDS[kind]
+    spec = KINDS[strategy_kind]
     _known(table, ("kind", *spec, *COST_KEYS), label, f"{where}.")
     params: dict[str, Any] = {}
     for key, (kind_type, default) in spec.items():
         if key not in table:
             if default is None:
-                raise BacktestError(f"{label}: {where}.{key}: required for kind {kind}")
+                raise BacktestError(f"{label}: {where}.{key}: required for kind {strategy_kind}")
             params[key] = default
             continue
         params[key] = _typed(table[key], kind_type, f"{label}: {where}.{key}")
-    _check(kind, params, label, where)
-    return Strategy(name, kind, params, _costs(table, defaults, label, f"{where}."))
+    _check(strategy_kind, params, label, where)
+    return Strategy(name, strategy_kind, params, _costs(table, defaults, label, f"{where}."))
 
 
-def _check(kind: str, params: dict[str, Any], label: str, where: str) -> None:
+def _check(strategy_kind: str, params: dict[str, Any], label: str, where: str) -> None:
     def fail(key: str, message: str) -> BacktestError:
         return BacktestError(f"{label}: {where}.{key}: {message}")
 
     for key in ("fast", "slow", "period", "top_k", "horizon"):
         if key in params and params[key] < 1:
             raise fail(key, f"must be at least 1, not {params[key]}")
-    if kind == "sma_crossover" and params["slow"] <= params["fast"]:
+    if strategy_kind == "sma_crossover" and params["slow"] <= params["fast"]:
         raise fail("slow", f"must be greater than fast ({params['fast']}), not {params['slow']}")
-    if kind == "rsi_mean_reversion":
+    if strategy_kind == "rsi_mean_reversion":
         if params["period"] < 2:
             raise fail("period", f"must be at least 2, not {params['period']}")
         if not 0 < params["entry_below"] < 100:
@@ -181,7 +181,7 @@ def _check(kind: str, params: dict[str, Any], label: str, where: str) -> None:
         raise fail(
             "rebalance", f"must be one of {', '.join(REBALANCE)}, not {params['rebalance']!r}"
         )
-    if kind == "max_sharpe":
+    if strategy_kind == "max_sharpe":
         symbols = params["symbols"]
         if len(symbols) < 2 or not all(isinstance(symbol, str) and symbol for symbol in symbols):
             raise fail("symbols", "must list at least 2 symbols (text)")
@@ -197,7 +197,7 @@ def _check(kind: str, params: dict[str, Any], label: str, where: str) -> None:
                 f"{params['max_weight']} x {len(symbols)} symbols < 1: no fully invested "
                 "portfolio fits the cap",
             )
-    if kind == "forecast" and params["horizon"] not in (1, 5, 21):
+    if strategy_kind == "forecast" and params["horizon"] not in (1, 5, 21):
         raise fail(
             "horizon", f"must be 1, 5 or 21 (the forecast horizons), not {params['horizon']}"
         )

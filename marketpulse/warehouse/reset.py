@@ -23,7 +23,8 @@ from marketpulse.warehouse import ConfigError, Warehouse
 # dlt datasets (marketpulse/ingest/runner.py, portfolio, the run audit) and dbt's schemas
 # (dbt_project.yml: used verbatim by macros/generate_schema_name.sql).
 RAW_SCHEMAS = tuple(
-    f"raw_{name}" for name in ("yahoo", "fred", "trends", "news", "portfolio", "forecast")
+    f"raw_{name}"
+    for name in ("yahoo", "fred", "trends", "news", "portfolio", "forecast", "backtest")
 )
 PROJECT_SCHEMAS = (
     *RAW_SCHEMAS,
