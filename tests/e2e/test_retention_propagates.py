@@ -127,6 +127,9 @@ def fresh_build(pruned: Path, tmp: Path, *build_args: str) -> Path:
     return fresh
 
 
+RUN_OUTPUTS = ("fct_market_regimes",)
+
+
 def test_prune_at_several_cutoffs_then_build_equals_a_fresh_build(
     demo_duckdb: Demo, tmp_path: Path
 ) -> None:
@@ -155,7 +158,11 @@ def test_prune_at_several_cutoffs_then_build_equals_a_fresh_build(
 
         after = marts(warehouse)
         for table, (columns, rows) in after.items():
-            # every price mart (per symbol or portfolio); the macro marts keep 5 years
+            # every price mart (per symbol or portfolio); the macro marts keep 5 years. The
+            # regimes are a forecast run's output (raw_forecast, which no retention covers yet,
+            # like the optimization and backtest runs): kept, and equal to a fresh build below.
+            if table in RUN_OUTPUTS:
+                continue
             if "trading_date" in columns and ({"symbol", "portfolio_id"} & set(columns)):
                 index = columns.index("trading_date")
                 assert all(row[index] >= first_kept for row in rows), (as_of, table)
