@@ -13,6 +13,8 @@ session refits only when that session starts a new period, otherwise it predicts
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -33,12 +35,30 @@ class Settings:
     since: date | None = None  # first as_of_date to forecast (default: as soon as possible)
     min_history: int = 252  # daily returns a symbol needs before its first forecast
     train_window: int = 504  # sessions of training rows per LightGBM refit
+    # threads training LightGBM boosters side by side (each single-threaded, so every model is
+    # the same whatever the number). None: MARKETPULSE_FORECAST_WORKERS, else the cores this
+    # process may use.
+    workers: int | None = None
 
     def check(self) -> None:
         if self.refit not in ("monthly", "quarterly"):
             raise ForecastError(f"refit must be monthly or quarterly, not {self.refit!r}")
         if self.min_history < 63:
             raise ForecastError(f"min_history {self.min_history} is under 63 sessions")
+        if self.workers is not None and self.workers < 1:
+            raise ForecastError(f"workers must be at least 1, not {self.workers}")
+
+    def worker_count(self) -> int:
+        if self.workers is not None:
+            return self.workers
+        value = os.environ.get("MARKETPULSE_FORECAST_WORKERS", "").strip()
+        if value:
+            if not value.isdigit() or int(value) < 1:
+                raise ForecastError(
+                    f"MARKETPULSE_FORECAST_WORKERS must be a whole number of at least 1, not {value!r}"
+                )
+            return int(value)
+        return max(1, len(os.sched_getaffinity(0)))
 
 
 @dataclass
@@ -128,32 +148,48 @@ def walk_forward(
     versions = models.model_versions()
     out: list[pd.DataFrame] = []
     refitted = 0
-    previous_garch = dict(state.garch) if state else {}
+    previous_garch = dict(state.garch) if state else {}  # each symbol's last fit: a warm start
     period_starts = [int(p) for p in refits if p <= first]
     periods = [period_starts[-1]] + [int(p) for p in refits if p > first]
+    universe = {
+        refit_pos: [s for s in prices.columns if counts[s].iloc[refit_pos] >= settings.min_history]
+        for refit_pos in periods
+    }
+    to_fit = [
+        refit_pos
+        for refit_pos in periods
+        if universe[refit_pos]
+        and not (
+            state is not None
+            and state.refit_date == dates[refit_pos].date()
+            and _covers(state, universe[refit_pos])
+        )
+    ]
+    workers = settings.worker_count()
+    garch_fits = _garch_fits(returns, to_fit, universe, previous_garch)
     for i, refit_pos in enumerate(periods):
         begin = max(refit_pos, first)
         end = periods[i + 1] if i + 1 < len(periods) else len(dates)  # exclusive
         refit_date = dates[refit_pos].date()
-        eligible = [s for s in prices.columns if counts[s].iloc[refit_pos] >= settings.min_history]
+        eligible = universe[refit_pos]
         if not eligible:
             continue
-        if state is not None and state.refit_date == refit_date and _covers(state, eligible):
+        if refit_pos not in garch_fits:
+            assert state is not None  # to_fit holds every period the state does not cover
             fitted = state
         else:
             fitted = _fit(
                 refit_pos,
                 refit_date,
                 eligible,
-                returns,
                 frames,
                 macro_frame,
                 target_frames,
                 settings,
-                previous_garch,
+                garch_fits[refit_pos],
+                workers,
             )
             refitted += 1
-        previous_garch.update(fitted.garch)
         state = fitted
         out.extend(
             _predict(
@@ -217,33 +253,69 @@ def _covers(state: State, eligible: list[str]) -> bool:
     return all(symbol in state.garch for symbol in eligible)
 
 
+def _garch_fits(
+    returns: pd.DataFrame,
+    to_fit: list[int],
+    universe: dict[int, list[str]],
+    previous: dict[str, list[float]],
+) -> dict[int, dict[str, list[float]]]:
+    """refit position -> symbol -> GARCH parameters ([] when the optimiser failed).
+
+    Each symbol's refits run in order, each warm-started from its previous fit (or the state's),
+    one chain per symbol. They stay in this process: in worker processes (joblib's loky) the
+    same fits came out up to 1.1e-5 apart, and a forecast must not depend on the pool."""
+    chains: dict[str, list[int]] = {}
+    for refit_pos in to_fit:
+        for symbol in universe[refit_pos]:
+            chains.setdefault(symbol, []).append(refit_pos)
+    tasks = []
+    for symbol, positions in chains.items():
+        series = returns[symbol]
+        windows = [
+            series.iloc[max(0, p - models.GARCH_WINDOW + 1) : p + 1].dropna().to_numpy()
+            for p in positions
+        ]
+        tasks.append((windows, previous.get(symbol)))
+    results = [_garch_chain(task) for task in tasks]
+    out: dict[int, dict[str, list[float]]] = {p: {} for p in to_fit}
+    for (symbol, positions), params in zip(chains.items(), results, strict=True):
+        for refit_pos, values in zip(positions, params, strict=True):
+            out[refit_pos][symbol] = values
+    return out
+
+
+def _garch_chain(task: tuple[list[np.ndarray], list[float] | None]) -> list[list[float]]:
+    """One symbol's GARCH fits, oldest refit first, each starting from the one before."""
+    windows, start = task
+    out = []
+    for window in windows:
+        fit = models.fit_garch(window, start)
+        params = fit.to_list() if fit is not None else []
+        out.append(params)
+        start = params
+    return out
+
+
 def _fit(
     refit_pos: int,
     refit_date: date,
     eligible: list[str],
-    returns: pd.DataFrame,
     frames: dict[str, pd.DataFrame],
     macro_frame: pd.DataFrame,
     target_frames: dict[tuple[str, int], pd.DataFrame],
     settings: Settings,
-    previous_garch: dict[str, list[float]],
+    garch: dict[str, list[float]],
+    workers: int,
 ) -> State:
-    """Fit every model on what was known at refit_pos's close."""
-    garch: dict[str, list[float]] = {}
-    window = slice(max(0, refit_pos - models.GARCH_WINDOW + 1), refit_pos + 1)
-    for symbol in eligible:
-        series = returns[symbol].iloc[window].dropna().to_numpy()
-        fit = models.fit_garch(series, previous_garch.get(symbol))
-        if fit is not None:
-            garch[symbol] = fit.to_list()
-        else:
-            garch[symbol] = []
-    lightgbm: dict[str, str] = {}
+    """Fit every model on what was known at refit_pos's close (the GARCH fits are given)."""
     longest = max(HORIZONS)
     rows = slice(max(0, refit_pos - longest - settings.train_window + 1), refit_pos)
     panel = features.stack(frames, rows, macro_frame)
+    matrix = panel.to_numpy()
     positions = np.repeat(np.arange(rows.start, rows.stop), len(frames["ret_1"].columns))
     in_universe = panel.index.get_level_values(1).isin(eligible)
+    priced = panel["ret_1"].notna().to_numpy()
+    jobs = []
     for target in features.TARGETS:
         for h in HORIZONS:
             label = target_frames[(target, h)].iloc[rows].stack(future_stack=True).to_numpy()
@@ -252,13 +324,24 @@ def _fit(
                 & (positions > refit_pos - h - settings.train_window)
                 & in_universe
                 & np.isfinite(label)
-                & panel["ret_1"].notna().to_numpy()
+                & priced
             )
             if known.sum() < 500:
                 continue
-            model = models.lightgbm_regressor()
-            model.fit(panel.to_numpy()[known], label[known])
-            lightgbm[f"{target}_{h}"] = model.booster_.model_to_string()
+            jobs.append((f"{target}_{h}", matrix[known], label[known]))
+
+    def train(job: tuple[str, np.ndarray, np.ndarray]) -> str:
+        model = models.lightgbm_regressor()
+        model.fit(job[1], job[2])
+        return model.booster_.model_to_string()
+
+    # LightGBM trains in C with the GIL released: single-threaded boosters side by side
+    if workers > 1 and len(jobs) > 1:
+        with ThreadPoolExecutor(min(workers, len(jobs))) as pool:
+            texts = list(pool.map(train, jobs))
+    else:
+        texts = [train(job) for job in jobs]
+    lightgbm = {job[0]: text for job, text in zip(jobs, texts, strict=True)}
     return State(refit_date, garch, lightgbm)
 
 
