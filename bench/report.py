@@ -201,6 +201,16 @@ def render(report: dict[str, Any], chart_name: str = "benchmarks.png") -> str:
         if demo
         else "- `make demo`: not measured in this run."
     )
+    if demo and demo.get("steps"):
+        steps = "; ".join(
+            f"{name} {_number(step['seconds'], 1)} s (CPU {_number(step['cpu_seconds'], 1)} s)"
+            for name, step in demo["steps"].items()
+        )
+        load = demo.get("load_average")
+        lines.append(
+            f"  Its steps, wall clock (CPU of the demo and the dbt processes it ran): {steps}"
+            + (f"; load average {load[0]:.1f} when it ended." if load else ".")
+        )
     lines.append(
         f"- Live path at {live['symbols']} symbols, {live['rounds']} rounds: bar in the marts after"
         f" {_number(live['max_to_snapshot_seconds'])} s at worst; at the WebSocket subscriber"

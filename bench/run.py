@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -180,7 +181,24 @@ def bench_demo(folder: Path, run: Scratch, say: Say) -> dict[str, Any]:
         "warehouse": "duckdb",
         "seconds": finished.seconds,
         "peak_rss_mb": finished.peak_rss_mb,
+        "steps": demo_steps(finished.output),
         "database": str(work / "demo.duckdb"),
+        "load_average": list(os.getloadavg()),
+    }
+
+
+DEMO_STEP = re.compile(r"(\w+) ([\d.]+) \(cpu ([\d.]+)\)")
+
+
+def demo_steps(output: str) -> dict[str, dict[str, float]]:
+    """step -> wall and CPU seconds, from the demo's last line
+    ("marketpulse demo: 95.1 s: load 11.3 (cpu 9.8), build ..."); {} when it is missing."""
+    lines = [line for line in output.splitlines() if line.startswith("marketpulse demo: ")]
+    if not lines or " s: " not in lines[-1]:
+        return {}
+    return {
+        name: {"seconds": float(wall), "cpu_seconds": float(cpu)}
+        for name, wall, cpu in DEMO_STEP.findall(lines[-1].split(" s: ", 1)[1])
     }
 
 

@@ -231,32 +231,81 @@ def _ingest(config, warehouse, clients, sources, quiet: bool, strict: bool = Fal
 def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
     if not warehouse.is_default:
         print(f"note: the demo is loading into {warehouse.describe()}")
+    steps = _Steps()
     print("marketpulse demo: loading the bundled sample data through the dlt pipelines")
-    code = _ingest(config, warehouse, runner.sample_clients(), runner.ALL_SOURCES, quiet=quiet)
-    if code != 0:
-        return code
-    code = _import_portfolio(warehouse, [runner.SAMPLE_DIR / "portfolio" / "sample_portfolios.csv"])
-    if code != 0:
-        return code
+    with steps.timed("load"):
+        code = _ingest(config, warehouse, runner.sample_clients(), runner.ALL_SOURCES, quiet=quiet)
+        if code != 0:
+            return code
+        code = _import_portfolio(
+            warehouse, [runner.SAMPLE_DIR / "portfolio" / "sample_portfolios.csv"]
+        )
+        if code != 0:
+            return code
     print("marketpulse demo: dbt build")
     # Every model and data test; dbt's unit tests (hand-computed rows for the window logic)
     # belong to `make test` (tests/dbt_project/test_unit_tests.py), not to a user's build.
-    code = build(
-        warehouse,
-        "--quiet" if quiet else "--no-use-colors",
-        "--exclude-resource-type",
-        "unit_test",
-    )
+    with steps.timed("build"):
+        code = build(
+            warehouse,
+            "--quiet" if quiet else "--no-use-colors",
+            "--exclude-resource-type",
+            "unit_test",
+        )
     if code != 0:
         print("error: dbt build failed; see the output above", file=sys.stderr)
         return code
-    code = _demo_optimize(warehouse)
-    code = code or _demo_forecast(warehouse)
+    with steps.timed("optimize"):
+        code = _demo_optimize(warehouse)
+    if code == 0:
+        with steps.timed("forecast"):
+            code = _demo_forecast(warehouse)
     if code == 0:
         print("marketpulse demo: backtest the strategies of backtests.toml")
-        code = _backtest(warehouse, "backtests.toml", None)
+        with steps.timed("backtest"):
+            code = _backtest(warehouse, "backtests.toml", None)
     summary = _summary(warehouse)
+    print(steps.line())
     return code or summary
+
+
+class _Steps:
+    """The demo's steps, each with its wall-clock and CPU seconds (this process and the dbt
+    processes it waited for), printed as one line at the end; bench.run reads it. CPU seconds
+    are what a step costs on a quiet machine; wall seconds grow with other load."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, tuple[float, float]] = {}
+        self.started = time.perf_counter()
+
+    def timed(self, name: str):  # type: ignore[no-untyped-def]
+        from contextlib import contextmanager
+
+        @contextmanager
+        def clock():  # type: ignore[no-untyped-def]
+            began, cpu = time.perf_counter(), _cpu_seconds()
+            try:
+                yield
+            finally:
+                self.seconds[name] = (time.perf_counter() - began, _cpu_seconds() - cpu)
+
+        return clock()
+
+    def line(self) -> str:
+        total = time.perf_counter() - self.started
+        parts = ", ".join(
+            f"{name} {wall:.1f} (cpu {cpu:.1f})" for name, (wall, cpu) in self.seconds.items()
+        )
+        return f"marketpulse demo: {total:.1f} s: {parts}"
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _import_portfolio(

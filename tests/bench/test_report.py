@@ -88,3 +88,26 @@ def test_docs_are_generated_from_the_json(tmp_path: Path) -> None:
     assert report["git"]["commit"][:12] in text
     assert "![full build and daily refresh against history length](benchmarks.png)" in text
     assert "not measured in this run" in text  # the demo was skipped in the recorded run
+
+
+def test_the_demo_line_gives_each_step_and_issue_21s_target() -> None:
+    """The demo's last line (marketpulse.cli) -> steps -> target 5 without the forecasts and
+    backtests, target 7 their sum."""
+    from bench.run import demo_steps
+
+    line = (
+        "marketpulse demo: 95.0 s: load 11.3 (cpu 9.8), build 41.3 (cpu 30.2), optimize 4.4"
+        " (cpu 3.0), forecast 27.5 (cpu 22.1), backtest 10.0 (cpu 8.5)"
+    )
+    steps = demo_steps("some output\n" + line + "\n")
+    assert steps["forecast"] == {"seconds": 27.5, "cpu_seconds": 22.1}
+    assert list(steps) == ["load", "build", "optimize", "forecast", "backtest"]
+    report = json.loads(RECORDED.read_text())
+    report["demo"] = {"seconds": 95.0, "peak_rss_mb": 900.0, "steps": steps}
+    verdicts = {v["target"]: v for v in evaluate(report)}
+    assert verdicts[7]["value"] == pytest.approx(37.5)
+    assert verdicts[7]["met"] is True
+    assert verdicts[5]["value"] == pytest.approx(57.5)
+    assert verdicts[5]["met"] is False
+    assert demo_steps("marketpulse demo: 3.0 s: load 1.0 (cpu 1.0)\n")["load"]["seconds"] == 1.0
+    assert demo_steps("no summary line\n") == {}

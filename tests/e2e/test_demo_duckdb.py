@@ -39,6 +39,12 @@ def test_demo_prints_its_summary(demo_duckdb: Demo) -> None:
     assert "marts.fct_prices_daily" in out and "57,380 rows  2013-01-02 .. 2018-12-31" in out
     assert f"warehouse: duckdb file {demo_duckdb.built_file}" in out
     assert "next:" in out
+    # the last line: each step's wall-clock and CPU seconds (bench.run reads it)
+    from bench.run import demo_steps
+
+    steps = demo_steps(out)
+    assert list(steps) == ["load", "build", "optimize", "forecast", "backtest"]
+    assert all(step["seconds"] > 0 and step["cpu_seconds"] > 0 for step in steps.values())
 
 
 def test_every_mart_is_filled(demo_duckdb: Demo) -> None:
