@@ -164,9 +164,12 @@ clean: ## delete the local warehouse (data/: DuckDB file, Spark lake and metasto
 optimize: setup warehouse-dir ## max Sharpe, min vol, frontier for PORTFOLIO=id (OPTIMIZE_ARGS="--max-weight 0.35")
 	@$(VENV)/bin/marketpulse optimize $(if $(PORTFOLIO),--portfolio "$(PORTFOLIO)") $(OPTIMIZE_ARGS)
 # Forecasts and market regimes (issue 21): walk-forward, out of sample (docs/forecasts.md).
-.PHONY: forecast bench-forecast
+.PHONY: forecast bench-forecast bench-demo
 forecast: setup warehouse-dir ## walk-forward forecasts (1/5/21 sessions) and market regimes -> forecast marts (FORECAST_ARGS="--since 2017-01-01")
 	@$(VENV)/bin/marketpulse forecast $(FORECAST_ARGS)
+
+bench-demo: setup ## make demo on a new DuckDB file, each step timed: the forecasts and backtests add <= 60 s (issue 21) -> data/bench/demo.json
+	@$(PY) -m bench.demo $(BENCH_DEMO_ARGS)
 
 bench-forecast: setup ## the forecasts' daily refresh at 500 symbols x 10 y (target <= 2 min) -> data/bench/forecast.json
 	@$(PY) -m bench.forecast $(BENCH_FORECAST_ARGS)
