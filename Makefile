@@ -9,6 +9,8 @@ DBT := $(VENV)/bin/dbt
 STAMP := $(VENV)/.installed
 # WAREHOUSE=spark also needs the `spark` extra (dbt-spark, pyspark) and a Java 17+ runtime.
 SPARK_STAMP := $(VENV)/.installed-spark
+# `make forecast-deep` and the test suite also need the `deep` extra (Keras 3 on JAX, CPU).
+DEEP_STAMP := $(VENV)/.installed-deep
 
 # One setting picks the dlt destination and the dbt target: duckdb (default), postgres or spark.
 export WAREHOUSE ?= duckdb
@@ -45,6 +47,12 @@ $(STAMP): pyproject.toml
 $(SPARK_STAMP): $(STAMP)
 	@$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -e ".[dev,spark]"
 	@touch $(SPARK_STAMP)
+
+$(DEEP_STAMP): $(STAMP)
+	@$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -e ".[dev,deep]"
+	@touch $(DEEP_STAMP)
+
+setup-deep: $(DEEP_STAMP) ## install the deep extra (Keras 3 on JAX, CPU wheels: the LSTM forecaster)
 
 setup-spark: $(SPARK_STAMP) java ## install the spark extra (dbt-spark, pyspark; needs Java 17+)
 
@@ -84,10 +92,10 @@ health: setup ## warehouse, last runs, freshness, data quality; fails when somet
 # (docs/decisions/0018-test-loop.md).
 PYTEST_WORKERS ?= 2
 
-test: setup $(SPARK_STAMP) tools ## the whole suite (PYTEST_WORKERS=2 in parallel): dbt builds on DuckDB, Postgres and Spark
+test: setup $(SPARK_STAMP) $(DEEP_STAMP) tools ## the whole suite (PYTEST_WORKERS=2 in parallel): dbt builds on DuckDB, Postgres and Spark
 	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
-test-fast: setup tools ## every test that needs no dbt build and no Spark (a few minutes)
+test-fast: setup $(DEEP_STAMP) tools ## every test that needs no dbt build and no Spark (a few minutes)
 	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder -m "not build and not spark" $(PYTEST_ARGS)
 
 lint: setup warehouse-dir ## ruff and sqlfluff
@@ -164,9 +172,12 @@ clean: ## delete the local warehouse (data/: DuckDB file, Spark lake and metasto
 optimize: setup warehouse-dir ## max Sharpe, min vol, frontier for PORTFOLIO=id (OPTIMIZE_ARGS="--max-weight 0.35")
 	@$(VENV)/bin/marketpulse optimize $(if $(PORTFOLIO),--portfolio "$(PORTFOLIO)") $(OPTIMIZE_ARGS)
 # Forecasts and market regimes (issue 21): walk-forward, out of sample (docs/forecasts.md).
-.PHONY: forecast bench-forecast bench-demo
+.PHONY: forecast forecast-deep bench-forecast bench-demo setup-deep
 forecast: setup warehouse-dir ## walk-forward forecasts (1/5/21 sessions) and market regimes -> forecast marts (FORECAST_ARGS="--since 2017-01-01")
 	@$(VENV)/bin/marketpulse forecast $(FORECAST_ARGS)
+
+forecast-deep: setup $(DEEP_STAMP) warehouse-dir ## make forecast plus the LSTM (installs the deep extra: Keras 3 on JAX, CPU)
+	@$(VENV)/bin/marketpulse forecast --deep $(FORECAST_ARGS)
 
 bench-demo: setup ## make demo on a new DuckDB file, each step timed: the forecasts and backtests add <= 60 s (issue 21) -> data/bench/demo.json
 	@$(PY) -m bench.demo $(BENCH_DEMO_ARGS)

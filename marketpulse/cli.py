@@ -15,7 +15,7 @@ marketpulse serve [--port 8765]     # live WebSocket service (marketpulse/live)
 marketpulse import-portfolio FILE [FILE...] [--skip-invalid]   # holdings -> raw_portfolio
 marketpulse optimize --portfolio ID | --symbols A,B [--lookback 756] [--max-weight 1]
                           [--allow-short] [--frontier-points 20]   # PyPortfolioOpt -> marts
-marketpulse forecast [--symbols A,B] [--since YYYY-MM-DD] [--refit monthly|quarterly]
+marketpulse forecast [--symbols A,B] [--since YYYY-MM-DD] [--refit monthly|quarterly] [--deep]
                           # walk-forward forecasts and market regimes -> forecast marts
 marketpulse backtest [--config backtests.toml] [--strategy NAME,...]   # strategies -> backtest marts
 marketpulse export --portfolio ID [--out DIR] [--formats csv,xlsx,json,xml,pdf,zip]
@@ -552,23 +552,35 @@ def _add_forecast_parser(commands) -> None:  # type: ignore[no-untyped-def]
         "--refit", choices=("monthly", "quarterly"), default="monthly", help="refit schedule"
     )
     forecast.add_argument("--no-build", action="store_true", help="load only; no dbt build")
+    forecast.add_argument(
+        "--deep", action="store_true", help="add the LSTM (needs the deep extra: Keras 3 on JAX)"
+    )
 
 
 def _forecast(warehouse: Warehouse, args: argparse.Namespace) -> int:
     from datetime import date
 
-    from marketpulse.forecast import Settings
+    from marketpulse.forecast import Settings, lstm
 
     try:
         since = date.fromisoformat(args.since) if args.since else None
     except ValueError as exc:
         raise ConfigError(f"--since {args.since!r} is not a date (YYYY-MM-DD)") from exc
     symbols = validate_symbols(args.symbols.split(",")) if args.symbols else None
-    return _run_forecast(warehouse, Settings(refit=args.refit, since=since), symbols, args.no_build)
+    if args.deep and not lstm.available():
+        raise ConfigError(lstm.MISSING_EXTRA)
+    settings = Settings(refit=args.refit, since=since)
+    deep = lstm.Network() if args.deep else None
+    return _run_forecast(warehouse, settings, symbols, args.no_build, deep=deep)
 
 
 def _run_forecast(  # type: ignore[no-untyped-def]
-    warehouse: Warehouse, settings, symbols=None, no_build: bool = False, regime_settings=None
+    warehouse: Warehouse,
+    settings,
+    symbols=None,
+    no_build: bool = False,
+    regime_settings=None,
+    deep=None,
 ) -> int:
     from marketpulse.forecast import ForecastError, report_lines, run_forecast
     from marketpulse.forecast import regimes as regime_model
@@ -577,7 +589,9 @@ def _run_forecast(  # type: ignore[no-untyped-def]
         since = pd_timestamp(settings.since)
         regime_settings = regime_model.Settings(refit=settings.refit, since=since)
     try:
-        run = run_forecast(warehouse, settings, symbols, regime_settings, build=not no_build)
+        run = run_forecast(
+            warehouse, settings, symbols, regime_settings, build=not no_build, deep=deep
+        )
     except ForecastError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

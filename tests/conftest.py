@@ -128,6 +128,19 @@ def spark_missing() -> str | None:
 
 
 @pytest.fixture(scope="session")
+def deep_available() -> None:
+    """The `deep` extra (Keras 3 on JAX) for the LSTM's tests: `make test` installs it; without
+    it they skip, and under CI=true they fail (docs/decisions/0044)."""
+    from marketpulse.forecast import lstm
+
+    if lstm.available():
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(lstm.MISSING_EXTRA)
+    pytest.skip(f"{lstm.MISSING_EXTRA} (CI never skips)")
+
+
+@pytest.fixture(scope="session")
 def spark_available() -> None:
     """Spark's prerequisites; under CI=true a missing one fails the test (like PostgreSQL)."""
     reason = spark_missing()

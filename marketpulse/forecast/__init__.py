@@ -7,6 +7,10 @@ through dlt (pipeline `marketpulse_forecast`, merge) in raw_forecast.forecasts a
 .market_regimes; the latest refit's fitted models in raw_forecast.model_state (replaced each
 run), so the next run refits only when a new month starts. Then dbt builds
 `staging/forecast` and `marts/forecast` (docs/forecasts.md, docs/decisions/0043).
+
+`deep` adds the LSTM (lstm.py, the optional `deep` extra, docs/decisions/0044): its own cursor
+(the latest stored `lstm` row), its own part of the stored state, kept as it is by runs
+without it; nothing of Keras or JAX is imported unless it is asked for.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dlt
 import pandas as pd
@@ -27,6 +31,9 @@ from marketpulse.build.dbt import run_dbt
 from marketpulse.forecast import regimes
 from marketpulse.forecast.features import MACRO_SERIES
 from marketpulse.forecast.walkforward import ForecastError, Settings, State, walk_forward
+
+if TYPE_CHECKING:
+    from marketpulse.forecast.lstm import Network
 from marketpulse.warehouse import Warehouse
 
 __all__ = [
@@ -90,6 +97,8 @@ class Run:
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    lstm_forecasts: int | None = None  # None: the LSTM was not asked for
+    lstm_refits: int = 0
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,9 @@ class Inputs:
     regimes_after: date | None
     state: State | None
     hmm: dict | None  # the regimes' last refit parameters
+    lstm_state: dict | None = None  # the LSTM's stored part, kept as it is without `deep`
+    lstm_after: date | None = None  # latest stored LSTM as_of_date (read only with `deep`)
+    first_stored: date | None = None  # earliest stored as_of_date (read only with `deep`)
 
 
 def run_forecast(
@@ -109,11 +121,13 @@ def run_forecast(
     regime_settings: regimes.Settings | None = None,
     build: bool = True,
     quiet_dbt: bool = True,
+    deep: Network | None = None,
 ) -> Run:
-    """Forecast the sessions not yet forecast, load them, build the marts."""
+    """Forecast the sessions not yet forecast, load them, build the marts. `deep`: the LSTM
+    too, with these network settings (needs the deep extra)."""
     run = Run()
     clock = time.perf_counter()
-    inputs = read_inputs(warehouse, symbols)
+    inputs = read_inputs(warehouse, symbols, deep=deep is not None)
     run.seconds["read"] = time.perf_counter() - clock
     clock = time.perf_counter()
     result = walk_forward(inputs.prices, inputs.macro, settings, inputs.after, inputs.state)
@@ -121,6 +135,13 @@ def run_forecast(
     run.skipped = sorted(result.skipped.values())
     run.refits = result.refits
     frame = result.forecasts
+    lstm_state = inputs.lstm_state
+    if deep is not None:
+        clock = time.perf_counter()
+        lstm_frame, lstm_state = _lstm(inputs, settings, deep, run)
+        run.seconds["lstm"] = time.perf_counter() - clock
+        if len(lstm_frame):
+            frame = pd.concat([frame, lstm_frame], ignore_index=True) if len(frame) else lstm_frame
     run.forecasts = len(frame)
     if len(frame):
         run.symbols = frame["symbol"].nunique()
@@ -131,13 +152,33 @@ def run_forecast(
     run.regimes = len(regime_frame)
     clock = time.perf_counter()
     if len(frame) or len(regime_frame):
-        load(warehouse, frame, regime_frame, result.state, hmm)
+        load(warehouse, frame, regime_frame, result.state, hmm, lstm_state)
     run.seconds["load"] = time.perf_counter() - clock
     if build and (len(frame) or len(regime_frame)):  # nothing new: the marts stand
         clock = time.perf_counter()
         build_marts(warehouse, quiet_dbt)
         run.seconds["dbt"] = time.perf_counter() - clock
     return run
+
+
+def _lstm(
+    inputs: Inputs, settings: Settings, network: Network, run: Run
+) -> tuple[pd.DataFrame, dict | None]:
+    """The LSTM's new rows and its state. Its cursor is its own latest row; on its first run
+    over stored forecasts it starts where they start (unless --since says otherwise), so that
+    it is scored on the same symbol-dates as the others."""
+    from marketpulse.forecast import lstm
+
+    after = inputs.lstm_after
+    state = None
+    if after is not None and inputs.lstm_state:
+        state = lstm.LstmState.from_json(inputs.lstm_state)
+    if after is None and settings.since is None and inputs.first_stored is not None:
+        settings = replace(settings, since=inputs.first_stored)
+    result = lstm.walk_forward(inputs.prices, inputs.macro, settings, network, after, state)
+    run.lstm_forecasts = len(result.forecasts)
+    run.lstm_refits = result.refits
+    return result.forecasts, result.state.to_json() if result.state else inputs.lstm_state
 
 
 def build_marts(warehouse: Warehouse, quiet: bool = True) -> None:
@@ -185,7 +226,9 @@ def _regimes(
     return frame, hmm
 
 
-def read_inputs(warehouse: Warehouse, symbols: Sequence[str] | None = None) -> Inputs:
+def read_inputs(
+    warehouse: Warehouse, symbols: Sequence[str] | None = None, deep: bool = False
+) -> Inputs:
     with warehouse.session(read_only=True) as session:
         where = "adj_close is not null" + (" and symbol in :symbols" if symbols else "")
         params = {"symbols": tuple(symbols)} if symbols else None
@@ -201,6 +244,15 @@ def read_inputs(warehouse: Warehouse, symbols: Sequence[str] | None = None) -> I
         after = _scalar(session, f"select max(as_of_date) from {DATASET}.{FORECASTS_TABLE}")
         regimes_after = _scalar(session, f"select max(trading_date) from {DATASET}.{REGIMES_TABLE}")
         state_text = _scalar(session, f"select payload from {DATASET}.{STATE_TABLE}")
+        lstm_after = first_stored = None
+        if deep:
+            lstm_after = _scalar(
+                session,
+                f"select max(as_of_date) from {DATASET}.{FORECASTS_TABLE} where model = 'lstm'",
+            )
+            first_stored = _scalar(
+                session, f"select min(as_of_date) from {DATASET}.{FORECASTS_TABLE}"
+            )
     if rows.empty:
         wanted = f" for {', '.join(symbols)}" if symbols else ""
         raise ForecastError(
@@ -220,7 +272,17 @@ def read_inputs(warehouse: Warehouse, symbols: Sequence[str] | None = None) -> I
     stored = json.loads(state_text) if state_text else {}
     state = State.from_json(stored["forecast"]) if stored.get("forecast") and after else None
     hmm = stored.get("regimes") if regimes_after else None
-    return Inputs(prices, macro_wide, _as_date(after), _as_date(regimes_after), state, hmm)
+    return Inputs(
+        prices,
+        macro_wide,
+        _as_date(after),
+        _as_date(regimes_after),
+        state,
+        hmm,
+        stored.get("lstm"),
+        _as_date(lstm_after),
+        _as_date(first_stored),
+    )
 
 
 def _scalar(session: Any, sql: str) -> Any:
@@ -253,6 +315,7 @@ def load(
     regime_frame: pd.DataFrame,
     state: State | None,
     hmm: dict | None = None,
+    lstm_state: dict | None = None,
 ) -> None:
     pipeline = dlt.pipeline(
         pipeline_name=PIPELINE,
@@ -281,9 +344,14 @@ def load(
                 columns=REGIME_HINTS,
             )
         )
-    if state is not None or hmm is not None:
+    if state is not None or hmm is not None or lstm_state is not None:
         stored = {"forecast": state.to_json() if state else None, "regimes": hmm}
-        refit_date = state.refit_date if state else date.fromisoformat(hmm["refit_date"])
+        if lstm_state is not None:
+            stored["lstm"] = lstm_state
+        if state is not None:
+            refit_date = state.refit_date
+        else:
+            refit_date = date.fromisoformat((hmm or lstm_state or {})["refit_date"])
         payload = [{"refit_date": refit_date, "payload": json.dumps(stored)}]
         resources.append(
             dlt.resource(
@@ -315,6 +383,11 @@ def report_lines(run: Run) -> list[str]:
         ]
     else:
         lines = [f"forecasts: up to date, nothing new; regimes: {run.regimes} new days"]
+    if run.lstm_forecasts is not None:
+        lines.append(
+            f"  lstm: {run.lstm_forecasts:,} rows ({run.lstm_refits} refits,"
+            f" {run.seconds.get('lstm', 0):.1f}s)"
+        )
     lines += [f"  {line}" for line in run.skipped]
     lines += [f"  note: {note}" for note in run.notes]
     lines.append(f"  ({seconds}); skill: marts.fct_forecast_accuracy")

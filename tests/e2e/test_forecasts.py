@@ -9,12 +9,16 @@ probabilities are in (0, 1] and their labels follow the volatility.
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
+import pytest
 import statsmodels.api as sm
 from scipy import stats
 
 from marketpulse.warehouse import Warehouse
+from tests.conftest import cli
 from tests.sample_warehouses import Demo, SparkDemo
 
 
@@ -22,8 +26,12 @@ def frame(warehouse: Warehouse, sql: str) -> pd.DataFrame:
     return warehouse.query(sql)
 
 
-def test_accuracy_mart_equals_statsmodels_and_scipy(demo_duckdb: Demo) -> None:
-    warehouse = demo_duckdb.warehouse
+BASELINE = {"return": "zero", "volatility": "ewma"}
+
+
+def check_accuracy(warehouse: Warehouse, models: set[str] | None = None) -> int:
+    """Every row of fct_forecast_accuracy (of `models`) recomputed from fct_forecasts; returns
+    how many non-baseline rows were checked."""
     forecasts = frame(
         warehouse,
         "select symbol, as_of_date, horizon, target, model, prediction, realised_value,"
@@ -32,11 +40,12 @@ def test_accuracy_mart_equals_statsmodels_and_scipy(demo_duckdb: Demo) -> None:
     mart = frame(warehouse, "select * from marts.fct_forecast_accuracy").set_index(
         ["model", "horizon", "target"]
     )
-    baseline = {"return": "zero", "volatility": "ewma"}
     checked = 0
     for (model, horizon, target), group in forecasts.groupby(["model", "horizon", "target"]):
+        if models is not None and model not in models:
+            continue
         base = forecasts[
-            (forecasts["model"] == baseline[target])
+            (forecasts["model"] == BASELINE[target])
             & (forecasts["horizon"] == horizon)
             & (forecasts["target"] == target)
         ]
@@ -56,7 +65,7 @@ def test_accuracy_mart_equals_statsmodels_and_scipy(demo_duckdb: Demo) -> None:
         )
         inside = both["realised_value"].between(both["lower"], both["upper"]).mean()
         np.testing.assert_allclose(row["interval_coverage"], inside, rtol=1e-12)
-        if model == baseline[target]:
+        if model == BASELINE[target]:
             assert pd.isna(row["dm_statistic"]) and row["verdict"] == "baseline"
             continue
         moved = both["prediction"] != both["prediction_base"]
@@ -77,7 +86,70 @@ def test_accuracy_mart_equals_statsmodels_and_scipy(demo_duckdb: Demo) -> None:
         assert bool(row["has_skill"]) == skilful
         assert row["verdict"].startswith("skill" if skilful else "no skill")
         checked += 1
+    return checked
+
+
+def test_accuracy_mart_equals_statsmodels_and_scipy(demo_duckdb: Demo) -> None:
+    checked = check_accuracy(demo_duckdb.warehouse)
     assert checked == 12  # hist_mean, lightgbm x 3 horizons (return); garch, lightgbm (volatility)
+
+
+LSTM_SYMBOLS = ("AAPL", "MSFT", "XOM", "SPY")
+
+
+@pytest.mark.usefixtures("deep_available")
+def test_the_lstm_is_scored_like_the_other_models(
+    demo_duckdb: Demo, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """`marketpulse forecast --deep` on a copy of the demo (four symbols, quarterly refits as
+    the demo's): the LSTM starts where the stored forecasts start, and the marts score it
+    against the baselines on the same symbol-dates, every column as for the other models."""
+    tmp = tmp_path_factory.mktemp("lstm")
+    shutil.copy(demo_duckdb.warehouse.duckdb_path, tmp / "wh.duckdb")
+    env = {
+        "WAREHOUSE": "duckdb",
+        "MARKETPULSE_DUCKDB_PATH": str(tmp / "wh.duckdb"),
+        "DBT_TARGET_PATH": str(tmp / "target"),
+        "DBT_LOG_PATH": str(tmp / "logs"),
+    }
+    result = cli(
+        "forecast", "--deep", "--refit", "quarterly", "--symbols", ",".join(LSTM_SYMBOLS), env=env
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "lstm: " in result.stdout and "(8 refits," in result.stdout, result.stdout
+    warehouse = Warehouse.from_env(env)
+    rows = frame(
+        warehouse,
+        "select symbol, min(as_of_date) as first, max(as_of_date) as last, count(*) as n,"
+        " min(model_version) as version from marts.fct_forecasts where model = 'lstm'"
+        " group by symbol order by symbol",
+    )
+    zero = frame(
+        warehouse,
+        "select min(as_of_date) as first, max(as_of_date) as last, count(*) as n"
+        " from marts.fct_forecasts where model = 'zero' and horizon = 1 and symbol = 'SPY'",
+    )
+    assert sorted(rows["symbol"]) == sorted(LSTM_SYMBOLS)
+    assert (rows["first"] == zero["first"][0]).all() and (rows["last"] == zero["last"][0]).all()
+    assert (rows["n"] == 6 * zero["n"][0]).all()  # 3 horizons x 2 targets on every session
+    assert rows["version"].str.contains("keras 3.").all()
+    assert check_accuracy(warehouse, {"lstm"}) == 6  # 3 horizons x 2 targets
+    accuracy = frame(
+        warehouse,
+        "select * from marts.fct_forecast_accuracy where model = 'lstm'",
+    )
+    assert len(accuracy) == 6 and accuracy["dm_p_value"].between(0, 1).all()
+    assert accuracy["skill"].notna().all() and accuracy["verdict"].str.len().gt(0).all()
+    # the other models' scores are untouched by the LSTM's rows
+    others = frame(
+        warehouse, "select * from marts.fct_forecast_accuracy where model <> 'lstm'"
+    ).sort_values(["model", "horizon", "target"])
+    before = frame(demo_duckdb.warehouse, "select * from marts.fct_forecast_accuracy").sort_values(
+        ["model", "horizon", "target"]
+    )
+    pd.testing.assert_frame_equal(
+        others.reset_index(drop=True), before.reset_index(drop=True), check_exact=False
+    )
 
 
 def test_realised_values_are_the_next_sessions_returns(demo_duckdb: Demo) -> None:

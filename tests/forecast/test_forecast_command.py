@@ -3,15 +3,24 @@ the rows land through dlt in raw_forecast, a second run adds nothing, bad input 
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from contextlib import closing
+from datetime import date
 from pathlib import Path
 
+import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 
+from marketpulse.forecast import Settings, regimes, report_lines, run_forecast
 from marketpulse.warehouse import Warehouse
-from tests.conftest import cli
+from tests.conftest import ROOT, cli
 from tests.forecast import synthetic
+from tests.forecast.test_lstm import NETWORK
 
 
 @pytest.fixture
@@ -88,3 +97,95 @@ def test_no_marts_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith("error: forecast failed on duckdb file")
+
+
+# The LSTM (`--deep`): opt-in, and without the deep extra one line and exit 2.
+BLOCKED = "import sys; sys.modules['keras'] = None; sys.modules['jax'] = None; "
+MAIN = "from marketpulse.cli import main; code = main(sys.argv[1:]); "
+
+
+def python(code: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -c CODE ARGS` in the checkout, as tests.conftest.cli runs the command."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def test_deep_without_the_extra_is_one_line_and_exit_2(marts: dict[str, str]) -> None:
+    """Keras and JAX made unimportable (sys.modules[name] = None, Python's way to block an
+    import): --deep stops before it reads or loads anything."""
+    code = BLOCKED + MAIN + "sys.exit(code)"
+    result = python(code, "forecast", "--deep", "--no-build", env=marts)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: the LSTM needs the deep extra: pip install 'marketpulse[deep]'"
+    )
+    assert result.stdout == ""
+    with pytest.raises(Exception, match="raw_forecast"):
+        count(marts, "select count(*) from raw_forecast.forecasts")
+
+
+def stored_state(env: dict[str, str]) -> dict:
+    warehouse = Warehouse.from_env(env)
+    with warehouse.session() as session:
+        return json.loads(session.rows("select payload from raw_forecast.model_state")[0][0])
+
+
+@pytest.mark.usefixtures("deep_available")
+def test_deep_adds_the_lstm_and_a_run_without_it_keeps_its_networks(
+    marts: dict[str, str],
+) -> None:
+    """One run with the LSTM (its rows and networks land), then a new session forecast without
+    it, as a user's command: Keras is never imported and the stored networks stay for the next --deep run (whose
+    refresh from them tests/forecast/test_lstm.py checks against the full run)."""
+    path = marts["MARKETPULSE_DUCKDB_PATH"]
+    with closing(duckdb.connect(path)) as connection:  # the last session arrives later
+        connection.execute(
+            "create table marts.last_day as select * from marts.fct_prices_daily"
+            " where trading_date = (select max(trading_date) from marts.fct_prices_daily)"
+        )
+        connection.execute(
+            "delete from marts.fct_prices_daily where trading_date = (select max(trading_date)"
+            " from marts.last_day)"
+        )
+    since = ["--since", "2017-04-03", "--no-build"]
+    # in this process (Keras imported once per test session; `--deep` as a user's command
+    # runs in tests/e2e/test_forecasts.py)
+    run = run_forecast(
+        Warehouse.from_env(marts),
+        Settings(since=date(2017, 4, 3)),
+        regime_settings=regimes.Settings(since=pd.Timestamp("2017-04-03")),
+        build=False,
+        deep=NETWORK,
+    )
+    report = "\n".join(report_lines(run))
+    sessions = count(
+        marts,
+        "select count(*) from marts.fct_prices_daily where symbol = 'AAA'"
+        " and trading_date >= date '2017-04-03'",
+    )
+    lstm_rows = "select count(*) from raw_forecast.forecasts where model = 'lstm'"
+    assert count(marts, lstm_rows) == 2 * sessions * 6  # AAA and SPY, 3 horizons x 2 targets
+    assert f"lstm: {2 * sessions * 6:,} rows (2 refits," in report
+    networks = stored_state(marts)["lstm"]
+    assert networks["refit_date"] == "2017-05-01" and set(networks["nets"]) == {
+        "return",
+        "volatility",
+    }
+    with closing(duckdb.connect(path)) as connection:
+        connection.execute("insert into marts.fct_prices_daily select * from marts.last_day")
+    code = MAIN + "print('imported:', sorted({'keras', 'jax'} & set(sys.modules))); sys.exit(code)"
+    plain = python("import sys; " + code, "forecast", *since, env=marts)
+    assert plain.returncode == 0, plain.stderr
+    assert "imported: []" in plain.stdout and "lstm:" not in plain.stdout
+    assert count(marts, "select count(*) from raw_forecast.forecasts") == (
+        2 * (sessions + 1) * 18 + 2 * sessions * 6
+    )
+    kept = stored_state(marts)
+    assert kept["lstm"] == networks and kept["forecast"]["refit_date"] == "2017-05-01"
