@@ -13,6 +13,9 @@ marts.fct_prices_daily and marts.fct_macro_asof_daily:
 
 Each step is timed in this process; the targets are refresh <= 120 s (issue 21), reported with
 the ratios refresh / refit and refresh / floor. Writes data/bench/forecast.json.
+
+--deep adds the LSTM's cost, apart (bench/forecast_deep.py; the `deep` extra), under "deep";
+--write-docs then renders it into docs/forecasts.md.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from contextlib import closing
@@ -90,10 +94,12 @@ def timed(step: Any) -> tuple[Any, float]:
     return result, time.perf_counter() - clock
 
 
-def bench(symbols: int, years: int, folder: Path) -> dict[str, Any]:
+def bench(
+    symbols: int, years: int, folder: Path, marts: tuple[pd.DataFrame, pd.DataFrame] | None = None
+) -> dict[str, Any]:
     path = str(folder / "bench_forecast.duckdb")
     warehouse = Warehouse.from_env({"WAREHOUSE": "duckdb", "MARKETPULSE_DUCKDB_PATH": path})
-    prices, macro = synthetic_marts(symbols, years)
+    prices, macro = marts or synthetic_marts(symbols, years)
     days = sorted(prices["trading_date"].unique())
     new_day = days[-1]
     month = pd.Timestamp(new_day).to_period("M")
@@ -151,9 +157,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--symbols", type=int, default=500)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--json", default="data/bench/forecast.json")
+    parser.add_argument("--deep", action="store_true", help="and the LSTM's cost, apart")
+    parser.add_argument("--deep-symbols", type=int, default=50, help="the LSTM's subset")
+    parser.add_argument("--deep-years", type=int, default=3, help="the LSTM's subset")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="with --deep: the figures into docs/forecasts.md"
+    )
     args = parser.parse_args(argv)
+    if args.deep:
+        from marketpulse.forecast import lstm
+
+        if not lstm.available():
+            print(f"error: {lstm.MISSING_EXTRA}", file=sys.stderr)
+            return 2
     with tempfile.TemporaryDirectory(prefix="bench_forecast_") as folder:
-        result = bench(args.symbols, args.years, Path(folder))
+        marts = synthetic_marts(args.symbols, args.years)
+        result = bench(args.symbols, args.years, Path(folder), marts)
+        if args.deep:
+            from bench.forecast_deep import bench_deep
+
+            subset = synthetic_marts(args.deep_symbols, args.deep_years)
+            result["deep"] = bench_deep(
+                *marts,
+                subset,
+                args.symbols,
+                args.years,
+                args.deep_symbols,
+                args.deep_years,
+                Path(folder),
+            )
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
@@ -167,6 +199,14 @@ def main(argv: list[str] | None = None) -> int:
         f"  refit day (new month): {refit['seconds']} s ({refit['steps']}); reading the marts"
         f" alone {result['floor_read_seconds']} s; load average {result['load_average']}"
     )
+    if args.deep:
+        from bench.forecast_deep import render, write_docs
+
+        for line in render(result)[1:-1]:
+            print(f"  {line}")
+        if args.write_docs:
+            write_docs(result)
+            print("  -> docs/forecasts.md, docs/forecast-bench.json")
     print(f"  -> {out}")
     return 0 if result["met"] else 1
 
