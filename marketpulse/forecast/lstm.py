@@ -46,6 +46,7 @@ class LstmState:
     network: dict[str, Any]
     scale: dict[str, list[float]]  # feature mean / std of the training window
     nets: dict[str, dict[str, Any]]  # target -> weights (base64 npz), target mean / std
+    symbols: list[str] = field(default_factory=list)  # the pool they were trained on
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,12 +54,17 @@ class LstmState:
             "network": self.network,
             "scale": self.scale,
             "nets": self.nets,
+            "symbols": self.symbols,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LstmState:
         return cls(
-            date.fromisoformat(data["refit_date"]), data["network"], data["scale"], data["nets"]
+            date.fromisoformat(data["refit_date"]),
+            data["network"],
+            data["scale"],
+            data["nets"],
+            data.get("symbols", []),
         )
 
 
@@ -115,14 +121,17 @@ def walk_forward(
         eligible = np.flatnonzero(counts.iloc[refit_pos].to_numpy() >= settings.min_history)
         if not len(eligible):
             continue
+        pool = [str(name) for name in prices.columns[eligible]]
         if (
             state is not None
             and state.refit_date == refit_date
             and state.network == asdict(network)
+            and state.symbols == pool  # pooled: another universe is another model
         ):
             fitted = state
         else:
             fitted = _fit(refit_pos, refit_date, eligible, cube, labels, settings, network)
+            fitted.symbols = pool
             refitted += 1
         state = fitted
         out.append(

@@ -118,7 +118,7 @@ def test_lstm_refresh_from_the_stored_state_equals_the_full_run(last_day: int) -
     )
 
 
-def test_stored_networks_of_another_architecture_are_refitted(inputs) -> None:
+def test_stored_networks_of_another_architecture_or_universe_are_refitted(inputs) -> None:
     prices, macro = inputs
     settings = walkforward.Settings(**{**SETTINGS.__dict__, "since": prices.index[-30].date()})
     first = lstm.walk_forward(prices.iloc[:-1], macro, settings, NETWORK)
@@ -126,3 +126,9 @@ def test_stored_networks_of_another_architecture_are_refitted(inputs) -> None:
     again = lstm.walk_forward(prices, macro, settings, other, prices.index[-2].date(), first.state)
     assert again.refits == 1 and again.state.network["epochs"] == 3
     assert np.isfinite(again.forecasts["prediction"]).all()
+    # networks pooled over another universe (a --symbols run) are refitted too
+    fewer = lstm.walk_forward(
+        prices.drop(columns="BBB"), macro, settings, NETWORK, prices.index[-2].date(), first.state
+    )
+    assert fewer.refits == 1 and fewer.state.symbols == ["AAA", "SPY"]
+    assert first.state.symbols == ["AAA", "BBB", "SPY"]
