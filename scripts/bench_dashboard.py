@@ -5,7 +5,7 @@
                                                        # portfolios and optimization runs
 
 In the browser (scripts/bench_dashboard_browser.py says exactly what "rendered" means): the
-first page load and a switch to each of the six views from the sidebar, on a cold server (the
+first page load and a switch to each of the seven views from the sidebar, on a cold server (the
 caches empty) and warm (the next session), the median of --repeat new servers. Targets: first
 load <= 2 s, each switch <= 1 s at 500 symbols x 10 years. A screenshot of each view goes to
 data/bench/screenshots/ (git-ignored).
@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "marketpulse" / "dashboard" / "app.py"
 VIEWS = ("overview", "sector-rotation", "macro-lens", "trends-sentiment", "volatility-risk")
-VIEWS += ("portfolio",)
+VIEWS += ("portfolio", "forecasts-backtests")
 FIRST_LOAD_TARGET_S = 2.0
 SWITCH_TARGET_S = 1.0
 
@@ -201,13 +201,13 @@ def main(argv: list[str] | None = None) -> int:
 def _server_table(results: dict[str, dict[str, float]], repeat: int, where: str) -> None:
     print(f"\nserver side (AppTest script run, median of {repeat}), {where}")
     print(
-        f"{'view':<18} {'defaults':>9} {'warm':>7} {'5 sym, all':>11}"
+        f"{'view':<20} {'defaults':>9} {'warm':>7} {'5 sym, all':>11}"
         f" {'charts':>7} {'figures':>9} {'points':>8} {'5 sym, all: figures':>20}"
         f" {'max/trace':>10}"
     )
     for view, row in results.items():
         print(
-            f"{view:<18} {row['default_cold_s']:>8.2f}s {row['default_warm_s']:>6.2f}s"
+            f"{view:<20} {row['default_cold_s']:>8.2f}s {row['default_warm_s']:>6.2f}s"
             f" {row['five_symbols_full_range_cold_s']:>10.2f}s {row['charts']:>7}"
             f" {row['figure_bytes'] / 1000:>7.0f}kB {row['points']:>8,}"
             f" {row['five_symbols_full_range_figure_bytes'] / 1000:>18.0f}kB"
@@ -219,7 +219,7 @@ def _browser_table(browser: dict[str, object], repeat: int, where: str) -> None:
     print(f"\nin the browser: {browser['browser']}, median of {repeat} servers, {where}")
     before, after = browser["load_average"]
     print(f"load average {before:.1f} before, {after:.1f} after, on {browser['cpus']} CPUs")
-    print(f"{'':<27} {'cold':>7} {'warm':>7} {'sent (cold)':>12}")
+    print(f"{'':<31} {'cold':>7} {'warm':>7} {'sent (cold)':>12}")
     worst_load, worst_switch = 0.0, 0.0
     rows = [("first load (overview)", browser["cold"]["first_load"], browser["warm"]["first_load"])]
     rows += [
@@ -228,7 +228,7 @@ def _browser_table(browser: dict[str, object], repeat: int, where: str) -> None:
     ]
     for index, (label, cold, warm) in enumerate(rows):
         print(
-            f"{label:<27} {cold['seconds']:>6.2f}s {warm['seconds']:>6.2f}s"
+            f"{label:<31} {cold['seconds']:>6.2f}s {warm['seconds']:>6.2f}s"
             f" {cold['ws_bytes'] / 1000:>10.0f}kB"
         )
         if index == 0:
@@ -237,7 +237,7 @@ def _browser_table(browser: dict[str, object], repeat: int, where: str) -> None:
             worst_switch = max(worst_switch, cold["seconds"], warm["seconds"])
     floor = browser["floor_first_load"]["seconds"]
     print(
-        f"{'floor: Streamlit alone':<27} {floor:>6.2f}s"
+        f"{'floor: Streamlit alone':<31} {floor:>6.2f}s"
         "  (a page with the sidebar and a title, nothing of ours: scripts/bench_dashboard_floor_app.py)"
     )
     load_ok = "met" if worst_load <= FIRST_LOAD_TARGET_S else "NOT met"

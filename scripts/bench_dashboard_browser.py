@@ -52,6 +52,7 @@ SWITCH_ORDER = (
     "trends-sentiment",
     "volatility-risk",
     "portfolio",
+    "forecasts-backtests",
     "overview",
 )
 

@@ -5,7 +5,8 @@ symbols x Y years of deterministic random-walk prices added to raw_yahoo, the sa
 file and a 25-symbol synthetic portfolio through `marketpulse import-portfolio`, `dbt seed` +
 `dbt run` (tests skipped: a timing fixture, not a data check), then one `marketpulse optimize`
 per portfolio, so the Portfolio view is timed on holdings, performance and a frontier rather
-than on its empty state. With WAREHOUSE=postgres the same universe is built in its own database
+than on its empty state, and `marketpulse forecast` (the last year, every symbol) and
+`marketpulse backtest` for the Forecasts & Backtests view. With WAREHOUSE=postgres the same universe is built in its own database
 on the configured server (marketpulse_bench_dashboard, dropped and recreated).
 """
 
@@ -106,6 +107,7 @@ def build_synthetic(path: Path, symbols: int, years: int) -> None:
             [str(Path(sys.executable).parent / "dbt"), *command], cwd=ROOT, env=env, check=True
         )
     _optimize_portfolios(env)
+    _forecast_and_backtest(env)
     with duckdb.connect(str(path), read_only=True) as connection:
         rows, names = connection.execute(
             "select count(*), count(distinct symbol) from marts.fct_prices_daily"
@@ -170,6 +172,23 @@ def _optimize_portfolios(env: dict[str, str]) -> None:
         )
 
 
+def _forecast_and_backtest(env: dict[str, str]) -> None:
+    """The Forecasts & Backtests view's marts: the last year's walk-forward forecasts of every
+    symbol (quarterly refits) and regimes, and the shipped backtests.toml."""
+    for command in (
+        ("forecast", "--since", FORECAST_SINCE, "--refit", "quarterly"),
+        ("backtest",),
+    ):
+        subprocess.run(
+            [sys.executable, "-m", "marketpulse", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+
+FORECAST_SINCE = "2018-01-01"  # the synthetic history ends 2018-12-31
 BENCH_PG_DATABASE = "marketpulse_bench_dashboard"
 
 
@@ -232,6 +251,7 @@ def build_synthetic_postgres(duckdb_path: Path) -> None:
             [str(Path(sys.executable).parent / "dbt"), *command], cwd=ROOT, env=env, check=True
         )
     _optimize_portfolios(env)
+    _forecast_and_backtest(env)
     print(
         f"synthetic postgres database {BENCH_PG_DATABASE} built in {time.perf_counter() - started:.0f}s"
     )
