@@ -235,6 +235,7 @@ def read_market_data(session: Session, config: Config, benchmark: str) -> Market
     if "sector_rotation" in kinds and _table_exists(session, "marts", "fct_sector_rotation"):
         rotation = session.query(
             "select symbol, trading_date, rs_momentum from marts.fct_sector_rotation"
+            " order by symbol, trading_date"  # the same frame from every engine
         )
         rotation["trading_date"] = pd.to_datetime(rotation["trading_date"])
         rotation["rs_momentum"] = rotation["rs_momentum"].astype("float64")
@@ -243,6 +244,7 @@ def read_market_data(session: Session, config: Config, benchmark: str) -> Market
         forecasts = session.query(
             "select symbol, as_of_date, horizon, target, model, prediction"
             " from marts.fct_forecasts where target = 'return'"
+            " order by symbol, as_of_date, horizon, model"
         )
         forecasts["as_of_date"] = pd.to_datetime(forecasts["as_of_date"])
         forecasts["prediction"] = forecasts["prediction"].astype("float64")
@@ -419,8 +421,4 @@ def report_lines(run: Run) -> list[str]:
 
 
 def _table_exists(session: Session, schema: str, table: str) -> bool:
-    sql = (
-        "select count(*) from information_schema.tables"
-        " where table_schema = :schema and table_name = :table"
-    )
-    return session.rows(sql, {"schema": schema, "table": table})[0][0] > 0
+    return table in session.tables(schema)

@@ -18,13 +18,13 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from marketpulse.warehouse import Warehouse
+from marketpulse.warehouse import Session, Warehouse
 
 SCHEMA = "marts"
 DEFAULT_REFRESH_MINUTES = 30.0
@@ -86,15 +86,24 @@ def render_session() -> Iterator[None]:
             _render.stack, _render.session = None, None
 
 
+@contextmanager
+def _session() -> Iterator[Session]:
+    """The render's read-only session if one is open, else one of its own."""
+    stack = getattr(_render, "stack", None)
+    if stack is None:
+        with Warehouse.from_env().session(read_only=True) as session:
+            yield session
+        return
+    if _render.session is None:
+        _render.session = stack.enter_context(Warehouse.from_env().session(read_only=True))
+    yield _render.session
+
+
 def run_query(target: Target, sql: str, **params: Any) -> pd.DataFrame:
     """Run one query with bound `:name` parameters on a read-only session (the render's, if
     one is open); while a writer holds a DuckDB file the session waits for it."""
-    stack = getattr(_render, "stack", None)
-    if stack is None:
-        return Warehouse.from_env().query(sql, params)
-    if _render.session is None:
-        _render.session = stack.enter_context(Warehouse.from_env().session(read_only=True))
-    return _render.session.query(sql, params)
+    with _session() as session:
+        return session.query(sql, params)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -106,20 +115,13 @@ def run_query(target: Target, sql: str, **params: Any) -> pd.DataFrame:
 def catalog(target: Target) -> dict[str, frozenset[str]]:
     """Every mart and its columns; an unreachable or empty warehouse gives an empty dict."""
     try:
-        frame = run_query(
-            target,
-            "select table_name, column_name from information_schema.columns"
-            " where table_schema = :schema",
-            schema=SCHEMA,
-        )
+        with _session() as session:
+            found = session.columns([SCHEMA])  # the warehouse's catalog
     except Exception as exc:
         if not Warehouse.from_env().exists():
             return {}
         raise WarehouseError(f"cannot read {target.location}: {exc}") from exc
-    tables: dict[str, set[str]] = {}
-    for table, column in frame.itertuples(index=False):
-        tables.setdefault(str(table), set()).add(str(column))
-    return {table: frozenset(columns) for table, columns in tables.items()}
+    return {str(table): frozenset(map(str, columns)) for (_, table), columns in found.items()}
 
 
 class WarehouseError(Exception):
@@ -171,14 +173,19 @@ def in_range(
 ) -> pd.DataFrame:
     """`frame` unless it is empty. Then tell apart nothing loaded (NoData, with the command
     that loads it) from data outside the range (OutOfRange, with the range that exists):
-    `extent` selects the min and max date of what the query would have read, unfiltered by
-    the range, as `first` and `last`."""
+    `extent` selects the min and max date (or UTC instant) of what the query would have read,
+    unfiltered by the range, as `first` and `last`."""
     if not frame.empty:
         return frame
     first, last = run_query(target, extent, **params).iloc[0][["first", "last"]]
     if first is None or pd.isna(first):
         raise NoData(f"{what} is empty", hint)
-    raise OutOfRange(what, start, end, pd.Timestamp(first).date(), pd.Timestamp(last).date())
+    raise OutOfRange(what, start, end, _utc_day(first), _utc_day(last))
+
+
+def _utc_day(value: Any) -> date:
+    stamp = pd.Timestamp(value)
+    return (stamp.tz_convert(UTC) if stamp.tzinfo is not None else stamp).date()
 
 
 WEEKLY_AFTER_DAYS = 550  # longer ranges are drawn from weekly points, aggregated in SQL

@@ -201,11 +201,4 @@ def _count(session: Session, sql: str, params: dict[str, Any]) -> int:
 def _existing_columns(session: Session) -> dict[tuple[str, str], set[str]]:
     schemas = sorted({schema for tables in RETENTION_TABLES.values() for schema, _, _ in tables})
     schemas.extend(["intermediate", "marts"])
-    sql = (
-        "select table_schema, table_name, column_name from information_schema.columns"
-        " where table_schema in :schemas"
-    )
-    columns: dict[tuple[str, str], set[str]] = {}
-    for schema, table, column in session.rows(sql, {"schemas": schemas}):
-        columns.setdefault((schema, table), set()).add(column)
-    return columns
+    return session.columns(schemas)

@@ -244,19 +244,44 @@ class Warehouse(ABC):
         with self.session(read_only=False) as session:
             session.execute(sql, params)
 
-    def bind(self, sql: str, params: Mapping[str, Any] | None) -> tuple[str, tuple[Any, ...]]:
+    def paramstyle(self, connection: Any) -> tuple[str, bool]:
+        """The placeholder and whether `%` is doubled, for statements on `connection`."""
+        return self.placeholder, self.escape_percent
+
+    def columns(self, session: Session, schemas: Sequence[str]) -> dict[tuple[str, str], set[str]]:
+        """(schema, table) -> its columns, for every table and view in `schemas`."""
+        sql = (
+            "select table_schema, table_name, column_name from information_schema.columns"
+            " where table_schema in :schemas"
+        )
+        found: dict[tuple[str, str], set[str]] = {}
+        for schema, table, column in session.rows(sql, {"schemas": list(schemas)}):
+            found.setdefault((schema, table), set()).add(column)
+        return found
+
+    def tables(self, session: Session, schema: str) -> set[str]:
+        """The tables and views in `schema`."""
+        return {table for _, table in self.columns(session, [schema])}
+
+    def bind(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None,
+        style: tuple[str, bool] | None = None,
+    ) -> tuple[str, tuple[Any, ...]]:
         """`:name` placeholders to the driver's positional style, and the values in order."""
         params = params or {}
         values: list[Any] = []
+        placeholder, escape_percent = style or (self.placeholder, self.escape_percent)
 
         def replace(match: re.Match[str]) -> str:
             if match.group("text") is not None:
                 text = match.group("text")
-                return text.replace("%", "%%") if self.escape_percent else text
+                return text.replace("%", "%%") if escape_percent else text
             if match.group("cast") is not None:
                 return "::"
             if match.group("percent") is not None:
-                return "%%" if self.escape_percent else "%"
+                return "%%" if escape_percent else "%"
             name = match.group("name")
             if name not in params:
                 raise KeyError(f"no value given for the SQL parameter :{name}")
@@ -265,9 +290,9 @@ class Warehouse(ABC):
                 if not value:
                     return "(null)"
                 values.extend(value)
-                return "(" + ", ".join([self.placeholder] * len(value)) + ")"
+                return "(" + ", ".join([placeholder] * len(value)) + ")"
             values.append(value)
-            return self.placeholder
+            return placeholder
 
         return _TOKENS.sub(replace, sql), tuple(values)
 
@@ -300,16 +325,26 @@ class Session:
         self.warehouse = warehouse
         self.connection = connection
         self.cursor = warehouse.cursor(connection)
+        self.style = warehouse.paramstyle(connection)
 
     def _run(self, sql: str, params: Mapping[str, Any] | None) -> None:
-        text, values = self.warehouse.bind(sql, params)
+        text, values = self.warehouse.bind(sql, params, self.style)
         self.cursor.execute(text, values)
+
+    def columns(self, schemas: Sequence[str]) -> dict[tuple[str, str], set[str]]:
+        """(schema, table) -> its columns, for every table and view in `schemas` (the
+        warehouse's catalog: information_schema, or Spark's own)."""
+        return self.warehouse.columns(self, schemas)
+
+    def tables(self, schema: str) -> set[str]:
+        """The tables and views in `schema`."""
+        return self.warehouse.tables(self, schema)
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         self._run(sql, params)
 
     def executemany(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> None:
-        bound = [self.warehouse.bind(sql, row) for row in rows]
+        bound = [self.warehouse.bind(sql, row, self.style) for row in rows]
         if bound:
             self.cursor.executemany(bound[0][0], [values for _, values in bound])
 

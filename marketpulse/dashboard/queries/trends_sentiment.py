@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -132,32 +132,28 @@ def headlines(
     """The scored headlines behind the sentiment bars, newest first (fct_news_sentiment):
     publication day (UTC), publisher, title, link, plain VADER and finance-lexicon compound."""
     require(target, "fct_news_sentiment", (*HEADLINE_COLUMNS, "finance_compound"))
+    # The UTC days as instants, the day taken in pandas: `at time zone` is not Spark SQL.
     frame = run_query(
         target,
         """
-        select published_date, symbol, coalesce(publisher, '') as publisher, title, url,
+        select published_at, symbol, coalesce(publisher, '') as publisher, title, url,
             vader_compound, finance_compound
-        from (
-            select cast(published_at at time zone 'UTC' as date) as published_date, published_at,
-                symbol, publisher, title, url, vader_compound, finance_compound
-            from marts.fct_news_sentiment
-            where symbol in :symbols
-        ) as scored
-        where published_date between :start and :end
+        from marts.fct_news_sentiment
+        where symbol in :symbols and published_at >= :start_at and published_at < :end_at
         order by published_at desc, symbol
         limit :limit
         """,
         symbols=list(symbol_list),
-        start=start,
-        end=end,
+        start_at=datetime.combine(start, time(), tzinfo=UTC),
+        end_at=datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC),
         limit=limit,
     )
+    frame.insert(0, "published_date", pd.to_datetime(frame.pop("published_at"), utc=True).dt.date)
     return in_range(
         frame,
         target,
         f"headlines for {', '.join(symbol_list)}",
-        "select cast(min(published_at at time zone 'UTC') as date) as first,"
-        " cast(max(published_at at time zone 'UTC') as date) as last"
+        "select min(published_at) as first, max(published_at) as last"
         " from marts.fct_news_sentiment where symbol in :symbols",
         start,
         end,

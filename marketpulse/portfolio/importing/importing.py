@@ -49,8 +49,7 @@ def import_id(holdings: Sequence[Holding]) -> str:
 
 
 def _tables(session: Session, schema: str) -> set[str]:
-    sql = "select table_name from information_schema.tables where table_schema = :schema"
-    return {row[0] for row in session.rows(sql, {"schema": schema})}
+    return session.tables(schema)
 
 
 def known_symbols(warehouse: Warehouse) -> dict[str, str | None]:

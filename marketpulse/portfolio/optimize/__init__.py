@@ -319,8 +319,4 @@ def has_run(warehouse: Warehouse, portfolio_id: str) -> bool:
 
 def _table_exists(session: Session, schema: str, table: str) -> bool:
     """Schema and table names are bound parameters."""
-    sql = (
-        "select count(*) from information_schema.tables"
-        " where table_schema = :schema and table_name = :table"
-    )
-    return session.rows(sql, {"schema": schema, "table": table})[0][0] > 0
+    return table in session.tables(schema)
