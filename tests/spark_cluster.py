@@ -183,6 +183,80 @@ def standalone_cluster(hidden: Path, shared: Sequence[Path], logs: Path) -> Iter
         shutil.rmtree(f"/tmp/marketpulse-spark-stash-{port}", ignore_errors=True)
 
 
+THRIFT_SERVER = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
+
+
+def _wait_for_port(process: subprocess.Popen[bytes], port: int, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        with socket.socket() as sock:
+            if sock.connect_ex((LOOPBACK, port)) == 0:
+                return
+        time.sleep(0.5)
+    tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+    raise ClusterUnavailable(
+        f"{log.name}: nothing listens on {port} within {timeout:.0f} s\n{tail}"
+    )
+
+
+@contextmanager
+def thrift_server(warehouse_url: str, driver_dir: Path, logs: Path) -> Iterator[int]:
+    """A Spark Thrift server (pyspark's spark-hive-thriftserver jar) on a free loopback port, in
+    local mode, over Spark's warehouse `warehouse_url` and the embedded Derby metastore in
+    `driver_dir` (one process at a time: copy a metastore another process may open); yields its
+    port and stops it (its process group) on exit. The session's settings as the profile's."""
+    reason = unavailable()
+    if reason:
+        raise ClusterUnavailable(reason)
+    logs.mkdir(parents=True, exist_ok=True)
+    driver_dir.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    submit = spark_class().with_name("spark-submit")
+    confs = {
+        "spark.master": "local[2]",
+        "spark.driver.memory": "1g",
+        "spark.driver.host": LOOPBACK,
+        "spark.ui.enabled": "false",
+        "spark.sql.warehouse.dir": warehouse_url,
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={driver_dir}/metastore_db;create=true"
+        ),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={driver_dir}",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+        "spark.sql.analyzer.maxIterations": "1000",
+        "spark.sql.shuffle.partitions": "4",
+    }
+    command = [str(submit), "--class", THRIFT_SERVER, "--name", "marketpulse-thrift"]
+    for key, value in confs.items():
+        command += ["--conf", f"{key}={value}"]
+    command.append("spark-internal")
+    command += ["--hiveconf", f"hive.server2.thrift.port={port}"]
+    command += ["--hiveconf", f"hive.server2.thrift.bind.host={LOOPBACK}"]
+    env = {**os.environ, "SPARK_HOME": str(spark_home()), "SPARK_LOCAL_IP": LOOPBACK}
+    log = logs / "thrift-server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command,
+            env=env,
+            cwd=driver_dir,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_for_port(process, port, log, 180)
+        yield port
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 @dataclass
 class SparkCluster:
     """The session's cluster and the storage its worker shares with the driver."""

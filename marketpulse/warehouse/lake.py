@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from marketpulse.warehouse.base import ConfigError, RawTable, Warehouse
+from marketpulse.warehouse.base import ConfigError, RawTable, Session, Warehouse
+from marketpulse.warehouse.spark_server import ServerConnection
 from marketpulse.warehouse.spark_settings import (
     SparkSettings,
     is_local_location,
@@ -100,21 +101,23 @@ def _tables(root: str, wanted: Any, suffix: str) -> dict[tuple[str, str], str]:
 
 
 class LakeConnection:
-    """A DuckDB connection with the lake's and Spark's tables as views; DB-API like DuckDB's."""
+    """A DuckDB connection with the lake's and Spark's tables as views; DB-API like DuckDB's.
+    With `dbt_tables=False` only the lake's (a server holds Spark's tables: spark_server.py)."""
 
-    def __init__(self, warehouse: LakeWarehouse) -> None:
+    def __init__(self, warehouse: LakeWarehouse, dbt_tables: bool = True) -> None:
         import duckdb
 
         self._connection = duckdb.connect()
         registered: set[str] = set()
-        for url in (warehouse.lake_url, warehouse.spark_warehouse_url):
+        urls = (warehouse.lake_url, warehouse.spark_warehouse_url)
+        for url in urls if dbt_tables else urls[:1]:
             if is_local_location(url):
                 continue
             fs, _ = _filesystem(url)  # object stores through fsspec, as dlt and Spark write them
             if fs.protocol not in registered:
                 self._connection.register_filesystem(fs)
                 registered.add(fs.protocol)
-        tables = {**lake_tables(warehouse), **spark_tables(warehouse)}
+        tables = {**lake_tables(warehouse), **(spark_tables(warehouse) if dbt_tables else {})}
         for schema in sorted({schema for schema, _ in tables}):
             self._connection.execute(f"create schema if not exists {_quote(schema)}")
         for (schema, table), url in sorted(tables.items()):
@@ -199,7 +202,24 @@ class LakeWarehouse(Warehouse):
         )
 
     def describe(self) -> str:
+        if self.spark.uses_server:
+            return f"spark, parquet lake {self.lake_url}, tables on {self.spark.describe_server()}"
         return f"spark, parquet lake {self.lake_url}, warehouse {self.spark_warehouse_url}"
+
+    @property
+    def dbt_target(self) -> str:
+        return self.spark.dbt_output
+
+    @property  # type: ignore[misc]  # a server is connected to, files are opened
+    def connect_verb(self) -> str:  # type: ignore[override]
+        return "connect to" if self.spark.uses_server else "open"
+
+    def identifiers(self) -> dict[str, str]:
+        if not self.spark.uses_server:
+            return {}
+        found = {"host": self.spark.host, "port": str(self.spark.port)}
+        found |= {"user": self.spark.user} if self.spark.user else {}
+        return found | ({"password": self.spark.token} if self.spark.token else {})
 
     def settings_env(self) -> dict[str, str]:
         return {
@@ -210,6 +230,8 @@ class LakeWarehouse(Warehouse):
         }
 
     def marts_hint(self) -> str:
+        if self.spark.uses_server:
+            return f"the marts are schema marts on {self.spark.describe_server()}"
         return f"the marts are parquet tables under {self.spark_warehouse_url}/marts.db/"
 
     @property
@@ -242,12 +264,41 @@ class LakeWarehouse(Warehouse):
     def pipelines_dir(self) -> Path:
         return self.spark_dir / ".dlt"
 
-    def open_connection(self, read_only: bool, timeout: int) -> LakeConnection:
+    def open_connection(self, read_only: bool, timeout: int) -> Any:
         """A DuckDB session over the parquet files themselves (the lake's raw tables and the
-        tables dbt built in Spark's warehouse)."""
+        tables dbt built in Spark's warehouse). With a server holding Spark's session, reads
+        go through its SQL connection instead (spark_server.py); writes from Python (dlt's
+        loads, the run audit) still go to the lake's files, so a read-write session is the
+        lake's alone."""
         if not read_only and self.is_local_lake:
             local_path(self.lake_url).mkdir(parents=True, exist_ok=True)
+        if self.spark.uses_server:
+            if read_only:
+                return ServerConnection(self.spark, timeout)
+            return LakeConnection(self, dbt_tables=False)
         return LakeConnection(self)
+
+    def paramstyle(self, connection: Any) -> tuple[str, bool]:
+        if isinstance(connection, ServerConnection):
+            return connection.placeholder, connection.escape_percent
+        return super().paramstyle(connection)  # DuckDB over the files
+
+    def columns(self, session: Session, schemas: Sequence[str]) -> dict[tuple[str, str], set[str]]:
+        if isinstance(session.connection, ServerConnection):  # Spark's catalog on the server
+            return session.connection.columns(schemas)
+        return super().columns(session, schemas)
+
+    def tables(self, session: Session, schema: str) -> set[str]:
+        if isinstance(session.connection, ServerConnection):
+            return session.connection.tables(schema)
+        return super().tables(session, schema)
+
+    def is_unreachable(self, exc: BaseException) -> bool:
+        if not self.spark.uses_server:
+            return super().is_unreachable(exc)
+        from thrift.transport.TTransport import TTransportException
+
+        return isinstance(exc, OSError | TTransportException)
 
     def ensure_tables(self, tables: Sequence[RawTable]) -> None:
         """An empty parquet file carries each missing table's schema in the lake."""

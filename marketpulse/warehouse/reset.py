@@ -83,6 +83,12 @@ def _postgres_apply(warehouse: Warehouse) -> None:
 
 
 def _spark_folders(warehouse: Warehouse) -> list[Path]:
+    if warehouse.spark.uses_server:
+        raise ConfigError(
+            f"the tables are on {warehouse.spark.describe_server()}: reset deletes local folders"
+            " only; drop the project's schemas there (drop schema marts cascade, ...) and empty"
+            f" the lake {warehouse.lake_url}"
+        )
     if not warehouse.is_local_lake:
         raise ConfigError(
             f"the lake is at {warehouse.lake_url}: reset deletes local folders only; "

@@ -11,8 +11,14 @@ before any JVM starts; `env()` hands dbt the complete set.
   dlt's pipeline state. The warehouse defaults to `<MARKETPULSE_SPARK_DIR>/warehouse`, as
   before the two were separate settings.
 - The metastore is that embedded Derby unless MARKETPULSE_SPARK_METASTORE_URIS names an
-  external Hive metastore (`thrift://metastore:9083`). A Thrift server or Databricks is a
-  different dbt profile output (docs/spark.md), not a setting here.
+  external Hive metastore (`thrift://metastore:9083`).
+- MARKETPULSE_SPARK_METHOD says who holds the Spark session: `session` (dbt's own process,
+  the default), `thrift` (a Spark Thrift server at MARKETPULSE_SPARK_HOST:_PORT as
+  MARKETPULSE_SPARK_USER) or `databricks` (MARKETPULSE_SPARK_HOST, _HTTP_PATH and
+  DATABRICKS_TOKEN). It picks the output of profiles.yml dbt uses (`spark`, `spark_thrift`,
+  `spark_databricks`) and how the Python tools read the tables dbt built: their files under
+  MARKETPULSE_SPARK_WAREHOUSE_URL for a session, the server's SQL connection otherwise
+  (spark_server.py).
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ from __future__ import annotations
 import os
 import re
 import socket
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from marketpulse.warehouse.base import ConfigError
 
@@ -32,6 +39,11 @@ LOG4J2_FILE = Path(__file__).with_name("spark-log4j2.properties")
 
 _MEMORY = re.compile(r"^\d+[kmgt]?$", re.IGNORECASE)
 _LOCAL = re.compile(r"^local(?:\[(\d+|\*)(?:,\d+)?\])?$")
+# Who holds the Spark session: dbt's own process, or a server both dbt and Python connect to.
+METHODS = ("session", "thrift", "databricks")
+DEFAULT_PORTS = {"thrift": 10000, "databricks": 443}
+# dbt-spark's http method reaches a Databricks cluster by its organization and cluster id.
+_CLUSTER_PATH = re.compile(r"^/?sql/protocolv1/o/[^/]+/[^/]+/?$")
 
 
 def location(value: str) -> str:
@@ -64,10 +76,33 @@ class SparkSettings:
     shuffle_partitions: int = 4
     ui: bool = False
     metastore_uris: str = ""
+    method: str = "session"
+    # The server (thrift, databricks); unused by a session.
+    host: str = ""
+    port: int = 0
+    user: str = ""
+    http_path: str = ""
+    token: str = field(default="", repr=False)
 
     @property
     def is_local(self) -> bool:
         return _LOCAL.match(self.master) is not None
+
+    @property
+    def uses_server(self) -> bool:
+        """Whether a server holds the session (and so the tables: Python reads them through it)."""
+        return self.method != "session"
+
+    @property
+    def dbt_output(self) -> str:
+        """The output of profiles.yml this method runs dbt with."""
+        return "spark" if self.method == "session" else f"spark_{self.method}"
+
+    def describe_server(self) -> str:
+        """Safe to print: never the token."""
+        if self.method == "databricks":
+            return f"databricks {self.host}{self.http_path}"
+        return f"thrift://{self.host}:{self.port} as {self.user}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> SparkSettings:
@@ -100,6 +135,7 @@ class SparkSettings:
             shuffle_partitions=_count(partitions, "SHUFFLE_PARTITIONS"),
             ui=ui in ("true", "1", "yes"),
             metastore_uris=get("METASTORE_URIS", ""),
+            **_server(env, get),
         )
 
     def env(self) -> dict[str, str]:
@@ -114,7 +150,47 @@ class SparkSettings:
             "MARKETPULSE_SPARK_UI": "true" if self.ui else "false",
             "MARKETPULSE_SPARK_METASTORE_URIS": self.metastore_uris,
             "MARKETPULSE_SPARK_LOG4J2": str(LOG4J2_FILE),
+            "MARKETPULSE_SPARK_METHOD": self.method,
+            **self._server_env(),
         }
+
+    def _server_env(self) -> dict[str, str]:
+        if not self.uses_server:
+            return {}
+        env = {"MARKETPULSE_SPARK_HOST": self.host, "MARKETPULSE_SPARK_PORT": str(self.port)}
+        if self.method == "thrift":
+            env["MARKETPULSE_SPARK_USER"] = self.user
+        else:
+            env["MARKETPULSE_SPARK_HTTP_PATH"] = self.http_path
+            env["DATABRICKS_TOKEN"] = self.token
+        return env
+
+
+def _server(env: Mapping[str, str], get: Callable[[str, str], str]) -> dict[str, Any]:
+    """The method and, for a server, where it is; a missing or bad value is one line."""
+    method = get("METHOD", "session").lower()
+    if method not in METHODS:
+        raise ConfigError(f"MARKETPULSE_SPARK_METHOD={method!r}: use one of {', '.join(METHODS)}")
+    if method == "session":
+        return {"method": method}
+    host = get("HOST", "")
+    if not host:
+        raise ConfigError(
+            f"MARKETPULSE_SPARK_METHOD={method} needs MARKETPULSE_SPARK_HOST, the server's name"
+        )
+    port = _count(get("PORT", str(DEFAULT_PORTS[method])), "PORT")
+    if method == "thrift":
+        user = get("USER", "marketpulse")
+        return {"method": method, "host": host, "port": port, "user": user}
+    http_path = get("HTTP_PATH", "")
+    token = (env.get("DATABRICKS_TOKEN") or "").strip()
+    if not _CLUSTER_PATH.match(http_path) or not token:
+        raise ConfigError(
+            "MARKETPULSE_SPARK_METHOD=databricks needs MARKETPULSE_SPARK_HTTP_PATH, an all-purpose"
+            f" cluster's HTTP path sql/protocolv1/o/<organization>/<cluster> (got {http_path!r}),"
+            " and DATABRICKS_TOKEN, an access token"
+        )
+    return {"method": method, "host": host, "port": port, "http_path": http_path, "token": token}
 
 
 def _memory(value: str, name: str) -> str:

@@ -93,3 +93,62 @@ def test_log4j2_quiets_the_repeated_warnings_only() -> None:
         assert any(re.fullmatch(regex, line) for regex in regexes), line
     for line in kept:
         assert not any(re.fullmatch(regex, line) for regex in regexes), line
+
+
+THRIFT = {"MARKETPULSE_SPARK_METHOD": "thrift", "MARKETPULSE_SPARK_HOST": "spark-thrift.internal"}
+DATABRICKS = {
+    "MARKETPULSE_SPARK_METHOD": "databricks",
+    "MARKETPULSE_SPARK_HOST": "adb-1.2.azuredatabricks.net",
+    "MARKETPULSE_SPARK_HTTP_PATH": "sql/protocolv1/o/1234/0123-456789-abcdefgh",
+    "DATABRICKS_TOKEN": "dapi-secret-token",
+}
+
+
+def test_the_method_picks_the_profile_output_and_the_reader(tmp_path: Path) -> None:
+    session = spark(tmp_path)
+    assert (session.spark.method, session.dbt_target) == ("session", "spark")
+    assert "warehouse" in session.describe()
+    thrift = spark(tmp_path, **THRIFT)
+    assert thrift.dbt_target == "spark_thrift"
+    assert thrift.describe().endswith(
+        "tables on thrift://spark-thrift.internal:10000 as marketpulse"
+    )
+    assert thrift.connect_verb == "connect to"
+    assert thrift.env()["MARKETPULSE_SPARK_PORT"] == "10000"
+    databricks = spark(tmp_path, **DATABRICKS)
+    assert databricks.dbt_target == "spark_databricks"
+    assert databricks.env()["MARKETPULSE_SPARK_PORT"] == "443"
+    assert "dapi-secret-token" not in databricks.describe() + repr(databricks)
+    assert databricks.identifiers()["password"] == "dapi-secret-token"  # masked in artifacts
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MARKETPULSE_SPARK_METHOD": "jdbc"}, "MARKETPULSE_SPARK_METHOD='jdbc': use one of"),
+        ({"MARKETPULSE_SPARK_METHOD": "thrift"}, "needs MARKETPULSE_SPARK_HOST"),
+        ({**THRIFT, "MARKETPULSE_SPARK_PORT": "http"}, "MARKETPULSE_SPARK_PORT='http'"),
+        (
+            {**DATABRICKS, "MARKETPULSE_SPARK_HTTP_PATH": "/sql/1.0/warehouses/abc"},
+            "an all-purpose cluster's HTTP path sql/protocolv1/o/<organization>/<cluster>",
+        ),
+        ({**DATABRICKS, "DATABRICKS_TOKEN": ""}, "and DATABRICKS_TOKEN, an access token"),
+    ],
+)
+def test_a_bad_server_setting_is_one_line(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)) as error:
+        spark(tmp_path, **env)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("env", [THRIFT, DATABRICKS], ids=["thrift", "databricks"])
+def test_profiles_read_every_server_setting(tmp_path: Path, env: dict[str, str]) -> None:
+    profiles = (ROOT / "profiles.yml").read_text()
+    warehouse = spark(tmp_path, **env)
+    assert f"    {warehouse.dbt_target}:\n" in profiles
+    for variable in warehouse.settings_env():
+        if variable in ("MARKETPULSE_LAKE_URL", "MARKETPULSE_SPARK_CLUSTER_CORES"):
+            continue
+        assert f"env_var('{variable}'" in profiles, variable
