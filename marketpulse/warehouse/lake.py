@@ -16,7 +16,9 @@ on DuckDB: an in-memory DuckDB session with one view per table over those files,
 It reads what Spark and dlt wrote, through fsspec (a local folder, s3://, gs://, abfss://
 alike): wherever the two locations say, never a fixed local path. It never opens Spark's
 metastore: a dbt run holds that (a local Derby database allows one process) and starting a
-JVM for a query would take seconds.
+JVM for a query would take seconds. When a server holds Spark's session
+(MARKETPULSE_SPARK_METHOD=thrift or databricks), reads go through its SQL connection instead
+(spark_server.py) and only writes use the lake's files.
 docs/decisions/0014-spark-and-the-parquet-lake.md.
 """
 
@@ -285,12 +287,13 @@ class LakeWarehouse(Warehouse):
 
     def columns(self, session: Session, schemas: Sequence[str]) -> dict[tuple[str, str], set[str]]:
         if isinstance(session.connection, ServerConnection):  # Spark's catalog on the server
-            return session.connection.columns(schemas)
+            found = session.connection.columns(schemas)
+            return {key: value for key, value in found.items() if SWAP_MARK not in key[1]}
         return super().columns(session, schemas)
 
     def tables(self, session: Session, schema: str) -> set[str]:
-        if isinstance(session.connection, ServerConnection):
-            return session.connection.tables(schema)
+        if isinstance(session.connection, ServerConnection):  # a killed build's: not read
+            return {table for table in session.connection.tables(schema) if SWAP_MARK not in table}
         return super().tables(session, schema)
 
     def is_unreachable(self, exc: BaseException) -> bool:
