@@ -299,9 +299,9 @@ class LakeWarehouse(Warehouse):
     def is_unreachable(self, exc: BaseException) -> bool:
         if not self.spark.uses_server:
             return super().is_unreachable(exc)
-        from thrift.transport.TTransport import TTransportException
+        from marketpulse.warehouse.spark_server import is_unreachable
 
-        return isinstance(exc, OSError | TTransportException)
+        return is_unreachable(exc)
 
     def ensure_tables(self, tables: Sequence[RawTable]) -> None:
         """An empty parquet file carries each missing table's schema in the lake."""

@@ -216,11 +216,44 @@ def _databricks(settings: SparkSettings, timeout: int) -> Any:
     except ImportError as exc:
         raise ConfigError(
             "MARKETPULSE_SPARK_METHOD=databricks needs databricks-sql-connector:"
-            " pip install '.[databricks]'"
+            " pip install '.[spark]'"
         ) from exc
-    return sql.connect(
-        server_hostname=settings.host,
-        http_path=settings.http_path,
-        access_token=settings.token,
-        _socket_timeout=timeout,
-    )
+    # The connector retries a failed request for up to 900 s by default: a tool whose server
+    # is down says so within a minute instead (dbt has its own retries), in its one line (the
+    # connector and urllib3 log each attempt first). No usage telemetry.
+    logging.getLogger("databricks.sql").setLevel(logging.CRITICAL)
+    pool = logging.getLogger("urllib3.connectionpool")
+    level = pool.level
+    pool.setLevel(logging.ERROR)
+    try:
+        return sql.connect(
+            server_hostname=settings.host,
+            http_path=settings.http_path,
+            access_token=settings.token,
+            _port=settings.port,
+            _socket_timeout=timeout,
+            _retry_stop_after_attempts_count=3,
+            _retry_stop_after_attempts_duration=60.0,
+            enable_telemetry=False,
+        )
+    finally:
+        pool.setLevel(level)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` means the server could not be reached at all (not a refused statement)."""
+    if isinstance(exc, OSError):
+        return True
+    from thrift.transport.TTransport import TTransportException
+
+    if isinstance(exc, TTransportException):
+        return True
+    from urllib3.exceptions import MaxRetryError  # databricks-sql-connector's, after retries
+
+    if isinstance(exc, MaxRetryError):
+        return True
+    try:
+        from databricks.sql.exc import RequestError
+    except ImportError:
+        return False
+    return isinstance(exc, RequestError)

@@ -101,7 +101,7 @@ class SparkSettings:
     def describe_server(self) -> str:
         """Safe to print: never the token."""
         if self.method == "databricks":
-            return f"databricks {self.host}{self.http_path}"
+            return f"databricks https://{self.host}:{self.port}/{self.http_path.lstrip('/')}"
         return f"thrift://{self.host}:{self.port} as {self.user}"
 
     @classmethod

@@ -79,3 +79,39 @@ def test_reset_leaves_a_server_alone_and_says_so(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"tables are on thrift://spark-thrift\.internal:10000"):
         reset.reset(warehouse)
     assert (tmp_path / "lake").exists()
+
+
+def test_databricks_unreachable_is_one_line_within_a_minute(tmp_path: Path) -> None:
+    """databricks-sql-connector retries for 900 s by default; the tools stop after 3 attempts.
+    (The path through a real workspace is not testable here: docs/spark.md.)"""
+    import time
+
+    port = nothing_listening()
+    env = {
+        **os.environ,
+        "WAREHOUSE": "spark",
+        "MARKETPULSE_SPARK_DIR": str(tmp_path / "spark"),
+        "MARKETPULSE_SPARK_METHOD": "databricks",
+        "MARKETPULSE_SPARK_HOST": "127.0.0.1",
+        "MARKETPULSE_SPARK_PORT": str(port),
+        "MARKETPULSE_SPARK_HTTP_PATH": "sql/protocolv1/o/1234/0123-456789-abcdefgh",
+        "DATABRICKS_TOKEN": "dapi-not-a-token",
+    }
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "marketpulse", "summary"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(
+        f"error: cannot connect to spark, parquet lake {ROOT / 'data' / 'lake'}, tables on"
+        f" databricks https://127.0.0.1:{port}/sql/protocolv1/o/1234/0123-456789-abcdefgh:"
+    )
+    assert "dapi-not-a-token" not in result.stderr
+    assert time.monotonic() - started < 60
