@@ -12,7 +12,7 @@ import pytest
 
 from marketpulse.forecast import features, lstm, walkforward
 from tests.forecast import synthetic
-from tests.forecast.test_no_leakage import perturbed, split
+from tests.forecast.test_no_leakage import peeking, perturbed, split
 
 pytestmark = pytest.mark.usefixtures("deep_available")
 
@@ -58,14 +58,7 @@ def test_lstm_forecasts_ignore_everything_after_their_date(inputs, offset: int) 
 
 def test_a_peeking_lstm_fails_the_same_check(inputs, monkeypatch: pytest.MonkeyPatch) -> None:
     """The control: the same check catches one feature that peeks at the next session."""
-    honest = features.price_features
-
-    def leaky(prices: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        frames = honest(prices)
-        frames["ret_5"] = features.log_returns(prices).shift(-1)
-        return frames
-
-    monkeypatch.setattr(features, "price_features", leaky)
+    monkeypatch.setattr(features, "price_features", peeking(features.price_features))
     prices, macro = inputs
     ready = first_refits(prices)
     since, cut = prices.index[ready[0]], prices.index[ready[2] + 3]

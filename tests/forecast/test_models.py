@@ -18,7 +18,8 @@ def test_garch_daily_forecasts_equal_arch_with_the_fitted_parameters() -> None:
     fit = models.fit_garch(returns[:n])
     assert fit is not None and 0 < fit.alpha + fit.beta < 1
     ours = models.garch_forecasts(fit, returns[n : n + later], features.HORIZONS)
-    scaled = returns[: n + later] * models.GARCH_SCALE
+    # the percent returns as the model sees them: rounded to GARCH_DECIMALS
+    scaled = np.round(returns[: n + later] * models.GARCH_SCALE, models.GARCH_DECIMALS)
     fixed = arch_model(scaled, mean="Constant", vol="GARCH", p=1, q=1, rescale=False).fix(
         [fit.mu, fit.omega, fit.alpha, fit.beta]
     )
@@ -73,3 +74,15 @@ def test_too_short_a_history_for_anything_is_an_empty_result_not_a_crash() -> No
     prices = synthetic.prices(n=120)
     result = walkforward.walk_forward(prices, synthetic.macro(prices.index), walkforward.Settings())
     assert result.forecasts.empty and set(result.skipped) == {"AAA", "BBB", "SPY"}
+
+
+def test_garch_fits_do_not_move_with_the_last_bits_of_the_prices() -> None:
+    """Warehouses' adj_close agree to ~1e-15 relative, not bit for bit; the fit (SLSQP on a
+    numerical gradient) must not amplify that: unrounded, this noise moved the parameters."""
+    prices = synthetic.prices(("AAA",), n=1100)
+    noise = np.random.default_rng(3).standard_normal(prices.shape)
+    fits = [
+        models.fit_garch(features.log_returns(frame)["AAA"].dropna().to_numpy())
+        for frame in (prices, prices * (1 + 2e-15 * noise))
+    ]
+    assert fits[0] is not None and fits[0] == fits[1]

@@ -75,16 +75,20 @@ def test_forecasts_ignore_everything_after_their_date(inputs, offset: int) -> No
     assert set(differs["model"]) == {"hist_mean", "ewma", "garch", "lightgbm"}
 
 
-def test_a_leaky_feature_fails_the_same_check(inputs, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The control: one feature that peeks at the next session's return is caught."""
-    honest = features.price_features
+def peeking(honest):  # type: ignore[no-untyped-def]
+    """price_features with one feature that peeks at the next session's return."""
 
     def leaky(prices: pd.DataFrame) -> dict[str, pd.DataFrame]:
         frames = honest(prices)
         frames["ret_5"] = features.log_returns(prices).shift(-1)
         return frames
 
-    monkeypatch.setattr(features, "price_features", leaky)
+    return leaky
+
+
+def test_a_leaky_feature_fails_the_same_check(inputs, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The control: one feature that peeks at the next session's return is caught."""
+    monkeypatch.setattr(features, "price_features", peeking(features.price_features))
     prices, macro = inputs
     refits = walkforward.refit_positions(prices.index, "monthly")
     first_ready = [p for p in refits if p >= SETTINGS.min_history + 1]
