@@ -187,14 +187,15 @@ def bench_demo(folder: Path, run: Scratch, say: Say) -> dict[str, Any]:
     }
 
 
+DEMO_LINE = re.compile(r"marketpulse demo: [\d.]+ s: ")
 DEMO_STEP = re.compile(r"(\w+) ([\d.]+) \(cpu ([\d.]+)\)")
 
 
 def demo_steps(output: str) -> dict[str, dict[str, float]]:
-    """step -> wall and CPU seconds, from the demo's last line
+    """step -> wall and CPU seconds, from the demo's timing line
     ("marketpulse demo: 95.1 s: load 11.3 (cpu 9.8), build ..."); {} when it is missing."""
-    lines = [line for line in output.splitlines() if line.startswith("marketpulse demo: ")]
-    if not lines or " s: " not in lines[-1]:
+    lines = [line for line in output.splitlines() if DEMO_LINE.match(line)]
+    if not lines:
         return {}
     return {
         name: {"seconds": float(wall), "cpu_seconds": float(cpu)}

@@ -264,14 +264,14 @@ def _demo(config: IngestConfig, warehouse: Warehouse, quiet: bool) -> int:
         print("marketpulse demo: backtest the strategies of backtests.toml")
         with steps.timed("backtest"):
             code = _backtest(warehouse, "backtests.toml", None)
+    print(steps.line())  # before the summary: its last line says how to open the dashboard
     summary = _summary(warehouse)
-    print(steps.line())
     return code or summary
 
 
 class _Steps:
     """The demo's steps, each with its wall-clock and CPU seconds (this process and the dbt
-    processes it waited for), printed as one line at the end; bench.run reads it. CPU seconds
+    processes it waited for), printed as one line before the summary; bench.run reads it. CPU seconds
     are what a step costs on a quiet machine; wall seconds grow with other load."""
 
     def __init__(self) -> None:

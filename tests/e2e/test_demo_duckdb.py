@@ -39,7 +39,7 @@ def test_demo_prints_its_summary(demo_duckdb: Demo) -> None:
     assert "marts.fct_prices_daily" in out and "57,380 rows  2013-01-02 .. 2018-12-31" in out
     assert f"warehouse: duckdb file {demo_duckdb.built_file}" in out
     assert "next:" in out
-    # the last line: each step's wall-clock and CPU seconds (bench.run reads it)
+    # the timing line before the summary: each step's wall and CPU seconds (bench.run reads it)
     from bench.run import demo_steps
 
     steps = demo_steps(out)
