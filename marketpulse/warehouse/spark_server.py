@@ -157,7 +157,7 @@ class ServerConnection:
         cursor.execute("show schemas")
         if schema.lower() not in {str(row[0]).lower() for row in cursor.fetchall()}:
             return set()
-        cursor.execute(f"show tables in `{schema}`")
+        cursor.execute(f"show tables in {_quoted(schema)}")
         column = [name[0] for name in cursor.description].index("tableName")
         return {str(row[column]) for row in cursor.fetchall()}
 
@@ -167,7 +167,7 @@ class ServerConnection:
         found: dict[tuple[str, str], set[str]] = {}
         for schema in schemas:
             for table in sorted(self.tables(schema)):
-                cursor.execute(f"describe `{schema}`.`{table}`")
+                cursor.execute(f"describe {_quoted(schema)}.{_quoted(table)}")
                 columns: set[str] = set()
                 for row in cursor.fetchall():
                     name = str(row[0] or "")
@@ -176,6 +176,11 @@ class ServerConnection:
                     columns.add(name)
                 found[(schema, table)] = columns
         return found
+
+
+def _quoted(name: str) -> str:
+    """`name` as a Spark SQL identifier: backquoted, a backquote inside it doubled."""
+    return "`" + name.replace("`", "``") + "`"
 
 
 def _thrift(settings: SparkSettings, timeout: int) -> Any:

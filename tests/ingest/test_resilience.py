@@ -257,6 +257,10 @@ TRUSTED_SQL_BUILDERS = {
     # raw tables written from Python (the run audit): schema names from RawTable constants
     ("marketpulse/warehouse/base.py", "ensure_tables"),
     ("marketpulse/warehouse/base.py", "append_rows"),
+    # the server's catalog: `show tables in` / `describe` take no parameters; the schema names are
+    # the project's, the table names the server's own listing, each a quoted identifier (_quoted)
+    ("marketpulse/warehouse/spark_server.py", "tables"),
+    ("marketpulse/warehouse/spark_server.py", "columns"),
 }
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from marketpulse.warehouse import Warehouse
+from marketpulse.warehouse import Warehouse, spark_server
 from tests.conftest import ROOT
 
 
@@ -115,3 +115,10 @@ def test_databricks_unreachable_is_one_line_within_a_minute(tmp_path: Path) -> N
     )
     assert "dapi-not-a-token" not in result.stderr
     assert time.monotonic() - started < 60
+
+
+def test_catalog_names_are_quoted_identifiers() -> None:
+    """The catalog's `show tables in` / `describe` take no parameters: a name goes in backquoted,
+    a backquote inside it doubled (Spark SQL's identifier rule), so it cannot end the identifier."""
+    assert spark_server._quoted("marts") == "`marts`"
+    assert spark_server._quoted("x` ; drop table y; --") == "`x`` ; drop table y; --`"
