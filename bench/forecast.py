@@ -9,10 +9,16 @@ marts.fct_prices_daily and marts.fct_macro_asof_daily:
    known then, forecasts the month's sessions so far and loads them through dlt (no dbt);
 2. refresh: one new session appended (not a month's first: the stored models predict it) and
    `marketpulse forecast` run again: read, features, predict, dlt load;
-3. floor: reading the marts alone (what any refresh costs before it computes anything).
+3. floor: reading the marts alone (what any refresh costs before it computes anything);
+4. marts: the dbt build `marketpulse forecast` runs after its load (fct_forecasts and
+   fct_forecast_accuracy are full tables, ADR 0043), over a whole walk-forward's history: the
+   stored rows are copied back to every earlier session since the first year (18 rows per
+   symbol-session, the non-deep models' shape; ~20M at 500 x 10 y), so the build reads what a
+   user's tenth year would hold.
 
-Each step is timed in this process; the targets are refresh <= 120 s (issue 21), reported with
-the ratios refresh / refit and refresh / floor. Writes data/bench/forecast.json.
+Each step is timed in this process; the target is the daily refresh as a user runs it, the
+forecasts plus the marts' build (steps 2 and 4), <= 120 s (issue 21), reported with the ratios
+refresh / refit and refresh / floor. Writes data/bench/forecast.json.
 
 --deep adds the LSTM's cost, apart (bench/forecast_deep.py; the `deep` extra), under "deep";
 --write-docs then renders it into docs/forecasts.md.
@@ -35,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from bench.universe import generate
-from marketpulse.forecast import Settings, read_inputs, run_forecast
+from marketpulse.forecast import Settings, build_marts, read_inputs, run_forecast
 from marketpulse.forecast import regimes as regime_model
 from marketpulse.warehouse import Warehouse
 
@@ -88,6 +94,32 @@ def write_marts(warehouse: Warehouse, prices: pd.DataFrame, macro: pd.DataFrame)
         )
 
 
+def backfill_history(warehouse: Warehouse, first: str) -> int:
+    """Copy each stored (symbol, target, model, horizon) forecast back to every session from a
+    year after the prices start up to `first`: the walk-forward's history in the shape and
+    types dlt stored (marts.dim_symbol too, which the marts' relationship tests read). Returns
+    raw_forecast.forecasts' rows."""
+    with closing(warehouse.connect(read_only=False)) as connection:
+        connection.execute(
+            "create or replace table marts.dim_symbol as"
+            " select distinct symbol from marts.fct_prices_daily"
+        )
+        connection.execute(
+            "insert into raw_forecast.forecasts"
+            " select stored.* replace (prices.trading_date as as_of_date,"
+            " prices.trading_date as fitted_through_date)"
+            " from (select * from raw_forecast.forecasts"
+            "  qualify row_number() over (partition by symbol, target, model, horizon"
+            "  order by as_of_date) = 1) as stored"
+            " join marts.fct_prices_daily as prices on prices.symbol = stored.symbol"
+            " and prices.trading_date < ?"
+            " and prices.trading_date >= (select min(trading_date) + interval 1 year"
+            "  from marts.fct_prices_daily)",
+            [first],
+        )
+        return connection.execute("select count(*) from raw_forecast.forecasts").fetchone()[0]
+
+
 def timed(step: Any) -> tuple[Any, float]:
     clock = time.perf_counter()
     result = step()
@@ -122,6 +154,21 @@ def bench(
     )
     # 3. the floor: reading the marts
     _, floor_seconds = timed(lambda: read_inputs(warehouse))
+    # 4. the marts' dbt build over a whole history
+    history_rows = backfill_history(warehouse, str(first))
+    saved = {name: os.environ.get(name) for name in ("DBT_TARGET_PATH", "DBT_LOG_PATH")}
+    with tempfile.TemporaryDirectory(prefix="bench_forecast_dbt_") as dbt_folder:
+        os.environ["DBT_TARGET_PATH"] = str(Path(dbt_folder) / "target")
+        os.environ["DBT_LOG_PATH"] = str(Path(dbt_folder) / "logs")
+        try:
+            _, build_seconds = timed(lambda: build_marts(warehouse))
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+    daily = refresh_seconds + build_seconds
     return {
         "symbols": symbols,
         "years": years,
@@ -140,10 +187,12 @@ def bench(
             "steps": {k: round(v, 2) for k, v in refresh.seconds.items()},
         },
         "floor_read_seconds": round(floor_seconds, 2),
+        "marts_build": {"seconds": round(build_seconds, 2), "forecast_rows": history_rows},
+        "daily_refresh_seconds": round(daily, 2),
         "refresh_over_refit": round(refresh_seconds / refit_seconds, 3),
         "refresh_over_floor": round(refresh_seconds / floor_seconds, 2),
         "target_seconds": TARGET_SECONDS,
-        "met": refresh_seconds <= TARGET_SECONDS,
+        "met": daily <= TARGET_SECONDS,
         "cpu_count": os.cpu_count(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "measured_on": date.today().isoformat(),
@@ -189,11 +238,15 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
-    refresh, refit = result["refresh"], result["refit"]
+    refresh, refit, marts = result["refresh"], result["refit"], result["marts_build"]
     print(
-        f"forecast refresh at {args.symbols} symbols x {args.years} y: {refresh['seconds']} s for"
-        f" {refresh['rows']:,} rows ({refresh['steps']}); target <= {TARGET_SECONDS:.0f} s:"
+        f"forecast daily refresh at {args.symbols} symbols x {args.years} y:"
+        f" {result['daily_refresh_seconds']} s; target <= {TARGET_SECONDS:.0f} s:"
         f" {'met' if result['met'] else 'MISSED'}"
+    )
+    print(
+        f"  forecasts {refresh['seconds']} s for {refresh['rows']:,} rows ({refresh['steps']});"
+        f" the marts' dbt build {marts['seconds']} s over {marts['forecast_rows']:,} forecasts"
     )
     print(
         f"  refit day (new month): {refit['seconds']} s ({refit['steps']}); reading the marts"
