@@ -95,12 +95,13 @@ def _sidebar(target: data.Target) -> ui.Context:
     start, end = _range(picked, default_start, last)
     benchmarks = universe.loc[universe["is_benchmark"].astype(bool), "symbol"].tolist()
     options = benchmarks + [s for s in names if s not in benchmarks]
-    benchmark = st.sidebar.selectbox(
-        "Benchmark",
-        options,
-        index=None if "benchmark" in st.session_state else 0,
-        key="benchmark",
-    )
+    # Always a benchmark: the state is seeded before the widget exists (a link's choice, the
+    # user's, else the first benchmark), never an empty box. With index=None once the key was
+    # in the state, a run could come up with no benchmark: seen in CI as Trends & Sentiment's
+    # "no None prices" under load.
+    if options and st.session_state.get("benchmark") not in options:
+        st.session_state["benchmark"] = options[0]
+    benchmark = st.sidebar.selectbox("Benchmark", options, key="benchmark")
     # Mirrored in the URL, as the view is: a link or a reload shows the same page.
     st.query_params["symbols"] = ",".join(chosen)
     st.query_params["start"], st.query_params["end"] = str(start), str(end)
