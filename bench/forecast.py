@@ -43,6 +43,7 @@ import pandas as pd
 from bench.universe import generate
 from marketpulse.forecast import Settings, build_marts, read_inputs, run_forecast
 from marketpulse.forecast import regimes as regime_model
+from marketpulse.live.watch import patched_environ
 from marketpulse.warehouse import Warehouse
 
 TARGET_SECONDS = 120.0
@@ -156,18 +157,13 @@ def bench(
     _, floor_seconds = timed(lambda: read_inputs(warehouse))
     # 4. the marts' dbt build over a whole history
     history_rows = backfill_history(warehouse, str(first))
-    saved = {name: os.environ.get(name) for name in ("DBT_TARGET_PATH", "DBT_LOG_PATH")}
     with tempfile.TemporaryDirectory(prefix="bench_forecast_dbt_") as dbt_folder:
-        os.environ["DBT_TARGET_PATH"] = str(Path(dbt_folder) / "target")
-        os.environ["DBT_LOG_PATH"] = str(Path(dbt_folder) / "logs")
-        try:
+        dbt_paths = {
+            "DBT_TARGET_PATH": str(Path(dbt_folder) / "target"),
+            "DBT_LOG_PATH": str(Path(dbt_folder) / "logs"),
+        }
+        with patched_environ(dbt_paths):
             _, build_seconds = timed(lambda: build_marts(warehouse))
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
     daily = refresh_seconds + build_seconds
     return {
         "symbols": symbols,
