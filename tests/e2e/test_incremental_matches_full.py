@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from marketpulse.build.dbt import run_dbt
+from marketpulse.build.dbt import failed_nodes, run_dbt
 from marketpulse.ingest import runner
 from marketpulse.ingest.config import IngestConfig
 from marketpulse.ingest.report import Progress
@@ -176,7 +176,10 @@ def check_incremental_equals_full(
         f" where trading_date > '{cutoff}'",
         f"delete from raw_yahoo.prices_daily where trading_date > '{cutoff}'",
     )
-    assert run_dbt(warehouse, *START, quiet=True) == 0, "dbt build on the truncated sample"
+    assert run_dbt(warehouse, *START, quiet=True) == 0, (
+        "dbt build on the truncated sample",
+        failed_nodes(tmp / "target"),
+    )
     marts = incremental_marts(tmp / "target")
     tables = {table for _, table, _ in marts}
     assert {"fct_technical_indicators", "int_daily_returns_enriched", *DOWNSTREAM} <= tables
@@ -194,13 +197,19 @@ def check_incremental_equals_full(
         " from held_back.prices_daily where symbol = 'AAPL')",
         "insert into raw_yahoo.corporate_actions select * from held_back.split",
     )
-    assert run_dbt(warehouse, *BUILD, quiet=True) == 0, "incremental dbt build"
+    assert run_dbt(warehouse, *BUILD, quiet=True) == 0, (
+        "incremental dbt build",
+        failed_nodes(tmp / "target"),
+    )
     after = query(warehouse, "select count(*) from marts.fct_technical_indicators")[0][0]
     assert after > before
     assert_marks_current(warehouse)
     incremental = snapshot(warehouse, marts)
 
-    assert run_dbt(warehouse, "run", *SELECT, "--full-refresh", quiet=True) == 0, "full refresh"
+    assert run_dbt(warehouse, "run", *SELECT, "--full-refresh", quiet=True) == 0, (
+        "full refresh",
+        failed_nodes(tmp / "target"),
+    )
     assert_equal_tables(incremental, snapshot(warehouse, marts))
 
 
@@ -230,7 +239,10 @@ def check_late_rates_rewrite_stored_returns(
     )
     assert query(warehouse, "select count(*) from held_back.observations")[0][0] > 0
     start = ("build", *LATE_SELECT, "--exclude-resource-type", "test", *NO_UNIT_TESTS)
-    assert run_dbt(warehouse, *start, quiet=True) == 0, "dbt build without the late rates"
+    assert run_dbt(warehouse, *start, quiet=True) == 0, (
+        "dbt build without the late rates",
+        failed_nodes(tmp / "target"),
+    )
     marts = [mart for mart in incremental_marts(tmp / "target") if mart[1] in LATE_RATES]
     assert len(marts) == len(LATE_RATES), marts
     rates = (
@@ -244,14 +256,20 @@ def check_late_rates_rewrite_stored_returns(
         "insert into raw_fred.observations select * from held_back.observations",
     )
     step = ("build", *LATE_SELECT, "--indirect-selection", "cautious", *NO_UNIT_TESTS)
-    assert run_dbt(warehouse, *step, quiet=True) == 0, "incremental dbt build"
+    assert run_dbt(warehouse, *step, quiet=True) == 0, (
+        "incremental dbt build",
+        failed_nodes(tmp / "target"),
+    )
     after = query(warehouse, rates)
     assert len(after) == len(before)
     changed = [day for (day, old), (_, new) in zip(before, after, strict=True) if old != new]
     assert changed and min(changed) > cutoff, (cutoff, changed[:3])
     incremental = snapshot(warehouse, marts)
 
-    assert run_dbt(warehouse, "run", *LATE_SELECT, "--full-refresh", quiet=True) == 0
+    assert run_dbt(warehouse, "run", *LATE_SELECT, "--full-refresh", quiet=True) == 0, (
+        "full refresh",
+        failed_nodes(tmp / "target"),
+    )
     assert_equal_tables(incremental, snapshot(warehouse, marts))
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from marketpulse.build.dbt import run_dbt
+from marketpulse.build.dbt import failed_nodes, run_dbt
 from marketpulse.ingest import runner
 from marketpulse.ingest.config import IngestConfig
 from marketpulse.ingest.report import Progress
@@ -97,7 +97,10 @@ def test_incremental_build_equals_full_refresh_on_spark(
     assert hold_back(warehouse, cutoff, held) > 0
 
     start = ("build", *MODELS, "--indirect-selection", "empty")  # seeds and models, no tests
-    assert run_dbt(warehouse, *start, quiet=True) == 0, "build on the truncated sample"
+    assert run_dbt(warehouse, *start, quiet=True) == 0, (
+        "build on the truncated sample",
+        failed_nodes(tmp_path / "target"),
+    )
     marts = incremental_marts(tmp_path / "target")
     assert sorted(table for _, table, _ in marts) == sorted((*INCREMENTAL_MARTS, *DOWNSTREAM))
     for mart in INCREMENTAL_MARTS:
@@ -110,7 +113,10 @@ def test_incremental_build_equals_full_refresh_on_spark(
     folder = Path(warehouse.lake_url.removeprefix("file://")) / "raw_yahoo" / "prices_daily"
     shutil.move(held, folder / "held_back.parquet")  # the held-back days, as one more file
     step = ("build", *SELECT, "--exclude-resource-type", "unit_test")
-    assert run_dbt(warehouse, *step, quiet=True) == 0, "incremental build"
+    assert run_dbt(warehouse, *step, quiet=True) == 0, (
+        "incremental build",
+        failed_nodes(tmp_path / "target"),
+    )
     after = query(warehouse, "select count(*) from marts.fct_technical_indicators")[0][0]
     assert after > before
     assert partition_files(warehouse, "fct_drawdowns")[first_month] == first_files
