@@ -57,7 +57,7 @@ def failed_nodes(target: Path) -> str:
     if not path.exists():
         return f"no {path}"
     results = json.loads(path.read_text())["results"]
-    failed = [r for r in results if r.get("status") in {"error", "fail", "runtime error"}]
+    failed = [r for r in results if r.get("status") in {"error", "fail"}]
     lines = [f"{r['unique_id']}: {first_line(r.get('message'))}" for r in failed]
     return "; ".join(lines) or f"no failed node in {path} (a failure before any node ran?)"
 
